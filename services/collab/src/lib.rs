@@ -1,0 +1,34 @@
+//! `collab`: the collaboration layer every other service stands on — who is
+//! who (organisations), and later who may see what and who works with whom.
+//!
+//! Layers, as in every service: `http` (thin handlers, REST and GraphQL) →
+//! `app` (use cases, transactions, checks) → `domain` (validated types) with
+//! `db` (queries) and `events` (what it publishes).
+
+pub mod app;
+pub mod db;
+pub mod domain;
+pub mod events;
+pub mod http;
+
+use renkei_kernel::{
+    service::{Context, StartError},
+    storage::Migrations,
+};
+
+/// The service's name: its schema, its SQLite file, its topic, its URL prefix.
+pub const NAME: &str = "collab";
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/collab/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/collab/postgres");
+
+/// Its migrations on both engines, kernel tables included.
+pub fn migrations() -> Migrations {
+    Migrations::with_kernel(&SQLITE, &POSTGRES)
+}
+
+/// Opens the database and starts the relay; returns the state handlers use.
+pub async fn start(ctx: &Context) -> Result<app::App, StartError> {
+    let db = ctx.open(NAME, &migrations()).await?;
+    Ok(app::App::new(db))
+}

@@ -1,0 +1,391 @@
+//! The real `renkei` binary, started as an operator would: it answers health
+//! checks and serves the UI, refuses bad settings with one clear line, and an
+//! acknowledged write survives `kill -9` on both engines.
+
+use std::{process::Stdio, time::Duration};
+
+use renkei_kernel::testing::{self, TempDir};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_renkei");
+
+struct Running {
+    child: Child,
+    url: String,
+}
+
+fn command(dir: &TempDir, envs: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("RENKEI_CONFIG")
+        .env("RENKEI__LOG__FORMAT", "json")
+        .current_dir(dir.path())
+        .kill_on_drop(true);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Starts `renkei up` and waits until it prints its URL.
+async fn up(dir: &TempDir, envs: &[(&str, String)], extra: &[&str]) -> Running {
+    let data = dir.path().join("data");
+    let log = std::fs::File::create(dir.path().join("renkei.log")).expect("log file");
+    let mut cmd = command(dir, envs);
+    cmd.arg("up")
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log));
+    let mut child = cmd.spawn().expect("renkei starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(rest) = line.strip_prefix("Renkei is running at ") {
+                return rest.trim_end_matches('/').to_string();
+            }
+        }
+        let log = std::fs::read_to_string(dir.path().join("renkei.log")).unwrap_or_default();
+        panic!("renkei exited before listening:\n{log}");
+    })
+    .await
+    .expect("renkei listens within 60 s");
+    // Keep draining stdout so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Running { child, url }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() {
+    let dir = TempDir::new();
+    let mut running = up(&dir, &[], &["--demo"]).await;
+    let client = http();
+
+    let health = client
+        .get(format!("{}/healthz", running.url))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.expect("body"), "ok");
+    let ready = client
+        .get(format!("{}/readyz", running.url))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    assert!(
+        ready.headers().contains_key("x-request-id"),
+        "every answer carries a request id"
+    );
+
+    let home = client
+        .get(format!("{}/", running.url))
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.expect("html");
+    assert!(html.contains("<html lang=\"ja\">"), "Japanese by default");
+    assert!(html.contains("商店街の共同発注"), "{html}");
+    let english = client
+        .get(format!("{}/?lang=en", running.url))
+        .send()
+        .await
+        .expect("home en");
+    assert!(
+        english.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .starts_with("lang=en")
+    );
+    assert!(
+        english
+            .text()
+            .await
+            .expect("html")
+            .contains("Joint ordering for shopping districts")
+    );
+
+    let regions = testing::eventually(Duration::from_secs(30), || async {
+        let page = client
+            .get(format!("{}/regions", running.url))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        page.contains("id=\"regions\"").then_some(page)
+    })
+    .await
+    .expect("the demo region's organisations reach the regional directory");
+    assert!(
+        regions.contains("<td>13</td>"),
+        "Tokyo is listed: {regions}"
+    );
+
+    for path in [
+        "/docs",
+        "/openapi.json",
+        "/graphql",
+        "/metrics",
+        "/assets/app.css",
+    ] {
+        let r = client
+            .get(format!("{}{path}", running.url))
+            .send()
+            .await
+            .expect(path);
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let missing = client
+        .get(format!("{}/api/nowhere", running.url))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("json error");
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let pid = running.child.id().expect("pid");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(30), running.child.wait())
+        .await
+        .expect("stops within 30 s of SIGTERM")
+        .expect("exit status");
+    assert!(exit.success(), "graceful stop exits 0, got {exit}");
+}
+
+async fn acknowledged_write_survives_kill_9(envs: Vec<(&'static str, String)>) {
+    let dir = TempDir::new();
+    let client = http();
+    let mut first = up(&dir, &envs, &[]).await;
+    let created = client
+        .post(format!("{}/api/collab/organisations", first.url))
+        .header("idempotency-key", "crash-test-1")
+        .json(&serde_json::json!({"legal_name": "株式会社 クラッシュ試験", "kind": "company", "prefecture_code": "27"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(created.status(), 201);
+    let body: serde_json::Value = created.json().await.expect("json");
+    let id = body["organisation_id"].as_str().expect("id").to_string();
+    first.child.start_kill().expect("kill -9");
+    first.child.wait().await.expect("killed");
+
+    let second = up(&dir, &envs, &[]).await;
+    let found = client
+        .get(format!("{}/api/collab/organisations/{id}", second.url))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        found.status(),
+        200,
+        "the acknowledged organisation is still there"
+    );
+    let again = client
+        .post(format!("{}/api/collab/organisations", second.url))
+        .header("idempotency-key", "crash-test-1")
+        .json(&serde_json::json!({"legal_name": "株式会社 クラッシュ試験", "kind": "company", "prefecture_code": "27"}))
+        .send()
+        .await
+        .expect("retry");
+    assert_eq!(
+        again.status(),
+        200,
+        "a retry after the crash is recognised, not applied twice"
+    );
+    let again: serde_json::Value = again.json().await.expect("json");
+    assert_eq!(again["organisation_id"], id.as_str());
+
+    let counted = testing::eventually(Duration::from_secs(60), || async {
+        let rows: serde_json::Value = client
+            .get(format!("{}/api/insights/regions", second.url))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let osaka = rows
+            .as_array()?
+            .iter()
+            .find(|r| r["prefecture_code"] == "27")?
+            .clone();
+        Some(osaka)
+    })
+    .await
+    .expect("the event of the acknowledged write is delivered after the restart");
+    assert_eq!(counted["organisations"], 1, "delivered once: {counted}");
+}
+
+#[tokio::test]
+async fn an_acknowledged_write_and_its_event_survive_kill_9_on_sqlite() {
+    acknowledged_write_survives_kill_9(vec![]).await;
+}
+
+#[tokio::test]
+async fn an_acknowledged_write_and_its_event_survive_kill_9_on_postgres() {
+    let Some(url) = testing::fresh_postgres().await else {
+        return;
+    };
+    acknowledged_write_survives_kill_9(vec![
+        ("RENKEI__STORAGE__BACKEND", "postgres".into()),
+        ("RENKEI__STORAGE__POSTGRES_URL", url),
+    ])
+    .await;
+}
+
+async fn run_to_end(envs: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
+    let dir = TempDir::new();
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        command(&dir, envs)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output(),
+    )
+    .await
+    .expect("finishes within 60 s")
+    .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_invalid_setting_is_refused_with_its_key_and_reason() {
+    let (code, _, err) = run_to_end(
+        &[("RENKEI__SERVER__LISTEN", "nowhere".into())],
+        &["config", "check"],
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("server.listen") && err.contains("nowhere"),
+        "{err}"
+    );
+
+    let (code, _, err) = run_to_end(
+        &[("RENKEI__SERVER__LISTEN", "nowhere".into())],
+        &["up", "--listen", "127.0.0.1:0"],
+    )
+    .await;
+    assert_ne!(code, 0, "up does not start with an invalid setting");
+    assert!(err.contains("server.listen"), "{err}");
+
+    let (code, _, err) = run_to_end(
+        &[("RENKEI__STORAGE__SPEED", "fast".into())],
+        &["config", "check"],
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("speed"), "an unknown key is named: {err}");
+}
+
+#[tokio::test]
+async fn config_check_prints_the_effective_settings_with_secrets_masked() {
+    let (code, out, err) = run_to_end(
+        &[(
+            "RENKEI__STORAGE__POSTGRES_URL",
+            "postgres://renkei:hunter2@db/renkei".into(),
+        )],
+        &["config", "check"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("[storage]") && out.contains("backend = \"sqlite\""),
+        "{out}"
+    );
+    assert!(!out.contains("hunter2"), "the password never prints: {out}");
+}
+
+#[tokio::test]
+async fn an_unknown_service_lists_the_valid_ones() {
+    let (code, _, err) = run_to_end(&[], &["serve", "billing"]).await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("billing") && err.contains("collab, insights, gateway"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_stops_the_process_with_one_clear_line() {
+    let (code, _, err) = run_to_end(
+        &[
+            ("RENKEI__STORAGE__BACKEND", "postgres".into()),
+            (
+                "RENKEI__STORAGE__POSTGRES_URL",
+                "postgres://renkei@127.0.0.1:1/renkei".into(),
+            ),
+            ("RENKEI__STORAGE__CONNECT_TIMEOUT_SECS", "2".into()),
+        ],
+        &["up", "--listen", "127.0.0.1:0"],
+    )
+    .await;
+    assert_ne!(code, 0);
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("renkei: error:") && last.contains("127.0.0.1:1"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_broker_stops_serve_with_one_clear_line() {
+    let Some(url) = testing::fresh_postgres().await else {
+        return;
+    };
+    let (code, _, err) = run_to_end(
+        &[
+            ("RENKEI__STORAGE__BACKEND", "postgres".into()),
+            ("RENKEI__STORAGE__POSTGRES_URL", url),
+            ("RENKEI__BUS__MODE", "kafka".into()),
+            ("RENKEI__BUS__KAFKA_BROKERS", "127.0.0.1:1".into()),
+            ("RENKEI__SERVER__LISTEN", "127.0.0.1:0".into()),
+        ],
+        &["serve", "collab"],
+    )
+    .await;
+    assert_ne!(code, 0);
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.contains("Kafka broker 127.0.0.1:1 is not reachable"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn serve_refuses_the_embedded_default() {
+    let (code, _, err) = run_to_end(&[], &["serve", "collab"]).await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("storage.backend") && err.contains("renkei up"),
+        "{err}"
+    );
+}
