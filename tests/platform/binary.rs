@@ -32,13 +32,19 @@ fn command(dir: &TempDir, envs: &[(&str, String)]) -> Command {
 /// Starts `renkei up` and waits until it prints its URL.
 async fn up(dir: &TempDir, envs: &[(&str, String)], extra: &[&str]) -> Running {
     let data = dir.path().join("data");
-    let log = std::fs::File::create(dir.path().join("renkei.log")).expect("log file");
+    let data = data.to_str().expect("utf-8 path");
+    let mut args = vec!["up", "--data-dir", data, "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    start(dir, "up", envs, &args).await
+}
+
+/// Starts the binary with `args` and waits until it prints its URL; its log
+/// goes to `<dir>/<label>.log`.
+async fn start(dir: &TempDir, label: &str, envs: &[(&str, String)], args: &[&str]) -> Running {
+    let log_path = dir.path().join(format!("{label}.log"));
+    let log = std::fs::File::create(&log_path).expect("log file");
     let mut cmd = command(dir, envs);
-    cmd.arg("up")
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
+    cmd.args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log));
     let mut child = cmd.spawn().expect("renkei starts");
@@ -50,8 +56,8 @@ async fn up(dir: &TempDir, envs: &[(&str, String)], extra: &[&str]) -> Running {
                 return rest.trim_end_matches('/').to_string();
             }
         }
-        let log = std::fs::read_to_string(dir.path().join("renkei.log")).unwrap_or_default();
-        panic!("renkei exited before listening:\n{log}");
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        panic!("renkei {label} exited before listening:\n{log}");
     })
     .await
     .expect("renkei listens within 60 s");
@@ -388,4 +394,70 @@ async fn serve_refuses_the_embedded_default() {
         err.contains("storage.backend") && err.contains("renkei up"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn one_process_per_service_on_postgres_and_kafka_behind_the_gateway() {
+    let Some(url) = testing::fresh_postgres().await else {
+        return;
+    };
+    let Some(brokers) = testing::kafka().await else {
+        return;
+    };
+    let dir = TempDir::new();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let envs = vec![
+        ("RENKEI__STORAGE__BACKEND", "postgres".to_string()),
+        ("RENKEI__STORAGE__POSTGRES_URL", url),
+        ("RENKEI__BUS__MODE", "kafka".into()),
+        ("RENKEI__BUS__KAFKA_BROKERS", brokers),
+        ("RENKEI__BUS__TOPIC_PREFIX", format!("t{run}")),
+        ("RENKEI__BUS__GROUP_PREFIX", format!("g{run}")),
+        ("RENKEI__SERVER__LISTEN", "127.0.0.1:0".into()),
+    ];
+    let collab = start(&dir, "collab", &envs, &["serve", "collab"]).await;
+    let insights = start(&dir, "insights", &envs, &["serve", "insights"]).await;
+    let mut gateway_env = envs.clone();
+    gateway_env.push(("RENKEI__GATEWAY__UPSTREAMS__COLLAB", collab.url.clone()));
+    gateway_env.push(("RENKEI__GATEWAY__UPSTREAMS__INSIGHTS", insights.url.clone()));
+    let gateway = start(&dir, "gateway", &gateway_env, &["serve", "gateway"]).await;
+    let client = http();
+
+    let created = client
+        .post(format!("{}/api/collab/organisations", gateway.url))
+        .header("x-request-id", "trace-me-1")
+        .json(&serde_json::json!({"legal_name": "有限会社 八尾プレス工業", "kind": "company", "prefecture_code": "27"}))
+        .send()
+        .await
+        .expect("post through the gateway");
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        created.headers()["x-request-id"],
+        "trace-me-1",
+        "the request id crosses the gateway"
+    );
+    let bad = client
+        .post(format!("{}/api/collab/organisations", gateway.url))
+        .json(&serde_json::json!({"legal_name": "x", "kind": "company", "prefecture_code": "99"}))
+        .send()
+        .await
+        .expect("bad post");
+    assert_eq!(bad.status(), 422, "errors pass through unchanged");
+
+    let regions = testing::eventually(Duration::from_secs(60), || async {
+        let rows: serde_json::Value = client
+            .get(format!("{}/api/insights/regions", gateway.url))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (!rows.as_array()?.is_empty()).then_some(rows)
+    })
+    .await
+    .expect("the event crosses Kafka from the collab process to the insights process");
+    assert_eq!(regions[0]["prefecture_code"], "27");
+    assert_eq!(regions[0]["organisations"], 1);
+    drop((collab, insights, gateway));
 }

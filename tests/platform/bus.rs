@@ -164,7 +164,7 @@ async fn exactly_once_across_a_crash(backend: Backend, bus: BusMode) {
     ctx.join().await;
 }
 
-renkei_kernel::across_backends!(
+renkei_kernel::on_each_engine_and_bus!(
     an_event_reaches_another_service_exactly_once_across_a_consumer_crash,
     exactly_once_across_a_crash
 );
@@ -199,4 +199,4 @@ async fn events_keep_tenant_keys(backend: Backend, bus: BusMode) {
     ctx.join().await;
 }
 
-renkei_kernel::across_backends!(every_event_is_keyed_by_its_tenant, events_keep_tenant_keys);
+renkei_kernel::on_each_engine_and_bus!(every_event_is_keyed_by_its_tenant, events_keep_tenant_keys);

@@ -518,12 +518,6 @@ impl Relay {
     /// Moves one batch; returns how many rows left the outbox.
     async fn round(&self) -> Result<usize, String> {
         let mut tx = self.db.begin().await.map_err(|e| e.to_string())?;
-        // Take the write lock first: on SQLite a read that later upgrades to a
-        // write can fail when another writer committed in between.
-        sqlx::query("UPDATE outbox SET seq = seq WHERE outbox_id < 0")
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| e.to_string())?;
         let lock = match self.db.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",

@@ -2,7 +2,8 @@
 //!
 //! App-layer errors know nothing of HTTP; each service converts them into an
 //! [`ApiError`] at the edge. The body is always
-//! `{"error": {"code": "...", "message": "...", "field": "...", "request_id": "..."}}`
+//! `{"error": {"code": "...", "message": "...", "field": "..."}}` (the request id
+//! travels in the `x-request-id` header),
 //! and internal causes are logged, never returned.
 
 use axum::{

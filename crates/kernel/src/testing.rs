@@ -145,10 +145,37 @@ where
     }
 }
 
-/// Writes one test per engine (and bus) from one generic body:
-/// `across_backends!(name, body)` where `body(Backend, BusMode)` is async.
+/// Writes one test per engine from one generic async body taking
+/// `(Backend, BusMode)`: `on_each_engine!(name, body)` (local bus).
 #[macro_export]
-macro_rules! across_backends {
+macro_rules! on_each_engine {
+    ($name:ident, $body:path) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                $body(
+                    $crate::settings::Backend::Sqlite,
+                    $crate::settings::BusMode::Local,
+                )
+                .await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                $body(
+                    $crate::settings::Backend::Postgres,
+                    $crate::settings::BusMode::Local,
+                )
+                .await
+            }
+        }
+    };
+}
+
+/// Writes one test per engine and bus from one generic async body taking
+/// `(Backend, BusMode)`: `on_each_engine_and_bus!(name, body)`.
+#[macro_export]
+macro_rules! on_each_engine_and_bus {
     ($name:ident, $body:path) => {
         mod $name {
             use super::*;

@@ -57,7 +57,7 @@ pub struct OrganisationView {
     pub prefecture_code: String,
     /// Prefecture name in Japanese.
     pub prefecture_name: String,
-    /// Registration time, RFC 3339 is not used: milliseconds since the Unix epoch (UTC).
+    /// Registration time in milliseconds since the Unix epoch (UTC).
     pub created_at_ms: i64,
 }
 
