@@ -461,3 +461,85 @@ async fn one_process_per_service_on_postgres_and_kafka_behind_the_gateway() {
     assert_eq!(regions[0]["organisations"], 1);
     drop((collab, insights, gateway));
 }
+
+#[tokio::test]
+async fn a_migration_that_fails_stops_the_process_with_one_clear_line() {
+    let Some(url) = testing::fresh_postgres().await else {
+        return;
+    };
+    use sqlx::{Connection, Executor};
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    conn.execute("CREATE SCHEMA collab; CREATE TABLE collab.organisation (something_else TEXT)")
+        .await
+        .expect("a conflicting table");
+    let (code, _, err) = run_to_end(
+        &[
+            ("RENKEI__STORAGE__BACKEND", "postgres".into()),
+            ("RENKEI__STORAGE__POSTGRES_URL", url),
+        ],
+        &["up", "--listen", "127.0.0.1:0"],
+    )
+    .await;
+    assert_ne!(code, 0, "never starts half-working");
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("renkei: error:")
+            && last.contains("migration of service `collab` on postgres failed"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn graphql_registers_and_reads_an_organisation_with_coded_errors() {
+    let dir = TempDir::new();
+    let running = up(&dir, &[], &[]).await;
+    let client = http();
+    let gql = |query: String| {
+        let client = client.clone();
+        let url = format!("{}/graphql", running.url);
+        async move {
+            let response = client
+                .post(url)
+                .json(&serde_json::json!({ "query": query }))
+                .send()
+                .await
+                .expect("graphql");
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+
+    let created = gql(r#"mutation { registerOrganisation(legalName: "株式会社 燕金属加工", kind: COMPANY, prefectureCode: "15") { organisationId prefectureName } }"#.into()).await;
+    let id = created["data"]["registerOrganisation"]["organisationId"]
+        .as_str()
+        .expect(&created.to_string())
+        .to_string();
+    assert_eq!(
+        created["data"]["registerOrganisation"]["prefectureName"],
+        "新潟県"
+    );
+    let read = gql(format!(
+        r#"{{ organisation(id: "{id}") {{ legalName kind }} }}"#
+    ))
+    .await;
+    assert_eq!(
+        read["data"]["organisation"]["legalName"],
+        "株式会社 燕金属加工"
+    );
+    assert_eq!(read["data"]["organisation"]["kind"], "COMPANY");
+
+    let refused = gql(r#"mutation { registerOrganisation(legalName: "x", kind: COMPANY, prefectureCode: "00") { organisationId } }"#.into()).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "invalid_input",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["field"], "prefecture_code",
+        "{refused}"
+    );
+    let missing = gql(r#"{ organisation(id: "nope") { legalName } }"#.into()).await;
+    assert_eq!(
+        missing["errors"][0]["extensions"]["code"], "not_found",
+        "{missing}"
+    );
+}
