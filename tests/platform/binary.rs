@@ -66,6 +66,27 @@ async fn start(dir: &TempDir, label: &str, envs: &[(&str, String)], args: &[&str
     Running { child, url }
 }
 
+/// Environment that puts the binary on a PostgreSQL database.
+fn on_postgres(url: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("RENKEI__STORAGE__BACKEND", "postgres".into()),
+        ("RENKEI__STORAGE__POSTGRES_URL", url),
+    ]
+}
+
+/// The regional directory's rows, through the API at `base`.
+async fn regions(client: &reqwest::Client, base: &str) -> Option<Vec<serde_json::Value>> {
+    let rows: serde_json::Value = client
+        .get(format!("{base}/api/insights/regions"))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    rows.as_array().cloned()
+}
+
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
@@ -224,20 +245,10 @@ async fn acknowledged_write_survives_kill_9(envs: Vec<(&'static str, String)>) {
     assert_eq!(again["organisation_id"], id.as_str());
 
     let counted = testing::eventually(Duration::from_secs(60), || async {
-        let rows: serde_json::Value = client
-            .get(format!("{}/api/insights/regions", second.url))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        let osaka = rows
-            .as_array()?
-            .iter()
-            .find(|r| r["prefecture_code"] == "27")?
-            .clone();
-        Some(osaka)
+        regions(&client, &second.url)
+            .await?
+            .into_iter()
+            .find(|r| r["prefecture_code"] == "27")
     })
     .await
     .expect("the event of the acknowledged write is delivered after the restart");
@@ -254,11 +265,7 @@ async fn an_acknowledged_write_and_its_event_survive_kill_9_on_postgres() {
     let Some(url) = testing::fresh_postgres().await else {
         return;
     };
-    acknowledged_write_survives_kill_9(vec![
-        ("RENKEI__STORAGE__BACKEND", "postgres".into()),
-        ("RENKEI__STORAGE__POSTGRES_URL", url),
-    ])
-    .await;
+    acknowledged_write_survives_kill_9(on_postgres(url)).await;
 }
 
 async fn run_to_end(envs: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
@@ -406,15 +413,14 @@ async fn one_process_per_service_on_postgres_and_kafka_behind_the_gateway() {
     };
     let dir = TempDir::new();
     let run = uuid::Uuid::new_v4().simple().to_string();
-    let envs = vec![
-        ("RENKEI__STORAGE__BACKEND", "postgres".to_string()),
-        ("RENKEI__STORAGE__POSTGRES_URL", url),
+    let mut envs = on_postgres(url);
+    envs.extend([
         ("RENKEI__BUS__MODE", "kafka".into()),
         ("RENKEI__BUS__KAFKA_BROKERS", brokers),
         ("RENKEI__BUS__TOPIC_PREFIX", format!("t{run}")),
         ("RENKEI__BUS__GROUP_PREFIX", format!("g{run}")),
         ("RENKEI__SERVER__LISTEN", "127.0.0.1:0".into()),
-    ];
+    ]);
     let collab = start(&dir, "collab", &envs, &["serve", "collab"]).await;
     let insights = start(&dir, "insights", &envs, &["serve", "insights"]).await;
     let mut gateway_env = envs.clone();
@@ -445,15 +451,8 @@ async fn one_process_per_service_on_postgres_and_kafka_behind_the_gateway() {
     assert_eq!(bad.status(), 422, "errors pass through unchanged");
 
     let regions = testing::eventually(Duration::from_secs(60), || async {
-        let rows: serde_json::Value = client
-            .get(format!("{}/api/insights/regions", gateway.url))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (!rows.as_array()?.is_empty()).then_some(rows)
+        let rows = regions(&client, &gateway.url).await?;
+        (!rows.is_empty()).then_some(rows)
     })
     .await
     .expect("the event crosses Kafka from the collab process to the insights process");
@@ -472,14 +471,7 @@ async fn a_migration_that_fails_stops_the_process_with_one_clear_line() {
     conn.execute("CREATE SCHEMA collab; CREATE TABLE collab.organisation (something_else TEXT)")
         .await
         .expect("a conflicting table");
-    let (code, _, err) = run_to_end(
-        &[
-            ("RENKEI__STORAGE__BACKEND", "postgres".into()),
-            ("RENKEI__STORAGE__POSTGRES_URL", url),
-        ],
-        &["up", "--listen", "127.0.0.1:0"],
-    )
-    .await;
+    let (code, _, err) = run_to_end(&on_postgres(url), &["up", "--listen", "127.0.0.1:0"]).await;
     assert_ne!(code, 0, "never starts half-working");
     let last = err.trim().lines().last().unwrap_or_default();
     assert!(
