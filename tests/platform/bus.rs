@@ -115,7 +115,7 @@ async fn exactly_once_across_a_crash(backend: Backend, bus: BusMode) {
                     handler.clone(),
                     insights_db.clone(),
                     replay.clone(),
-                    "replay-from-start",
+                    &format!("replay-{}", uuid::Uuid::new_v4().simple()),
                 )
                 .await
         }
