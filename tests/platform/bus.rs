@@ -141,11 +141,10 @@ async fn exactly_once_across_a_crash(backend: Backend, bus: BusMode) {
         replayed.applied, before.applied,
         "redelivery applied nothing new"
     );
-    assert_eq!(
-        replayed.applied, 25,
-        "each event applied exactly once in all: {replayed:?}"
-    );
-    assert_eq!(counted(&insights_db).await, 25);
+    // The in-memory outcome counts can miss an effect whose task was killed
+    // between its commit and the count, so exactly-once is judged by the
+    // consumer's own database: 25 events, 25 effects, 25 processed ids.
+    assert_eq!(counted(&insights_db).await, 25, "{replayed:?}");
     let (processed,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM processed_event WHERE consumer = $1")
             .bind(&name)
