@@ -175,8 +175,12 @@ pub async fn serve(
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move { stopping.cancelled().await });
-    let server = tokio::spawn(async move { server.await });
-    shutdown.cancelled().await;
+    let mut server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        // The server stopped on its own (an accept loop error): report it.
+        joined = &mut server => return joined.map_err(std::io::Error::other)?,
+        _ = shutdown.cancelled() => {}
+    }
     match tokio::time::timeout(grace, server).await {
         Ok(joined) => joined.map_err(std::io::Error::other)?,
         Err(_) => {

@@ -145,6 +145,22 @@ where
     }
 }
 
+/// One `#[tokio::test]` named `$test` running `$body(Backend::$engine, BusMode::$bus)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! backend_test {
+    ($test:ident, $engine:ident, $bus:ident, $body:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            $body(
+                $crate::settings::Backend::$engine,
+                $crate::settings::BusMode::$bus,
+            )
+            .await
+        }
+    };
+}
+
 /// Writes one test per engine from one generic async body taking
 /// `(Backend, BusMode)`: `on_each_engine!(name, body)` (local bus).
 #[macro_export]
@@ -152,22 +168,8 @@ macro_rules! on_each_engine {
     ($name:ident, $body:path) => {
         mod $name {
             use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                $body(
-                    $crate::settings::Backend::Sqlite,
-                    $crate::settings::BusMode::Local,
-                )
-                .await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                $body(
-                    $crate::settings::Backend::Postgres,
-                    $crate::settings::BusMode::Local,
-                )
-                .await
-            }
+            $crate::backend_test!(on_sqlite, Sqlite, Local, $body);
+            $crate::backend_test!(on_postgres, Postgres, Local, $body);
         }
     };
 }
@@ -179,38 +181,10 @@ macro_rules! on_each_engine_and_bus {
     ($name:ident, $body:path) => {
         mod $name {
             use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite_with_the_local_bus() {
-                $body(
-                    $crate::settings::Backend::Sqlite,
-                    $crate::settings::BusMode::Local,
-                )
-                .await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres_with_the_local_bus() {
-                $body(
-                    $crate::settings::Backend::Postgres,
-                    $crate::settings::BusMode::Local,
-                )
-                .await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres_with_kafka() {
-                $body(
-                    $crate::settings::Backend::Postgres,
-                    $crate::settings::BusMode::Kafka,
-                )
-                .await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite_with_kafka() {
-                $body(
-                    $crate::settings::Backend::Sqlite,
-                    $crate::settings::BusMode::Kafka,
-                )
-                .await
-            }
+            $crate::backend_test!(on_sqlite_with_the_local_bus, Sqlite, Local, $body);
+            $crate::backend_test!(on_postgres_with_the_local_bus, Postgres, Local, $body);
+            $crate::backend_test!(on_postgres_with_kafka, Postgres, Kafka, $body);
+            $crate::backend_test!(on_sqlite_with_kafka, Sqlite, Kafka, $body);
         }
     };
 }
