@@ -64,6 +64,28 @@ enum Command {
     },
     /// Print the OpenAPI document of the whole platform.
     Openapi,
+    /// Check the audit log's hash chain from its first entry to its last.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Manage the keys that sign access tokens.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Report the first broken link, or how many entries were checked (exit 1 when broken).
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Start signing with a new key; tokens signed with the old one stay valid until they expire.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +137,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", renkei_gateway::openapi().to_pretty_json()?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let app = collab_offline(cli.config.as_deref()).await?;
+            let report = app.audit_verify().await?;
+            app.db().close().await;
+            match report {
+                collab::app::ChainReport::Intact(n) => {
+                    println!("audit log intact: {n} entries checked");
+                    Ok(ExitCode::SUCCESS)
+                }
+                collab::app::ChainReport::Broken(link) => {
+                    println!("audit log BROKEN: {link}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let app = collab_offline(cli.config.as_deref()).await?;
+            let kid = app.keys_rotate(None).await?;
+            app.db().close().await;
+            println!(
+                "signing with new key {kid}; running services pick it up on the first token that uses it"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate { service } => {
             let settings = load(cli.config.as_deref())?;
             let names: Vec<String> = match service {
@@ -156,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 collab: Some(collab::start(&ctx).await.context("starting collab")?),
                 insights: Some(insights::start(&ctx).await.context("starting insights")?),
                 upstreams: Default::default(),
+                verifier: None,
             };
             if demo {
                 let collab = mounted.collab.as_ref().context("collab is not running")?;
@@ -190,12 +241,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     mounted.insights =
                         Some(insights::start(&ctx).await.context("starting insights")?)
                 }
-                _ => mounted.upstreams = ctx.settings.gateway.upstreams.clone(),
+                _ => {
+                    mounted.upstreams = ctx.settings.gateway.upstreams.clone();
+                    mounted.verifier = jwks_verifier(&ctx.settings);
+                }
             }
             run_http(&ctx, mounted, false).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Collab's use cases over its database, without serving (for CLI tools).
+async fn collab_offline(config: Option<&std::path::Path>) -> anyhow::Result<collab::app::App> {
+    let settings = load(config)?;
+    let ctx = Context::new(settings);
+    let db = ctx
+        .migrate(collab::NAME, &collab::migrations())
+        .await
+        .context("opening collab's database")?;
+    Ok(collab::app::App::new(db, ctx.settings.auth.clone()))
+}
+
+/// A verifier that fetches collab's keys over HTTP, for a gateway that runs
+/// without collab: `auth.jwks_url`, or the collab upstream's JWKS path.
+fn jwks_verifier(settings: &renkei_kernel::Settings) -> Option<renkei_kernel::auth::Verifier> {
+    let url = if settings.auth.jwks_url.is_empty() {
+        let collab = settings.gateway.upstreams.get(collab::NAME)?;
+        format!(
+            "{}/api/collab/.well-known/jwks.json",
+            collab.trim_end_matches('/')
+        )
+    } else {
+        settings.auth.jwks_url.clone()
+    };
+    Some(renkei_kernel::auth::Verifier::new(std::sync::Arc::new(
+        renkei_kernel::auth::JwksUrl::new(url),
+    )))
 }
 
 fn known_service(name: &str) -> anyhow::Result<String> {

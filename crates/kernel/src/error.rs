@@ -30,6 +30,16 @@ pub enum Code {
     IdempotencyKeyReused,
     /// The caller is not signed in or the token is invalid.
     Unauthenticated,
+    /// The access token has expired; refresh it.
+    TokenExpired,
+    /// Email and password do not match an account (which of them is wrong is not said).
+    InvalidCredentials,
+    /// Too many failed attempts; wait before trying again.
+    TooManyAttempts,
+    /// An account with this email already exists.
+    EmailTaken,
+    /// The new password does not meet the password policy.
+    WeakPassword,
     /// The caller may not do this.
     Forbidden,
     /// The service or one of its dependencies is not available now.
@@ -46,7 +56,12 @@ impl Code {
             Code::MalformedBody => StatusCode::BAD_REQUEST,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::Conflict | Code::IdempotencyKeyReused => StatusCode::CONFLICT,
-            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated | Code::TokenExpired | Code::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Code::EmailTaken => StatusCode::CONFLICT,
+            Code::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -62,6 +77,11 @@ impl Code {
             Code::Conflict => "conflict",
             Code::IdempotencyKeyReused => "idempotency_key_reused",
             Code::Unauthenticated => "unauthenticated",
+            Code::TokenExpired => "token_expired",
+            Code::InvalidCredentials => "invalid_credentials",
+            Code::TooManyAttempts => "too_many_attempts",
+            Code::EmailTaken => "email_taken",
+            Code::WeakPassword => "weak_password",
             Code::Forbidden => "forbidden",
             Code::Unavailable => "unavailable",
             Code::Internal => "internal",
@@ -69,13 +89,18 @@ impl Code {
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 14] = [
         Code::InvalidInput,
         Code::MalformedBody,
         Code::NotFound,
         Code::Conflict,
         Code::IdempotencyKeyReused,
         Code::Unauthenticated,
+        Code::TokenExpired,
+        Code::InvalidCredentials,
+        Code::TooManyAttempts,
+        Code::EmailTaken,
+        Code::WeakPassword,
         Code::Forbidden,
         Code::Unavailable,
         Code::Internal,
@@ -110,6 +135,8 @@ pub struct ApiError {
     pub message: String,
     /// Field at fault.
     pub field: Option<String>,
+    /// Seconds after which a retry may succeed (sent as `Retry-After`).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -119,6 +146,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after_secs: None,
         }
     }
 
@@ -128,6 +156,7 @@ impl ApiError {
             code: Code::InvalidInput,
             message: message.into(),
             field: Some(field.into()),
+            retry_after_secs: None,
         }
     }
 
@@ -171,7 +200,13 @@ impl IntoResponse for ApiError {
                 field: self.field,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -1,10 +1,11 @@
 //! The kernel every Renkei service stands on.
 //!
 //! Settings, storage on SQLite or PostgreSQL, events with their transactional
-//! outbox, the bus (local or Kafka) with idempotent consumers, the API error
-//! shape, HTTP plumbing and telemetry live here once, so that a service crate
+//! outbox, the bus (local or Kafka) with idempotent consumers, access tokens and
+//! the principal of a request, the API error shape, HTTP plumbing and telemetry live here once, so that a service crate
 //! only holds its own domain, use cases, queries and handlers.
 
+pub mod auth;
 pub mod bus;
 pub mod error;
 pub mod events;

@@ -25,6 +25,9 @@ pub enum StartError {
     /// The bus.
     #[error(transparent)]
     Bus(#[from] BusError),
+    /// Anything else a service must do before it can serve.
+    #[error("{0}")]
+    Other(String),
 }
 
 impl Migrations {

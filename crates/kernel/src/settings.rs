@@ -102,6 +102,28 @@ pub struct Settings {
     pub log: LogSettings,
     /// The HTTP edge when it runs on its own (`renkei serve gateway`).
     pub gateway: GatewaySettings,
+    /// Sign-in, tokens and lockout.
+    pub auth: AuthSettings,
+}
+
+/// `[auth]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Lifetime of an access token in seconds; also how long a signed-out
+    /// session's last access token can still reach services other than collab.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a refresh token (and so of an idle sign-in) in seconds.
+    pub refresh_token_ttl_secs: u64,
+    /// Consecutive failed sign-ins for one email before it is locked.
+    pub max_failed_sign_ins: u32,
+    /// Seconds a locked email stays locked.
+    pub lockout_secs: u64,
+    /// Seconds an invitation stays open.
+    pub invitation_ttl_secs: u64,
+    /// Where services in their own process fetch the signing keys; empty =
+    /// `gateway.upstreams.collab` + `/.well-known/jwks.json`.
+    pub jwks_url: String,
 }
 
 /// `[server]`
@@ -197,6 +219,14 @@ impl Default for Settings {
                 filter: "info,sqlx=warn,rdkafka=warn".into(),
             },
             gateway: GatewaySettings::default(),
+            auth: AuthSettings {
+                access_token_ttl_secs: 600,
+                refresh_token_ttl_secs: 30 * 24 * 3600,
+                max_failed_sign_ins: 5,
+                lockout_secs: 900,
+                invitation_ttl_secs: 7 * 24 * 3600,
+                jwks_url: String::new(),
+            },
         }
     }
 }
@@ -343,6 +373,45 @@ impl Settings {
                     "must start with http:// or https://",
                 ));
             }
+        }
+        let auth = &self.auth;
+        if !(30..=86_400).contains(&auth.access_token_ttl_secs) {
+            return Err(SettingsError::new(
+                "auth.access_token_ttl_secs",
+                "must be between 30 seconds and one day",
+            ));
+        }
+        if auth.refresh_token_ttl_secs <= auth.access_token_ttl_secs {
+            return Err(SettingsError::new(
+                "auth.refresh_token_ttl_secs",
+                "must be longer than auth.access_token_ttl_secs",
+            ));
+        }
+        if auth.max_failed_sign_ins == 0 {
+            return Err(SettingsError::new(
+                "auth.max_failed_sign_ins",
+                "must be at least 1",
+            ));
+        }
+        if auth.lockout_secs == 0 {
+            return Err(SettingsError::new(
+                "auth.lockout_secs",
+                "must be at least 1",
+            ));
+        }
+        if auth.invitation_ttl_secs < 60 {
+            return Err(SettingsError::new(
+                "auth.invitation_ttl_secs",
+                "must be at least 60",
+            ));
+        }
+        if !auth.jwks_url.is_empty()
+            && !(auth.jwks_url.starts_with("http://") || auth.jwks_url.starts_with("https://"))
+        {
+            return Err(SettingsError::new(
+                "auth.jwks_url",
+                "must start with http:// or https://",
+            ));
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! `collab`: the collaboration layer every other service stands on — who is
-//! who (organisations), and later who may see what and who works with whom.
+//! who (organisations and their people), who may do what (roles, tokens,
+//! signing keys), what happened (the audit log), and later who works with whom.
 //!
 //! Layers, as in every service: `http` (thin handlers, REST and GraphQL) →
 //! `app` (use cases, transactions, checks) → `domain` (validated types) with
@@ -30,5 +31,9 @@ pub fn migrations() -> Migrations {
 /// Opens the database and starts the relay; returns the state handlers use.
 pub async fn start(ctx: &Context) -> Result<app::App, StartError> {
     let db = ctx.open(NAME, &migrations()).await?;
-    Ok(app::App::new(db))
+    let app = app::App::new(db, ctx.settings.auth.clone());
+    app.keys_ensure()
+        .await
+        .map_err(|e| StartError::Other(format!("{NAME}: preparing signing keys: {e}")))?;
+    Ok(app)
 }

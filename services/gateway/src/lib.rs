@@ -36,9 +36,19 @@ pub struct Mounted {
     pub insights: Option<insights::app::App>,
     /// Where to forward `/api/<service>/…` for services that run elsewhere.
     pub upstreams: BTreeMap<String, String>,
+    /// Verifies access tokens when collab runs in another process.
+    pub verifier: Option<renkei_kernel::auth::Verifier>,
 }
 
 impl Mounted {
+    /// The verifier of access tokens: collab's own when it runs here.
+    pub fn verifier(&self) -> Option<renkei_kernel::auth::Verifier> {
+        self.collab
+            .as_ref()
+            .map(|c| c.verifier().clone())
+            .or_else(|| self.verifier.clone())
+    }
+
     fn databases(&self) -> Vec<&renkei_kernel::Db> {
         let mut dbs = Vec::new();
         if let Some(app) = &self.collab {
@@ -58,9 +68,32 @@ impl Mounted {
         description = "Business collaboration for small and medium enterprises. Every error has the body `ErrorBody` with a stable `code`."
     ),
     paths(healthz, readyz),
-    components(schemas(ErrorBody, Code))
+    components(schemas(ErrorBody, Code)),
+    modifiers(&BearerScheme)
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme the services' operations refer to.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            collab::http::BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /api/collab/auth/sign-in` or `/auth/refresh`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI document of the whole platform (every service, mounted or not).
 pub fn openapi() -> utoipa::openapi::OpenApi {

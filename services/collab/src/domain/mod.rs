@@ -1,21 +1,36 @@
 //! Validated types of the collaboration layer. Built only through `parse`,
 //! so a value of these types is always valid; no HTTP or SQL here.
 
+pub mod account;
+pub mod audit;
+pub mod organisation;
+pub mod profile;
+
 use serde::{Deserialize, Serialize};
 
 /// A value was not acceptable; says which field and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct Invalid {
-    /// Input field.
-    pub field: &'static str,
+    /// Input field, as a dotted path (`sites[1].municipality_code`).
+    pub field: String,
     /// What is wrong with it.
     pub reason: String,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
+impl Invalid {
+    /// The same error for a field nested under `parent`.
+    pub fn within(self, parent: &str) -> Invalid {
+        Invalid {
+            field: format!("{parent}.{}", self.field),
+            reason: self.reason,
+        }
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> Invalid {
     Invalid {
-        field,
+        field: field.to_string(),
         reason: reason.into(),
     }
 }
@@ -27,7 +42,7 @@ pub struct LegalName(String);
 
 impl LegalName {
     /// Trims and checks a name.
-    pub fn parse(field: &'static str, raw: &str) -> Result<LegalName, Invalid> {
+    pub fn parse(field: &str, raw: &str) -> Result<LegalName, Invalid> {
         let name = raw.trim();
         let chars = name.chars().count();
         if chars == 0 {
@@ -90,7 +105,7 @@ impl OrganisationKind {
     }
 
     /// Reads a stored or submitted name.
-    pub fn parse(field: &'static str, raw: &str) -> Result<OrganisationKind, Invalid> {
+    pub fn parse(field: &str, raw: &str) -> Result<OrganisationKind, Invalid> {
         OrganisationKind::ALL
             .into_iter()
             .find(|k| k.as_str() == raw)
@@ -158,7 +173,7 @@ const PREFECTURES: [&str; 47] = [
 
 impl Prefecture {
     /// Checks a two-digit code.
-    pub fn parse(field: &'static str, raw: &str) -> Result<Prefecture, Invalid> {
+    pub fn parse(field: &str, raw: &str) -> Result<Prefecture, Invalid> {
         let code = raw.trim();
         match code.parse::<u8>() {
             Ok(n @ 1..=47) if code.len() == 2 => Ok(Prefecture(n)),
@@ -192,7 +207,7 @@ impl TryFrom<String> for Prefecture {
 }
 
 /// A registered organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     /// Its id (UUID), also its tenant id.
     pub organisation_id: String,
@@ -202,11 +217,15 @@ pub struct Organisation {
     pub kind: OrganisationKind,
     /// Prefecture of its registered address.
     pub prefecture: Prefecture,
+    /// The rest of its profile.
+    pub profile: organisation::Profile,
     /// When it registered (ms since the epoch).
     pub created_at_ms: i64,
+    /// When its profile last changed (ms since the epoch).
+    pub updated_at_ms: i64,
 }
 
-/// What a caller submits to register an organisation, after validation.
+/// What a caller submits to register an organisation or replace its profile, after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrganisation {
     /// Legal name.
@@ -215,6 +234,8 @@ pub struct NewOrganisation {
     pub kind: OrganisationKind,
     /// Prefecture.
     pub prefecture: Prefecture,
+    /// The rest of the profile.
+    pub profile: organisation::Profile,
 }
 
 impl NewOrganisation {
@@ -223,11 +244,17 @@ impl NewOrganisation {
         legal_name: &str,
         kind: &str,
         prefecture_code: &str,
+        profile: &organisation::ProfileDraft,
     ) -> Result<NewOrganisation, Invalid> {
+        let kind = OrganisationKind::parse("kind", kind)?;
+        let prefecture = Prefecture::parse("prefecture_code", prefecture_code)?;
         Ok(NewOrganisation {
             legal_name: LegalName::parse("legal_name", legal_name)?,
-            kind: OrganisationKind::parse("kind", kind)?,
-            prefecture: Prefecture::parse("prefecture_code", prefecture_code)?,
+            kind,
+            prefecture,
+            profile: organisation::Profile::parse(profile, kind, prefecture, || {
+                uuid::Uuid::now_v7().to_string()
+            })?,
         })
     }
 }
@@ -238,7 +265,13 @@ mod tests {
 
     #[test]
     fn a_valid_japanese_organisation_parses() {
-        let o = NewOrganisation::parse("  株式会社 山田製作所 ", "company", "13").unwrap();
+        let o = NewOrganisation::parse(
+            "  株式会社 山田製作所 ",
+            "company",
+            "13",
+            &Default::default(),
+        )
+        .unwrap();
         assert_eq!(o.legal_name.as_str(), "株式会社 山田製作所");
         assert_eq!(o.prefecture.name_ja(), "東京都");
     }
@@ -246,17 +279,19 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         assert_eq!(
-            NewOrganisation::parse("", "company", "13")
+            NewOrganisation::parse("", "company", "13", &Default::default())
                 .unwrap_err()
                 .field,
             "legal_name"
         );
         assert_eq!(
-            NewOrganisation::parse("x", "bank", "13").unwrap_err().field,
+            NewOrganisation::parse("x", "bank", "13", &Default::default())
+                .unwrap_err()
+                .field,
             "kind"
         );
         for bad in ["00", "48", "1", "013", "ab", ""] {
-            let err = NewOrganisation::parse("x", "company", bad).unwrap_err();
+            let err = NewOrganisation::parse("x", "company", bad, &Default::default()).unwrap_err();
             assert_eq!(err.field, "prefecture_code", "{bad}");
         }
         let long = "あ".repeat(201);

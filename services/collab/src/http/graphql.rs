@@ -1,12 +1,14 @@
 //! The collaboration service's part of the GraphQL schema; the gateway
-//! merges it with the other services' parts.
+//! merges it with the other services' parts and puts the verified caller of
+//! each request into its data.
 
 use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
+use renkei_kernel::auth::{AuthError, Caller, Role};
 
 use crate::{
-    app::App,
-    domain::{NewOrganisation, OrganisationKind},
-    http::OrganisationView,
+    app::{App, AppError, Invite, SignUp},
+    domain::{NewOrganisation, OrganisationKind, account::Email},
+    http::{MemberView, OrganisationView, TokenPairView},
 };
 
 /// An organisation.
@@ -22,6 +24,10 @@ pub struct GqlOrganisation {
     pub prefecture_code: String,
     /// Prefecture name in Japanese.
     pub prefecture_name: String,
+    /// 法人番号.
+    pub corporate_number: Option<String>,
+    /// `sme`, `not_sme` or `unknown` for companies.
+    pub sme_status: Option<String>,
 }
 
 impl From<OrganisationView> for GqlOrganisation {
@@ -32,8 +38,76 @@ impl From<OrganisationView> for GqlOrganisation {
             kind: v.kind,
             prefecture_code: v.prefecture_code,
             prefecture_name: v.prefecture_name,
+            corporate_number: v.corporate_number,
+            sme_status: v.sme_status,
         }
     }
+}
+
+/// A member of an organisation.
+#[derive(SimpleObject)]
+pub struct GqlMember {
+    /// User id.
+    pub user_id: String,
+    /// Email.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl From<MemberView> for GqlMember {
+    fn from(m: MemberView) -> Self {
+        GqlMember {
+            user_id: m.user_id,
+            email: m.email,
+            display_name: m.display_name,
+            role: m.role,
+        }
+    }
+}
+
+/// Tokens after sign-in.
+#[derive(SimpleObject)]
+pub struct GqlTokens {
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// Single-use refresh token.
+    pub refresh_token: String,
+    /// The organisation it acts in.
+    pub organisation_id: Option<String>,
+    /// Role there.
+    pub role: Option<Role>,
+}
+
+impl From<TokenPairView> for GqlTokens {
+    fn from(t: TokenPairView) -> Self {
+        GqlTokens {
+            access_token: t.access_token,
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token,
+            organisation_id: t.organisation_id,
+            role: t.role,
+        }
+    }
+}
+
+/// The signed-in user.
+#[derive(SimpleObject)]
+pub struct GqlMe {
+    /// User id.
+    pub user_id: String,
+    /// Email.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// The organisation the token acts in.
+    pub current_organisation_id: Option<String>,
+    /// Ids of the user's organisations.
+    pub organisation_ids: Vec<String>,
 }
 
 fn app<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a App> {
@@ -41,16 +115,26 @@ fn app<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a App> {
         .map_err(|_| async_graphql::Error::new("the collab service does not run in this process"))
 }
 
-fn gql_error(e: crate::app::AppError) -> async_graphql::Error {
+fn caller<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Caller> {
+    ctx.data_opt::<Caller>()
+        .ok_or_else(|| gql_error(AppError::Unauthenticated(AuthError::Missing)))
+}
+
+fn client_addr<'a>(ctx: &Context<'a>) -> &'a str {
+    ctx.data_opt::<renkei_kernel::auth::ClientAddr>()
+        .map(|a| a.0.as_str())
+        .unwrap_or("unknown")
+}
+
+/// An app error as a GraphQL error with `code` (and `field`) in its extensions.
+pub fn gql_error(e: AppError) -> async_graphql::Error {
     let api: renkei_kernel::ApiError = e.into();
-    let mut err = async_graphql::Error::new(api.message);
-    err = err.extend_with(|_, ext| {
+    async_graphql::Error::new(api.message).extend_with(|_, ext| {
         ext.set("code", api.code.as_str());
         if let Some(field) = &api.field {
             ext.set("field", field.as_str());
         }
-    });
-    err
+    })
 }
 
 /// Queries of the collaboration service.
@@ -59,14 +143,49 @@ pub struct CollabQuery;
 
 #[Object]
 impl CollabQuery {
-    /// One organisation by id.
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<GqlMe> {
+        let me = app(ctx)?.me(caller(ctx)?).await.map_err(gql_error)?;
+        Ok(GqlMe {
+            user_id: me.user.user_id,
+            email: me.user.email,
+            display_name: me.user.display_name,
+            current_organisation_id: me.current_organisation_id,
+            organisation_ids: me
+                .memberships
+                .into_iter()
+                .map(|m| m.organisation_id)
+                .collect(),
+        })
+    }
+
+    /// One of your organisations by id.
     async fn organisation(
         &self,
         ctx: &Context<'_>,
         id: String,
     ) -> async_graphql::Result<GqlOrganisation> {
-        let o = app(ctx)?.organisation_view(&id).await.map_err(gql_error)?;
+        let o = app(ctx)?
+            .organisation_view(caller(ctx)?, &id)
+            .await
+            .map_err(gql_error)?;
         Ok(OrganisationView::from(o).into())
+    }
+
+    /// The members of one of your organisations.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+    ) -> async_graphql::Result<Vec<GqlMember>> {
+        let members = app(ctx)?
+            .member_list(caller(ctx)?, &organisation_id)
+            .await
+            .map_err(gql_error)?;
+        Ok(members
+            .into_iter()
+            .map(|m| MemberView::from(m).into())
+            .collect())
     }
 }
 
@@ -76,21 +195,106 @@ pub struct CollabMutation;
 
 #[Object]
 impl CollabMutation {
-    /// Registers an organisation; `prefectureCode` is JIS X 0401 (`01`–`47`).
+    /// Creates an account.
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+        display_name: String,
+    ) -> async_graphql::Result<String> {
+        let input = SignUp::parse(&email, &password, &display_name).map_err(gql_error)?;
+        let user = app(ctx)?
+            .sign_up(input, client_addr(ctx))
+            .await
+            .map_err(gql_error)?;
+        Ok(user.user_id)
+    }
+
+    /// Signs in.
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+        organisation_id: Option<String>,
+    ) -> async_graphql::Result<GqlTokens> {
+        let pair = app(ctx)?
+            .sign_in(
+                &email,
+                &password,
+                organisation_id.as_deref(),
+                client_addr(ctx),
+            )
+            .await
+            .map_err(gql_error)?;
+        Ok(TokenPairView::from(pair).into())
+    }
+
+    /// Registers an organisation with you as its owner; `prefectureCode` is
+    /// JIS X 0401 (`01`–`47`).
     async fn register_organisation(
         &self,
         ctx: &Context<'_>,
         legal_name: String,
         kind: OrganisationKind,
         prefecture_code: String,
+        corporate_number: Option<String>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<GqlOrganisation> {
-        let input = NewOrganisation::parse(&legal_name, kind.as_str(), &prefecture_code)
+        let profile = crate::domain::organisation::ProfileDraft {
+            corporate_number,
+            ..Default::default()
+        };
+        let input = NewOrganisation::parse(&legal_name, kind.as_str(), &prefecture_code, &profile)
             .map_err(|e| gql_error(e.into()))?;
+        let fingerprint = renkei_kernel::idempotency::fingerprint(&[
+            legal_name.as_bytes(),
+            kind.as_str().as_bytes(),
+            prefecture_code.as_bytes(),
+            profile.corporate_number.as_deref().unwrap_or("").as_bytes(),
+        ]);
         let (o, _) = app(ctx)?
-            .organisation_register(input, idempotency_key.as_deref())
+            .organisation_register(
+                caller(ctx)?,
+                input,
+                &fingerprint,
+                idempotency_key.as_deref(),
+            )
             .await
             .map_err(gql_error)?;
         Ok(OrganisationView::from(o).into())
+    }
+
+    /// Invites someone to one of your organisations; returns the one-time token.
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+        email: String,
+        role: Role,
+    ) -> async_graphql::Result<String> {
+        let input = Invite {
+            email: Email::parse("email", &email).map_err(|e| gql_error(e.into()))?,
+            role,
+        };
+        let invited = app(ctx)?
+            .invitation_create(caller(ctx)?, &organisation_id, input)
+            .await
+            .map_err(gql_error)?;
+        Ok(invited.token)
+    }
+
+    /// Accepts an invitation; returns the organisation id.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<String> {
+        let (organisation_id, _) = app(ctx)?
+            .invitation_accept(caller(ctx)?, &token)
+            .await
+            .map_err(gql_error)?;
+        Ok(organisation_id)
     }
 }
