@@ -163,6 +163,24 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
         regions.contains("<td>13</td>"),
         "Tokyo is listed: {regions}"
     );
+    for (email, role) in [
+        ("aoki@togoshi.demo.renkei.jp", "owner"),
+        ("admin@togoshi.demo.renkei.jp", "admin"),
+        ("member@togoshi.demo.renkei.jp", "member"),
+        ("viewer@togoshi.demo.renkei.jp", "viewer"),
+        ("operator@renkei.demo.renkei.jp", "owner"),
+    ] {
+        let pair: serde_json::Value = client
+            .post(format!("{}/api/collab/auth/sign-in", running.url))
+            .json(&serde_json::json!({"email": email, "password": "renkei-demo-2026"}))
+            .send()
+            .await
+            .expect("sign-in")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(pair["role"], role, "printed demo sign-in {email}: {pair}");
+    }
 
     for path in [
         "/docs",
@@ -201,13 +219,54 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
     assert!(exit.success(), "graceful stop exits 0, got {exit}");
 }
 
+/// Signs up `email` over HTTP and signs in, acting in `organisation` if
+/// given; returns the token pair as JSON.
+async fn signed_in(
+    client: &reqwest::Client,
+    url: &str,
+    email: &str,
+    organisation: Option<&str>,
+) -> serde_json::Value {
+    let password = "kill-nine-survivor";
+    let up = client
+        .post(format!("{url}/api/collab/auth/sign-up"))
+        .json(
+            &serde_json::json!({"email": email, "password": password, "display_name": "試験 太郎"}),
+        )
+        .send()
+        .await
+        .expect("sign-up");
+    assert!(
+        up.status() == 201 || up.status() == 409,
+        "sign-up: {}",
+        up.status()
+    );
+    let pair = client
+        .post(format!("{url}/api/collab/auth/sign-in"))
+        .json(&serde_json::json!({"email": email, "password": password, "organisation_id": organisation}))
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(pair.status(), 200);
+    pair.json().await.expect("tokens")
+}
+
+fn bearer(pair: &serde_json::Value) -> String {
+    format!(
+        "Bearer {}",
+        pair["access_token"].as_str().expect("access token")
+    )
+}
+
 async fn acknowledged_write_survives_kill_9(envs: Vec<(&'static str, String)>) {
     let dir = TempDir::new();
     let client = http();
     let mut first = up(&dir, &envs, &[]).await;
+    let before = signed_in(&client, &first.url, "crash@example.jp", None).await;
     let created = client
         .post(format!("{}/api/collab/organisations", first.url))
         .header("idempotency-key", "crash-test-1")
+        .header("authorization", bearer(&before))
         .json(&serde_json::json!({"legal_name": "株式会社 クラッシュ試験", "kind": "company", "prefecture_code": "27"}))
         .send()
         .await
@@ -219,8 +278,10 @@ async fn acknowledged_write_survives_kill_9(envs: Vec<(&'static str, String)>) {
     first.child.wait().await.expect("killed");
 
     let second = up(&dir, &envs, &[]).await;
+    let after = signed_in(&client, &second.url, "crash@example.jp", Some(&id)).await;
     let found = client
         .get(format!("{}/api/collab/organisations/{id}", second.url))
+        .header("authorization", bearer(&after))
         .send()
         .await
         .expect("get");
@@ -232,6 +293,7 @@ async fn acknowledged_write_survives_kill_9(envs: Vec<(&'static str, String)>) {
     let again = client
         .post(format!("{}/api/collab/organisations", second.url))
         .header("idempotency-key", "crash-test-1")
+        .header("authorization", bearer(&before))
         .json(&serde_json::json!({"legal_name": "株式会社 クラッシュ試験", "kind": "company", "prefecture_code": "27"}))
         .send()
         .await
@@ -239,7 +301,7 @@ async fn acknowledged_write_survives_kill_9(envs: Vec<(&'static str, String)>) {
     assert_eq!(
         again.status(),
         200,
-        "a retry after the crash is recognised, not applied twice"
+        "a retry after the crash, with a token signed before it, is recognised, not applied twice"
     );
     let again: serde_json::Value = again.json().await.expect("json");
     assert_eq!(again["organisation_id"], id.as_str());
@@ -428,10 +490,12 @@ async fn one_process_per_service_on_postgres_and_kafka_behind_the_gateway() {
     gateway_env.push(("RENKEI__GATEWAY__UPSTREAMS__INSIGHTS", insights.url.clone()));
     let gateway = start(&dir, "gateway", &gateway_env, &["serve", "gateway"]).await;
     let client = http();
+    let pair = signed_in(&client, &gateway.url, "yao@example.jp", None).await;
 
     let created = client
         .post(format!("{}/api/collab/organisations", gateway.url))
         .header("x-request-id", "trace-me-1")
+        .header("authorization", bearer(&pair))
         .json(&serde_json::json!({"legal_name": "有限会社 八尾プレス工業", "kind": "company", "prefecture_code": "27"}))
         .send()
         .await
@@ -444,6 +508,7 @@ async fn one_process_per_service_on_postgres_and_kafka_behind_the_gateway() {
     );
     let bad = client
         .post(format!("{}/api/collab/organisations", gateway.url))
+        .header("authorization", bearer(&pair))
         .json(&serde_json::json!({"legal_name": "x", "kind": "company", "prefecture_code": "99"}))
         .send()
         .await
@@ -482,26 +547,54 @@ async fn a_migration_that_fails_stops_the_process_with_one_clear_line() {
 }
 
 #[tokio::test]
-async fn graphql_registers_and_reads_an_organisation_with_coded_errors() {
+async fn graphql_signs_in_registers_and_reads_an_organisation_with_coded_errors() {
     let dir = TempDir::new();
     let running = up(&dir, &[], &[]).await;
     let client = http();
-    let gql = |query: String| {
+    let gql = |query: String, token: Option<String>| {
         let client = client.clone();
         let url = format!("{}/graphql", running.url);
         async move {
-            let response = client
+            let mut request = client
                 .post(url)
-                .json(&serde_json::json!({ "query": query }))
-                .send()
-                .await
-                .expect("graphql");
+                .json(&serde_json::json!({ "query": query }));
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            let response = request.send().await.expect("graphql");
             assert_eq!(response.status(), 200);
             response.json::<serde_json::Value>().await.expect("json")
         }
     };
+    let sign_in = |organisation: Option<String>| {
+        let org = organisation
+            .map(|o| format!(r#", organisationId: "{o}""#))
+            .unwrap_or_default();
+        gql(
+            format!(
+                r#"mutation {{ signIn(email: "tsubame@example.jp", password: "kinzoku-kako-88"{org}) {{ accessToken role }} }}"#
+            ),
+            None,
+        )
+    };
 
-    let created = gql(r#"mutation { registerOrganisation(legalName: "株式会社 燕金属加工", kind: COMPANY, prefectureCode: "15") { organisationId prefectureName } }"#.into()).await;
+    let anonymous = gql(r#"mutation { registerOrganisation(legalName: "株式会社 燕金属加工", kind: COMPANY, prefectureCode: "15") { organisationId } }"#.into(), None).await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"], "unauthenticated",
+        "{anonymous}"
+    );
+    let forged = gql("{ me { email } }".into(), Some("not.a.token".into())).await;
+    assert_eq!(
+        forged["errors"][0]["extensions"]["code"], "unauthenticated",
+        "{forged}"
+    );
+    let signed_up = gql(r#"mutation { signUp(email: "tsubame@example.jp", password: "kinzoku-kako-88", displayName: "燕 太郎") }"#.into(), None).await;
+    assert!(signed_up["data"]["signUp"].is_string(), "{signed_up}");
+    let token = sign_in(None).await["data"]["signIn"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let created = gql(r#"mutation { registerOrganisation(legalName: "株式会社 燕金属加工", kind: COMPANY, prefectureCode: "15", corporateNumber: "7000012050002") { organisationId prefectureName } }"#.into(), Some(token.clone())).await;
     let id = created["data"]["registerOrganisation"]["organisationId"]
         .as_str()
         .expect(&created.to_string())
@@ -510,17 +603,25 @@ async fn graphql_registers_and_reads_an_organisation_with_coded_errors() {
         created["data"]["registerOrganisation"]["prefectureName"],
         "新潟県"
     );
-    let read = gql(format!(
-        r#"{{ organisation(id: "{id}") {{ legalName kind }} }}"#
-    ))
+    let in_org = sign_in(Some(id.clone())).await;
+    assert_eq!(in_org["data"]["signIn"]["role"], "OWNER");
+    let token = in_org["data"]["signIn"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let read = gql(
+        format!(r#"{{ organisation(id: "{id}") {{ legalName kind }} me {{ email }} }}"#),
+        Some(token.clone()),
+    )
     .await;
     assert_eq!(
         read["data"]["organisation"]["legalName"],
         "株式会社 燕金属加工"
     );
     assert_eq!(read["data"]["organisation"]["kind"], "COMPANY");
+    assert_eq!(read["data"]["me"]["email"], "tsubame@example.jp");
 
-    let refused = gql(r#"mutation { registerOrganisation(legalName: "x", kind: COMPANY, prefectureCode: "00") { organisationId } }"#.into()).await;
+    let refused = gql(r#"mutation { registerOrganisation(legalName: "x", kind: COMPANY, prefectureCode: "00") { organisationId } }"#.into(), Some(token.clone())).await;
     assert_eq!(
         refused["errors"][0]["extensions"]["code"], "invalid_input",
         "{refused}"
@@ -529,7 +630,11 @@ async fn graphql_registers_and_reads_an_organisation_with_coded_errors() {
         refused["errors"][0]["extensions"]["field"], "prefecture_code",
         "{refused}"
     );
-    let missing = gql(r#"{ organisation(id: "nope") { legalName } }"#.into()).await;
+    let missing = gql(
+        r#"{ organisation(id: "nope") { legalName } }"#.into(),
+        Some(token),
+    )
+    .await;
     assert_eq!(
         missing["errors"][0]["extensions"]["code"], "not_found",
         "{missing}"

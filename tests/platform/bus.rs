@@ -40,11 +40,40 @@ async fn wait_for_count(db: &Db, expected: i64, phase: &str) {
 }
 
 async fn register(collab: &renkei_collab::app::App, from: usize, n: usize) {
+    let email = "bus-test@example.jp";
+    let user_id = match collab.user_by_email(email).await.expect("lookup") {
+        Some(user) => user.user_id,
+        None => {
+            let sign_up = renkei_collab::app::SignUp::parse(email, "queue-relay-2026", "試験")
+                .expect("valid sign-up");
+            collab
+                .sign_up(sign_up, "test")
+                .await
+                .expect("signed up")
+                .user_id
+        }
+    };
+    let caller = renkei_kernel::auth::Caller {
+        principal: renkei_kernel::auth::Principal {
+            kind: renkei_kernel::auth::PrincipalKind::User,
+            subject: user_id,
+            organisation_id: None,
+            role: None,
+            scopes: Vec::new(),
+            session_id: None,
+        },
+        client_addr: "test".into(),
+    };
     for i in from..from + n {
-        let input = NewOrganisation::parse(&format!("テスト商店 {i}"), "company", "13")
-            .expect("valid input");
+        let input = NewOrganisation::parse(
+            &format!("テスト商店 {i}"),
+            "company",
+            "13",
+            &Default::default(),
+        )
+        .expect("valid input");
         collab
-            .organisation_register(input, None)
+            .organisation_register(&caller, input, &format!("org-{i}"), None)
             .await
             .expect("registered");
     }

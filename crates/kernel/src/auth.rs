@@ -327,7 +327,8 @@ impl KeySource for JwksUrl {
     }
 }
 
-/// How long a verifier waits between two reloads triggered by unknown key ids,
+/// How long a verifier waits between two reloads triggered by unknown key ids
+/// (explicit reloads do not count),
 /// so that tokens with made-up `kid`s cannot hammer the key source.
 const RELOAD_PAUSE: Duration = Duration::from_secs(5);
 
@@ -408,9 +409,6 @@ impl Verifier {
         };
         let jwks = source.load().await?;
         self.install(&jwks);
-        if let Ok(mut at) = self.inner.last_reload.lock() {
-            *at = Some(Instant::now());
-        }
         Ok(())
     }
 
@@ -438,9 +436,9 @@ impl Verifier {
         }
         if let Err(e) = self.reload().await {
             tracing::warn!(error = %e, "could not reload signing keys");
-            if let Ok(mut at) = self.inner.last_reload.lock() {
-                *at = Some(Instant::now());
-            }
+        }
+        if let Ok(mut at) = self.inner.last_reload.lock() {
+            *at = Some(Instant::now());
         }
         self.key(kid)
     }

@@ -155,7 +155,10 @@ async fn session_refresh(
     path = "/auth/sign-out",
     tag = TAG,
     request_body = SignOutRequest,
-    responses((status = 204, description = "Signed out (also when it already was)"))
+    responses(
+        (status = 204, description = "Signed out (also when it already was)"),
+        (status = 400, description = "Body is not valid JSON of this shape", body = ErrorBody),
+    )
 )]
 async fn session_sign_out(
     State(app): State<App>,
@@ -208,7 +211,10 @@ async fn me_view(State(app): State<App>, caller: Caller) -> Result<Json<MeView>,
     get,
     path = "/.well-known/jwks.json",
     tag = TAG,
-    responses((status = 200, description = "The key set", body = Jwks))
+    responses(
+        (status = 200, description = "The key set", body = Jwks),
+        (status = 503, description = "The database is not available", body = ErrorBody),
+    )
 )]
 async fn jwks_view(State(app): State<App>) -> Result<impl IntoResponse, ApiError> {
     let jwks = app.jwks().await?;

@@ -1,36 +1,85 @@
 //! HTTP-level tests of the collaboration service through its real router,
-//! on SQLite and PostgreSQL: what is accepted, what is refused and that a
-//! refusal changes nothing, and idempotent registration under concurrency.
+//! on SQLite and PostgreSQL: organisations, accounts and tokens, members and
+//! invitations, the audit chain, and the tenant-isolation matrix.
+
+mod access;
+mod audit;
+mod isolation;
+mod members;
+mod organisations;
 
 use axum::{
     Router,
     body::Body,
-    http::{Request, StatusCode},
+    http::{HeaderMap, Request, StatusCode},
 };
 use renkei_collab::app::App;
 use renkei_kernel::{
     service::Context,
-    settings::{Backend, BusMode},
+    settings::{Backend, BusMode, Settings},
     testing,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-struct TestApp {
+/// Password of every test account.
+pub(crate) const PASSWORD: &str = "tsubame-sanjo-2026";
+
+/// An answer: status, JSON body (or null) and headers.
+pub(crate) struct Resp {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
+    pub(crate) headers: HeaderMap,
+}
+
+/// The service on a fresh database, behind its real router.
+pub(crate) struct TestApp {
     router: Router,
-    app: App,
+    pub(crate) app: App,
+    pub(crate) settings: Settings,
     _dir: testing::TempDir,
 }
 
+/// A signed-in user acting in an organisation.
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub(crate) user_id: String,
+    pub(crate) email: String,
+    pub(crate) access: String,
+    pub(crate) refresh: String,
+}
+
+/// An organisation with one signed-in member per role.
+pub(crate) struct Tenant {
+    pub(crate) organisation_id: String,
+    pub(crate) legal_name: String,
+    pub(crate) owner: Session,
+    pub(crate) admin: Session,
+    pub(crate) member: Session,
+    pub(crate) viewer: Session,
+}
+
+impl Tenant {
+    pub(crate) fn all(&self) -> [(&'static str, &Session); 4] {
+        [
+            ("owner", &self.owner),
+            ("admin", &self.admin),
+            ("member", &self.member),
+            ("viewer", &self.viewer),
+        ]
+    }
+}
+
 impl TestApp {
-    async fn spawn(backend: Backend, bus: BusMode) -> Option<TestApp> {
+    pub(crate) async fn spawn(backend: Backend, bus: BusMode) -> Option<TestApp> {
         let (settings, dir) = testing::settings(backend, bus).await?;
-        let ctx = Context::new(settings);
+        let ctx = Context::new(settings.clone());
         let db = ctx
             .migrate(renkei_collab::NAME, &renkei_collab::migrations())
             .await
             .expect("collab migrates");
-        let app = App::new(db);
+        let app = App::new(db, settings.auth.clone());
+        app.keys_ensure().await.expect("a signing key");
         let router = renkei_collab::http::router()
             .split_for_parts()
             .0
@@ -38,232 +87,193 @@ impl TestApp {
         Some(TestApp {
             router: Router::new().nest("/api/collab", router),
             app,
+            settings,
             _dir: dir,
         })
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         uri: &str,
+        token: Option<&str>,
         headers: &[(&str, &str)],
-        body: &str,
-    ) -> (StatusCode, Value, Option<String>) {
+        body: Option<&Value>,
+    ) -> Resp {
         let mut request = Request::builder()
             .method(method)
-            .uri(uri)
+            .uri(format!("/api/collab{uri}"))
             .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
+        let body = body.map(Value::to_string).unwrap_or_default();
         let response = self
             .router
             .clone()
-            .oneshot(request.body(Body::from(body.to_string())).expect("request"))
+            .oneshot(request.body(Body::from(body)).expect("request"))
             .await
             .expect("router answers");
         let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().expect("ascii").to_string());
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
             .await
             .expect("body");
-        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, value, location)
+        Resp {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+        }
     }
 
-    async fn register(
-        &self,
-        body: Value,
-        key: Option<&str>,
-    ) -> (StatusCode, Value, Option<String>) {
-        let headers: Vec<(&str, &str)> = key
-            .map(|k| vec![("idempotency-key", k)])
-            .unwrap_or_default();
-        self.call(
-            "POST",
-            "/api/collab/organisations",
-            &headers,
-            &body.to_string(),
-        )
-        .await
+    pub(crate) async fn get(&self, uri: &str, token: &str) -> Resp {
+        self.call("GET", uri, Some(token), &[], None).await
     }
 
-    async fn rows(&self, table: &str) -> i64 {
+    pub(crate) async fn post(&self, uri: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call("POST", uri, token, &[], Some(&body)).await
+    }
+
+    pub(crate) async fn rows(&self, table: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(self.app.db().pool())
             .await
             .expect("count");
         n
     }
-}
 
-fn yamada() -> Value {
-    json!({"legal_name": "株式会社 山田製作所", "kind": "company", "prefecture_code": "27"})
-}
-
-async fn a_registration_is_stored_with_its_event(backend: Backend, bus: BusMode) {
-    let Some(t) = TestApp::spawn(backend, bus).await else {
-        return;
-    };
-
-    let (status, body, location) = t.register(yamada(), None).await;
-
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = body["organisation_id"].as_str().expect("id");
-    assert_eq!(
-        location.as_deref(),
-        Some(format!("/api/collab/organisations/{id}").as_str())
-    );
-    assert_eq!(body["legal_name"], "株式会社 山田製作所");
-    assert_eq!(body["prefecture_name"], "大阪府");
-    let (status, viewed, _) = t
-        .call("GET", &format!("/api/collab/organisations/{id}"), &[], "")
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(viewed, body);
-    let (event_type, tenant): (String, String) =
-        sqlx::query_as("SELECT event_type, tenant_id FROM outbox")
-            .fetch_one(t.app.db().pool())
-            .await
-            .expect("one event");
-    assert_eq!(event_type, "collab.organisation.registered");
-    assert_eq!(tenant, id);
-}
-renkei_kernel::on_each_engine!(
-    a_registration_is_stored_with_its_event_in_one_transaction,
-    a_registration_is_stored_with_its_event
-);
-
-async fn bad_input_is_refused_and_changes_nothing(backend: Backend, bus: BusMode) {
-    let Some(t) = TestApp::spawn(backend, bus).await else {
-        return;
-    };
-    let cases = [
-        (
-            json!({"legal_name": "", "kind": "company", "prefecture_code": "13"}),
-            "invalid_input",
-            Some("legal_name"),
-        ),
-        (
-            json!({"legal_name": "x", "kind": "bank", "prefecture_code": "13"}),
-            "invalid_input",
-            Some("kind"),
-        ),
-        (
-            json!({"legal_name": "x", "kind": "company", "prefecture_code": "48"}),
-            "invalid_input",
-            Some("prefecture_code"),
-        ),
-        (
-            json!({"legal_name": "x", "kind": "company"}),
-            "malformed_body",
-            None,
-        ),
-        (
-            json!({"legal_name": "x", "kind": "company", "prefecture_code": "13", "capital": 1}),
-            "malformed_body",
-            None,
-        ),
-    ];
-    for (input, code, field) in cases {
-        let (status, body, _) = t.register(input.clone(), None).await;
-        assert!(status.is_client_error(), "{input} -> {status}");
-        assert_eq!(body["error"]["code"], code, "{input}: {body}");
-        assert_eq!(body["error"]["field"].as_str(), field, "{input}: {body}");
-        assert!(
-            !body["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .is_empty()
-        );
+    /// Signs up (201 expected) and returns the user id.
+    pub(crate) async fn sign_up(&self, email: &str) -> String {
+        let r = self
+            .post(
+                "/auth/sign-up",
+                None,
+                json!({"email": email, "password": PASSWORD, "display_name": "テスト 太郎"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "sign-up {email}: {}", r.body);
+        r.body["user_id"].as_str().expect("user_id").to_string()
     }
-    let (status, body, _) = t
-        .call("POST", "/api/collab/organisations", &[], "{not json")
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "malformed_body");
-    let (status, body, _) = t.register(yamada(), Some("has space")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"]["field"], "Idempotency-Key");
 
-    assert_eq!(t.rows("organisation").await, 0, "nothing stored");
-    assert_eq!(t.rows("outbox").await, 0, "nothing published");
-    assert_eq!(t.rows("idempotency_key").await, 0, "no key consumed");
+    /// Signs in (200 expected), acting in `organisation_id` if given.
+    pub(crate) async fn sign_in(&self, email: &str, organisation_id: Option<&str>) -> Session {
+        let r = self
+            .post(
+                "/auth/sign-in",
+                None,
+                json!({"email": email, "password": PASSWORD, "organisation_id": organisation_id}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "sign-in {email}: {}", r.body);
+        session(email, &r.body)
+    }
 
-    let (status, body, _) = t
-        .call(
-            "GET",
-            "/api/collab/organisations/00000000-0000-0000-0000-000000000000",
-            &[],
-            "",
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"]["code"], "not_found");
+    /// Refreshes, switching to `organisation_id` if given.
+    pub(crate) async fn switch(&self, s: &Session, organisation_id: &str) -> Session {
+        let r = self
+            .post(
+                "/auth/refresh",
+                None,
+                json!({"refresh_token": s.refresh, "organisation_id": organisation_id}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "switch: {}", r.body);
+        session(&s.email, &r.body)
+    }
+
+    /// A new user owning a new organisation, signed in to it.
+    pub(crate) async fn owner_of(&self, legal_name: &str, email: &str) -> (String, Session) {
+        self.sign_up(email).await;
+        let s = self.sign_in(email, None).await;
+        let r = self
+            .post(
+                "/organisations",
+                Some(&s.access),
+                json!({"legal_name": legal_name, "kind": "company", "prefecture_code": "15"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "register: {}", r.body);
+        let id = r.body["organisation_id"].as_str().expect("id").to_string();
+        let s = self.switch(&s, &id).await;
+        (id, s)
+    }
+
+    /// Invites `email` as `role`, signs them up, accepts, and signs them in to the organisation.
+    pub(crate) async fn join(
+        &self,
+        organisation_id: &str,
+        by: &Session,
+        email: &str,
+        role: &str,
+    ) -> Session {
+        let r = self
+            .post(
+                &format!("/organisations/{organisation_id}/invitations"),
+                Some(&by.access),
+                json!({"email": email, "role": role}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "invite: {}", r.body);
+        let token = r.body["token"].as_str().expect("token").to_string();
+        self.sign_up(email).await;
+        let s = self.sign_in(email, None).await;
+        let r = self
+            .post(
+                "/invitations/accept",
+                Some(&s.access),
+                json!({"token": token}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "accept: {}", r.body);
+        self.switch(&s, organisation_id).await
+    }
+
+    /// An organisation with a member in every role; emails end in `@<domain>`.
+    pub(crate) async fn tenant(&self, legal_name: &str, domain: &str) -> Tenant {
+        let (organisation_id, owner) = self.owner_of(legal_name, &format!("owner@{domain}")).await;
+        let admin = self
+            .join(
+                &organisation_id,
+                &owner,
+                &format!("admin@{domain}"),
+                "admin",
+            )
+            .await;
+        let member = self
+            .join(
+                &organisation_id,
+                &owner,
+                &format!("member@{domain}"),
+                "member",
+            )
+            .await;
+        let viewer = self
+            .join(
+                &organisation_id,
+                &owner,
+                &format!("viewer@{domain}"),
+                "viewer",
+            )
+            .await;
+        Tenant {
+            organisation_id,
+            legal_name: legal_name.to_string(),
+            owner,
+            admin,
+            member,
+            viewer,
+        }
+    }
 }
-renkei_kernel::on_each_engine!(
-    bad_input_is_refused_with_a_stable_code_and_changes_nothing,
-    bad_input_is_refused_and_changes_nothing
-);
 
-async fn a_resubmission_has_the_effect_of_one(backend: Backend, bus: BusMode) {
-    let Some(t) = TestApp::spawn(backend, bus).await else {
-        return;
-    };
-
-    let (first, body1, _) = t.register(yamada(), Some("k-1")).await;
-    let (again, body2, _) = t.register(yamada(), Some("k-1")).await;
-    let mut other = yamada();
-    other["legal_name"] = json!("別の会社");
-    let (reused, body3, _) = t.register(other, Some("k-1")).await;
-
-    assert_eq!(first, StatusCode::CREATED);
-    assert_eq!(again, StatusCode::OK);
-    assert_eq!(body1, body2);
-    assert_eq!(reused, StatusCode::CONFLICT);
-    assert_eq!(body3["error"]["code"], "idempotency_key_reused");
-    assert_eq!(t.rows("organisation").await, 1);
-    assert_eq!(t.rows("outbox").await, 1);
+fn session(email: &str, body: &Value) -> Session {
+    Session {
+        user_id: body["user_id"].as_str().expect("user_id").to_string(),
+        email: email.to_string(),
+        access: body["access_token"].as_str().expect("access").to_string(),
+        refresh: body["refresh_token"].as_str().expect("refresh").to_string(),
+    }
 }
-renkei_kernel::on_each_engine!(
-    a_resubmission_with_the_same_key_has_the_effect_of_one,
-    a_resubmission_has_the_effect_of_one
-);
-
-async fn concurrent_resubmissions_create_one(backend: Backend, bus: BusMode) {
-    let Some(t) = TestApp::spawn(backend, bus).await else {
-        return;
-    };
-
-    let attempts = (0..8).map(|_| t.register(yamada(), Some("same-key")));
-    let results = futures::future::join_all(attempts).await;
-
-    let ids: std::collections::BTreeSet<String> = results
-        .iter()
-        .map(|(status, body, _)| {
-            assert!(status.is_success(), "{status}: {body}");
-            body["organisation_id"].as_str().expect("id").to_string()
-        })
-        .collect();
-    assert_eq!(
-        ids.len(),
-        1,
-        "every attempt answers with the same organisation"
-    );
-    assert_eq!(
-        results
-            .iter()
-            .filter(|(s, _, _)| *s == StatusCode::CREATED)
-            .count(),
-        1
-    );
-    assert_eq!(t.rows("organisation").await, 1);
-    assert_eq!(t.rows("outbox").await, 1);
-}
-renkei_kernel::on_each_engine!(
-    concurrent_resubmissions_with_one_key_create_one_organisation,
-    concurrent_resubmissions_create_one
-);

@@ -1,0 +1,261 @@
+//! The tenant-isolation matrix, driven by the service's own OpenAPI
+//! document: every operation that requires a bearer token is called by every
+//! role of another organisation, aimed at tenant A's ids, with the example
+//! body the document gives. Each must be refused exactly as if the ids did
+//! not exist, disclose nothing of A, and leave A unchanged. A new endpoint
+//! joins the matrix by being in the router; a new path parameter or a request
+//! body without an example makes this test fail until it is covered.
+
+use axum::http::StatusCode;
+use renkei_kernel::settings::{Backend, BusMode};
+use serde_json::{Value, json};
+
+use crate::{Session, Tenant, TestApp};
+
+struct Operation {
+    method: String,
+    path: String,
+    params: Vec<String>,
+    body: Option<Value>,
+}
+
+fn operations() -> Vec<Operation> {
+    let doc = serde_json::to_value(renkei_collab::http::router().split_for_parts().1)
+        .expect("the OpenAPI document serialises");
+    let schemas = &doc["components"]["schemas"];
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if op.get("security").is_none() {
+                continue;
+            }
+            let params: Vec<String> = path
+                .split('/')
+                .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .map(str::to_string)
+                .collect();
+            let body = op.get("requestBody").map(|rb| {
+                let reference = rb["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path}: request body is not a named schema"));
+                let name = reference.trim_start_matches("#/components/schemas/");
+                let schema = &schemas[name];
+                schema
+                    .get("example")
+                    .cloned()
+                    .or_else(|| schema["examples"].get(0).cloned())
+                    .unwrap_or_else(|| {
+                        panic!("{method} {path}: schema `{name}` needs an example for the isolation matrix")
+                    })
+            });
+            ops.push(Operation {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                params,
+                body,
+            });
+        }
+    }
+    ops.sort_by_key(|o| (o.params.is_empty(), o.path.ends_with("sign-out-everywhere")));
+    ops
+}
+
+fn fill(path: &str, values: &dyn Fn(&str) -> String) -> String {
+    path.split('/')
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => values(name),
+                None => seg.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn snapshot(t: &TestApp, a: &Tenant) -> Vec<Value> {
+    let org = &a.organisation_id;
+    let mut out = Vec::new();
+    for uri in [
+        format!("/organisations/{org}"),
+        format!("/organisations/{org}/members"),
+        format!("/organisations/{org}/invitations"),
+        format!("/organisations/{org}/audit"),
+    ] {
+        let r = t.get(&uri, &a.owner.access).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
+        out.push(r.body);
+    }
+    out
+}
+
+async fn isolation_matrix(backend: Backend, bus: BusMode) {
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let a = t
+        .tenant("株式会社 燕金属加工", "tsubame-a.example.jp")
+        .await;
+    let b = t.tenant("大須 山本呉服店", "osu-b.example.jp").await;
+    let invited = t
+        .post(
+            &format!("/organisations/{}/invitations", a.organisation_id),
+            Some(&a.admin.access),
+            json!({"email": "pending@tsubame-a.example.jp", "role": "member"}),
+        )
+        .await;
+    let invitation_id = invited.body["invitation"]["invitation_id"]
+        .as_str()
+        .expect("invitation")
+        .to_string();
+    let a_ids = |name: &str| -> String {
+        match name {
+            "organisation_id" => a.organisation_id.clone(),
+            "user_id" => a.owner.user_id.clone(),
+            "invitation_id" => invitation_id.clone(),
+            other => {
+                panic!("add a tenant-A value for path parameter `{other}` to the isolation matrix")
+            }
+        }
+    };
+    let nowhere = |_: &str| -> String { uuid::Uuid::now_v7().to_string() };
+    let markers = [
+        a.organisation_id.clone(),
+        a.legal_name.clone(),
+        a.owner.user_id.clone(),
+        a.owner.email.clone(),
+        invitation_id.clone(),
+        "tsubame-a".to_string(),
+    ];
+    let before = snapshot(&t, &a).await;
+
+    let ops = operations();
+    let targeted = ops.iter().filter(|o| !o.params.is_empty()).count();
+    assert!(
+        targeted >= 9,
+        "the matrix covers every tenant route ({targeted} found)"
+    );
+    let mut checked = 0;
+    for op in &ops {
+        for (role, s) in b.all() {
+            let s: &Session = s;
+            let uri = fill(&op.path, &a_ids);
+            let r = t
+                .call(&op.method, &uri, Some(&s.access), &[], op.body.as_ref())
+                .await;
+            let text = r.body.to_string();
+            for m in &markers {
+                assert!(
+                    !text.contains(m.as_str()),
+                    "{} {} as B's {role} disclosed `{m}`: {text}",
+                    op.method,
+                    op.path
+                );
+            }
+            if !op.params.is_empty() {
+                assert_eq!(
+                    r.status,
+                    StatusCode::NOT_FOUND,
+                    "{} {} as B's {role}: {text}",
+                    op.method,
+                    op.path
+                );
+                let baseline = t
+                    .call(
+                        &op.method,
+                        &fill(&op.path, &nowhere),
+                        Some(&s.access),
+                        &[],
+                        op.body.as_ref(),
+                    )
+                    .await;
+                assert_eq!(
+                    (r.status, &r.body),
+                    (baseline.status, &baseline.body),
+                    "{} {}: A's ids must be answered exactly like ids that do not exist",
+                    op.method,
+                    op.path
+                );
+            }
+            if !op.path.ends_with("sign-out-everywhere") {
+                assert_eq!(
+                    t.get("/auth/me", &s.access).await.status,
+                    StatusCode::OK,
+                    "B's {role} token still works, so the refusal was isolation"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4 * ops.len());
+    assert_eq!(snapshot(&t, &a).await, before, "tenant A is unchanged");
+}
+renkei_kernel::on_each_engine!(
+    every_secured_endpoint_refuses_every_role_of_another_organisation_and_discloses_nothing,
+    isolation_matrix
+);
+
+async fn graphql_keeps_tenants_apart(backend: Backend, bus: BusMode) {
+    use async_graphql::{EmptySubscription, Request, Schema};
+    use renkei_collab::http::graphql::{CollabMutation, CollabQuery};
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let a = t
+        .tenant("株式会社 燕金属加工", "tsubame-a.example.jp")
+        .await;
+    let b = t.tenant("大須 山本呉服店", "osu-b.example.jp").await;
+    let schema = Schema::build(CollabQuery, CollabMutation, EmptySubscription)
+        .data(t.app.clone())
+        .finish();
+    for (role, s) in b.all() {
+        let principal = t
+            .app
+            .verifier()
+            .verify(&s.access)
+            .await
+            .expect("valid token");
+        let caller = renkei_kernel::auth::Caller {
+            principal,
+            client_addr: "test".into(),
+        };
+        for query in [
+            format!(
+                r#"{{ organisation(id: "{}") {{ legalName }} }}"#,
+                a.organisation_id
+            ),
+            format!(
+                r#"{{ members(organisationId: "{}") {{ email }} }}"#,
+                a.organisation_id
+            ),
+        ] {
+            let response = schema
+                .execute(Request::new(query.clone()).data(caller.clone()))
+                .await;
+            let json = serde_json::to_value(&response).expect("json");
+            assert_eq!(
+                json["errors"][0]["extensions"]["code"], "not_found",
+                "{role}: {json}"
+            );
+            assert!(!json.to_string().contains(&a.legal_name));
+        }
+        let own = schema
+            .execute(
+                Request::new(format!(
+                    r#"{{ organisation(id: "{}") {{ legalName }} }}"#,
+                    b.organisation_id
+                ))
+                .data(caller),
+            )
+            .await;
+        assert!(own.errors.is_empty(), "{role}: {:?}", own.errors);
+    }
+    let anonymous = schema.execute(Request::new("{ me { email } }")).await;
+    assert_eq!(
+        serde_json::to_value(&anonymous).expect("json")["errors"][0]["extensions"]["code"],
+        "unauthenticated"
+    );
+}
+renkei_kernel::on_each_engine!(
+    graphql_refuses_another_organisations_data_to_every_role,
+    graphql_keeps_tenants_apart
+);
