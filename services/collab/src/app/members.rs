@@ -34,6 +34,20 @@ pub struct Invited {
     pub token: String,
 }
 
+/// Refuses a change that would take the last owner's ownership away.
+async fn keep_an_owner(
+    conn: &mut renkei_kernel::storage::Conn,
+    organisation_id: &str,
+    current: Role,
+) -> Result<(), AppError> {
+    if current == Role::Owner && q::owner_count(conn, organisation_id).await? <= 1 {
+        return Err(AppError::Conflict(
+            "an organisation needs at least one owner; make someone else owner first".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn only_owners_touch_owners(actor_role: Role, role: Role) -> Result<(), AppError> {
     if role == Role::Owner && actor_role != Role::Owner {
         return Err(AppError::Forbidden(
@@ -229,13 +243,8 @@ impl App {
             .ok_or(AppError::NotFound("member"))?;
         only_owners_touch_owners(my_role, role)?;
         only_owners_touch_owners(my_role, current)?;
-        if current == Role::Owner
-            && role != Role::Owner
-            && q::owner_count(&mut tx, organisation_id).await? <= 1
-        {
-            return Err(AppError::Conflict(
-                "an organisation needs at least one owner; make someone else owner first".into(),
-            ));
+        if role != Role::Owner {
+            keep_an_owner(&mut tx, organisation_id, current).await?;
         }
         q::membership_set_role(&mut tx, organisation_id, user_id, role).await?;
         self.audit(
@@ -274,11 +283,7 @@ impl App {
         if !leaving {
             only_owners_touch_owners(my_role, current)?;
         }
-        if current == Role::Owner && q::owner_count(&mut tx, organisation_id).await? <= 1 {
-            return Err(AppError::Conflict(
-                "an organisation needs at least one owner; make someone else owner first".into(),
-            ));
-        }
+        keep_an_owner(&mut tx, organisation_id, current).await?;
         q::membership_delete(&mut tx, organisation_id, user_id).await?;
         self.audit(
             &mut tx,

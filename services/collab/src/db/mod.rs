@@ -78,90 +78,67 @@ fn organisation_from_row(row: &AnyRow, sites: Vec<Site>) -> Result<Organisation,
     })
 }
 
+/// The columns [`bind_profile`] binds, in its order.
+const PROFILE_COLUMNS: &str = "legal_name, prefecture_code, category, legal_name_en, \
+     legal_name_kana, corporate_number, invoice_registration_number, municipality_code, \
+     address_line, jsic_code, capital_yen, employees, shopping_district";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the name and profile columns in the order of [`PROFILE_COLUMNS`].
+fn bind_profile<'q>(query: AnyQuery<'q>, o: &'q Organisation) -> AnyQuery<'q> {
+    let p = &o.profile;
+    query
+        .bind(o.legal_name.as_str())
+        .bind(o.prefecture.code())
+        .bind(p.category.map(Category::as_str))
+        .bind(p.legal_name_en.as_ref().map(LegalName::as_str))
+        .bind(p.legal_name_kana.as_ref().map(Kana::as_str))
+        .bind(p.corporate_number.as_ref().map(CorporateNumber::as_str))
+        .bind(
+            p.invoice_registration_number
+                .as_ref()
+                .map(InvoiceRegistrationNumber::as_str),
+        )
+        .bind(p.municipality.as_ref().map(MunicipalityCode::as_str))
+        .bind(p.address_line.as_deref())
+        .bind(p.jsic.as_ref().map(Jsic::as_str))
+        .bind(p.capital_yen)
+        .bind(p.employees)
+        .bind(p.shopping_district.as_deref())
+}
+
 /// Inserts a new organisation with its sites.
 pub async fn organisation_insert(conn: &mut Conn, o: &Organisation) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "INSERT INTO organisation ({ORGANISATION_COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-    ))
-    .bind(&o.organisation_id)
-    .bind(o.legal_name.as_str())
-    .bind(o.kind.as_str())
-    .bind(o.prefecture.code())
-    .bind(o.profile.category.map(Category::as_str))
-    .bind(o.profile.legal_name_en.as_ref().map(LegalName::as_str))
-    .bind(o.profile.legal_name_kana.as_ref().map(Kana::as_str))
-    .bind(
-        o.profile
-            .corporate_number
-            .as_ref()
-            .map(CorporateNumber::as_str),
-    )
-    .bind(
-        o.profile
-            .invoice_registration_number
-            .as_ref()
-            .map(InvoiceRegistrationNumber::as_str),
-    )
-    .bind(
-        o.profile
-            .municipality
-            .as_ref()
-            .map(MunicipalityCode::as_str),
-    )
-    .bind(o.profile.address_line.as_deref())
-    .bind(o.profile.jsic.as_ref().map(Jsic::as_str))
-    .bind(o.profile.capital_yen)
-    .bind(o.profile.employees)
-    .bind(o.profile.shopping_district.as_deref())
-    .bind(o.created_at_ms)
-    .bind(o.updated_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO organisation (organisation_id, kind, {PROFILE_COLUMNS}, created_at_ms, updated_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    );
+    let query = sqlx::query(&sql)
+        .bind(&o.organisation_id)
+        .bind(o.kind.as_str());
+    bind_profile(query, o)
+        .bind(o.created_at_ms)
+        .bind(o.updated_at_ms)
+        .execute(&mut *conn)
+        .await?;
     sites_insert(conn, &o.organisation_id, &o.profile.sites).await
 }
 
 /// Replaces an organisation's name, kind-independent profile and sites.
 pub async fn organisation_update(conn: &mut Conn, o: &Organisation) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE organisation SET legal_name = $2, prefecture_code = $3, category = $4, \
          legal_name_en = $5, legal_name_kana = $6, corporate_number = $7, \
          invoice_registration_number = $8, municipality_code = $9, address_line = $10, \
          jsic_code = $11, capital_yen = $12, employees = $13, shopping_district = $14, \
          updated_at_ms = $15 WHERE organisation_id = $1",
     )
-    .bind(&o.organisation_id)
-    .bind(o.legal_name.as_str())
-    .bind(o.prefecture.code())
-    .bind(o.profile.category.map(Category::as_str))
-    .bind(o.profile.legal_name_en.as_ref().map(LegalName::as_str))
-    .bind(o.profile.legal_name_kana.as_ref().map(Kana::as_str))
-    .bind(
-        o.profile
-            .corporate_number
-            .as_ref()
-            .map(CorporateNumber::as_str),
-    )
-    .bind(
-        o.profile
-            .invoice_registration_number
-            .as_ref()
-            .map(InvoiceRegistrationNumber::as_str),
-    )
-    .bind(
-        o.profile
-            .municipality
-            .as_ref()
-            .map(MunicipalityCode::as_str),
-    )
-    .bind(o.profile.address_line.as_deref())
-    .bind(o.profile.jsic.as_ref().map(Jsic::as_str))
-    .bind(o.profile.capital_yen)
-    .bind(o.profile.employees)
-    .bind(o.profile.shopping_district.as_deref())
-    .bind(o.updated_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    .bind(&o.organisation_id);
+    bind_profile(query, o)
+        .bind(o.updated_at_ms)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM organisation_site WHERE organisation_id = $1")
         .bind(&o.organisation_id)
         .execute(&mut *conn)

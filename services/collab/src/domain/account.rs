@@ -61,21 +61,7 @@ pub struct DisplayName(String);
 impl DisplayName {
     /// Trims and checks a name.
     pub fn parse(field: &str, raw: &str) -> Result<DisplayName, Invalid> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 {
-            return Err(invalid(field, "must not be empty"));
-        }
-        if chars > 100 {
-            return Err(invalid(
-                field,
-                format!("must be at most 100 characters (got {chars})"),
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(invalid(field, "must not contain control characters"));
-        }
-        Ok(DisplayName(name.to_string()))
+        super::text(field, raw, 100).map(DisplayName)
     }
 
     /// The name.

@@ -28,6 +28,26 @@ impl Invalid {
     }
 }
 
+/// Trims a one-line text and checks it is not empty, at most `max`
+/// characters long and free of control characters.
+fn text(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let value = raw.trim();
+    let chars = value.chars().count();
+    if chars == 0 {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if chars > max {
+        return Err(invalid(
+            field,
+            format!("must be at most {max} characters (got {chars})"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(value.to_string())
+}
+
 fn invalid(field: &str, reason: impl Into<String>) -> Invalid {
     Invalid {
         field: field.to_string(),
@@ -43,21 +63,7 @@ pub struct LegalName(String);
 impl LegalName {
     /// Trims and checks a name.
     pub fn parse(field: &str, raw: &str) -> Result<LegalName, Invalid> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 {
-            return Err(invalid(field, "must not be empty"));
-        }
-        if chars > 200 {
-            return Err(invalid(
-                field,
-                format!("must be at most 200 characters (got {chars})"),
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(invalid(field, "must not contain control characters"));
-        }
-        Ok(LegalName(name.to_string()))
+        text(field, raw, 200).map(LegalName)
     }
     /// The name.
     pub fn as_str(&self) -> &str {

@@ -250,22 +250,7 @@ pub struct Profile {
 pub const MAX_SITES: usize = 200;
 
 fn text(field: &str, raw: &Option<String>, max: usize) -> Result<Option<String>, Invalid> {
-    let Some(raw) = raw else { return Ok(None) };
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let chars = value.chars().count();
-    if chars > max {
-        return Err(invalid(
-            field,
-            format!("must be at most {max} characters (got {chars})"),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(invalid(field, "must not contain control characters"));
-    }
-    Ok(Some(value.to_string()))
+    present(raw).map(|v| super::text(field, v, max)).transpose()
 }
 
 fn present(raw: &Option<String>) -> Option<&str> {
