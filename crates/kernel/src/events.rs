@@ -27,6 +27,22 @@ impl EventMessage for proto::OrganisationRegistered {
     const TYPE: &'static str = "collab.organisation.registered";
 }
 
+impl EventMessage for proto::PartnershipProposed {
+    const TYPE: &'static str = "collab.partnership.proposed";
+}
+
+impl EventMessage for proto::PartnershipAccepted {
+    const TYPE: &'static str = "collab.partnership.accepted";
+}
+
+impl EventMessage for proto::PartnershipEnded {
+    const TYPE: &'static str = "collab.partnership.ended";
+}
+
+impl EventMessage for proto::GroupChanged {
+    const TYPE: &'static str = "collab.group.changed";
+}
+
 /// The service that publishes an event type: the part of its name before the first dot.
 pub fn source_of(event_type: &str) -> &str {
     event_type.split('.').next().unwrap_or(event_type)

@@ -8,6 +8,7 @@ mod audit;
 mod keys;
 mod members;
 mod organisation;
+mod partners;
 mod password;
 
 use std::time::Duration;
@@ -30,6 +31,7 @@ pub use audit::ChainReport;
 pub use keys::DbKeys;
 pub use members::{Invite, Invited};
 pub use organisation::Registered;
+pub use partners::{NewGroup, Proposal};
 
 /// Errors of the use cases; converted to HTTP or GraphQL errors at the edge.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod organisation;
+pub mod partnership;
 pub mod profile;
 
 use serde::{Deserialize, Serialize};

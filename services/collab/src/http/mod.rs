@@ -7,6 +7,7 @@
 //! walks exactly those.
 
 pub mod graphql;
+pub mod partners;
 mod views;
 
 use axum::{
@@ -57,6 +58,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(invitation_revoke))
         .routes(routes!(invitation_accept))
         .routes(routes!(audit_list))
+        .merge(partners::router())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {

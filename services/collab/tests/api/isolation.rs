@@ -17,6 +17,8 @@ struct Operation {
     path: String,
     params: Vec<String>,
     body: Option<Value>,
+    /// Shows every organisation's public profile by design.
+    directory: bool,
 }
 
 fn operations() -> Vec<Operation> {
@@ -48,11 +50,16 @@ fn operations() -> Vec<Operation> {
                         panic!("{method} {path}: schema `{name}` needs an example for the isolation matrix")
                     })
             });
+            let directory = op["tags"].as_array().is_some_and(|tags| {
+                tags.iter()
+                    .any(|t| t == renkei_collab::http::partners::DIRECTORY_TAG)
+            });
             ops.push(Operation {
                 method: method.to_uppercase(),
                 path: path.clone(),
                 params,
                 body,
+                directory,
             });
         }
     }
@@ -80,6 +87,8 @@ async fn snapshot(t: &TestApp, a: &Tenant) -> Vec<Value> {
         format!("/organisations/{org}/members"),
         format!("/organisations/{org}/invitations"),
         format!("/organisations/{org}/audit"),
+        format!("/organisations/{org}/partnerships"),
+        format!("/organisations/{org}/groups"),
     ] {
         let r = t.get(&uri, &a.owner.access).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
@@ -96,6 +105,9 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
         .tenant("株式会社 燕金属加工", "tsubame-a.example.jp")
         .await;
     let b = t.tenant("大須 山本呉服店", "osu-b.example.jp").await;
+    let (c, _) = t
+        .owner_of("株式会社 三条表面処理", "owner@sanjo-c.example.jp")
+        .await;
     let invited = t
         .post(
             &format!("/organisations/{}/invitations", a.organisation_id),
@@ -107,25 +119,54 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
         .as_str()
         .expect("invitation")
         .to_string();
+    let partnership = t
+        .post(
+            &format!("/organisations/{}/partnerships", a.organisation_id),
+            Some(&a.admin.access),
+            json!({"counterparty_id": c, "kind": "partner"}),
+        )
+        .await;
+    let partnership_id = partnership.body["partnership_id"]
+        .as_str()
+        .expect("partnership")
+        .to_string();
+    let group = t
+        .post(
+            &format!("/organisations/{}/groups", a.organisation_id),
+            Some(&a.admin.access),
+            json!({"name": "燕三条 金属加工ネットワーク", "kind": "manufacturing_network", "members": [c]}),
+        )
+        .await;
+    let group_id = group.body["group_id"].as_str().expect("group").to_string();
     let a_ids = |name: &str| -> String {
         match name {
             "organisation_id" => a.organisation_id.clone(),
             "user_id" => a.owner.user_id.clone(),
             "invitation_id" => invitation_id.clone(),
+            "partnership_id" => partnership_id.clone(),
+            "group_id" => group_id.clone(),
+            "version" => "1".to_string(),
             other => {
                 panic!("add a tenant-A value for path parameter `{other}` to the isolation matrix")
             }
         }
     };
-    let nowhere = |_: &str| -> String { uuid::Uuid::now_v7().to_string() };
-    let markers = [
-        a.organisation_id.clone(),
-        a.legal_name.clone(),
+    let nowhere = |name: &str| -> String {
+        if name == "version" {
+            "1".to_string()
+        } else {
+            uuid::Uuid::now_v7().to_string()
+        }
+    };
+    let private = [
         a.owner.user_id.clone(),
         a.owner.email.clone(),
         invitation_id.clone(),
+        partnership_id.clone(),
+        group_id.clone(),
         "tsubame-a".to_string(),
     ];
+    let identity = [a.organisation_id.clone(), a.legal_name.clone()];
     let before = snapshot(&t, &a).await;
 
     let ops = operations();
@@ -143,7 +184,10 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
                 .call(&op.method, &uri, Some(&s.access), &[], op.body.as_ref())
                 .await;
             let text = r.body.to_string();
-            for m in &markers {
+            let markers = private
+                .iter()
+                .chain(identity.iter().filter(|_| !op.directory));
+            for m in markers {
                 assert!(
                     !text.contains(m.as_str()),
                     "{} {} as B's {role} disclosed `{m}`: {text}",

@@ -7,6 +7,7 @@ mod audit;
 mod isolation;
 mod members;
 mod organisations;
+mod partners;
 
 use axum::{
     Router,
