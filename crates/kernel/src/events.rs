@@ -43,6 +43,14 @@ impl EventMessage for proto::GroupChanged {
     const TYPE: &'static str = "collab.group.changed";
 }
 
+impl EventMessage for proto::MessagePosted {
+    const TYPE: &'static str = "collab.message.posted";
+}
+
+impl EventMessage for proto::ConsentChanged {
+    const TYPE: &'static str = "collab.consent.changed";
+}
+
 /// The service that publishes an event type: the part of its name before the first dot.
 pub fn source_of(event_type: &str) -> &str {
     event_type.split('.').next().unwrap_or(event_type)

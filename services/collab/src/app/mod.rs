@@ -5,8 +5,10 @@
 
 mod access;
 mod audit;
+mod consents;
 mod keys;
 mod members;
+mod messages;
 mod organisation;
 mod partners;
 mod password;
@@ -28,8 +30,10 @@ use crate::{
 
 pub use access::{Me, SignUp, TokenPair};
 pub use audit::ChainReport;
+pub use consents::Grant;
 pub use keys::DbKeys;
 pub use members::{Invite, Invited};
+pub use messages::{NewThread, Notifications};
 pub use organisation::Registered;
 pub use partners::{NewGroup, Proposal};
 

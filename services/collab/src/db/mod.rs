@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod consent;
 pub mod partner;
 
 use renkei_kernel::storage::Conn;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod consent;
 pub mod organisation;
 pub mod partnership;
 pub mod profile;

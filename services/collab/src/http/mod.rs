@@ -7,6 +7,7 @@
 //! walks exactly those.
 
 pub mod graphql;
+pub mod messages;
 pub mod partners;
 mod views;
 
@@ -59,6 +60,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(invitation_accept))
         .routes(routes!(audit_list))
         .merge(partners::router())
+        .merge(messages::router())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {

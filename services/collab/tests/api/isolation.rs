@@ -89,6 +89,8 @@ async fn snapshot(t: &TestApp, a: &Tenant) -> Vec<Value> {
         format!("/organisations/{org}/audit"),
         format!("/organisations/{org}/partnerships"),
         format!("/organisations/{org}/groups"),
+        format!("/organisations/{org}/consents"),
+        format!("/organisations/{org}/threads"),
     ] {
         let r = t.get(&uri, &a.owner.access).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
@@ -138,6 +140,31 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
         )
         .await;
     let group_id = group.body["group_id"].as_str().expect("group").to_string();
+    let (bank, _) = t
+        .owner_of_kind("城南信用金庫", "supporter", "owner@bank-s.example.jp")
+        .await;
+    let consent = t
+        .post(
+            &format!("/organisations/{}/consents", a.organisation_id),
+            Some(&a.admin.access),
+            json!({"grantee_id": bank, "scopes": ["profile:read"], "purpose": "融資審査", "expires_at_ms": renkei_kernel::storage::now_ms() + 86_400_000}),
+        )
+        .await;
+    let consent_id = consent.body["consent_id"]
+        .as_str()
+        .expect("consent")
+        .to_string();
+    let thread = t
+        .post(
+            &format!("/organisations/{}/threads", a.organisation_id),
+            Some(&a.member.access),
+            json!({"subject": "試作の件", "participants": [c], "body": "図面を共有します。"}),
+        )
+        .await;
+    let thread_id = thread.body["thread"]["thread_id"]
+        .as_str()
+        .expect("thread")
+        .to_string();
     let a_ids = |name: &str| -> String {
         match name {
             "organisation_id" => a.organisation_id.clone(),
@@ -146,6 +173,9 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
             "partnership_id" => partnership_id.clone(),
             "group_id" => group_id.clone(),
             "version" => "1".to_string(),
+            "consent_id" => consent_id.clone(),
+            "grantor_id" => c.clone(),
+            "thread_id" => thread_id.clone(),
             other => {
                 panic!("add a tenant-A value for path parameter `{other}` to the isolation matrix")
             }
@@ -164,6 +194,8 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
         invitation_id.clone(),
         partnership_id.clone(),
         group_id.clone(),
+        consent_id.clone(),
+        thread_id.clone(),
         "tsubame-a".to_string(),
     ];
     let identity = [a.organisation_id.clone(), a.legal_name.clone()];

@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod isolation;
 mod members;
+mod messages;
 mod organisations;
 mod partners;
 
@@ -185,15 +186,25 @@ impl TestApp {
         session(&s.email, &r.body)
     }
 
-    /// A new user owning a new organisation, signed in to it.
+    /// A new user owning a new company, signed in to it.
     pub(crate) async fn owner_of(&self, legal_name: &str, email: &str) -> (String, Session) {
+        self.owner_of_kind(legal_name, "company", email).await
+    }
+
+    /// A new user owning a new organisation of `kind`, signed in to it.
+    pub(crate) async fn owner_of_kind(
+        &self,
+        legal_name: &str,
+        kind: &str,
+        email: &str,
+    ) -> (String, Session) {
         self.sign_up(email).await;
         let s = self.sign_in(email, None).await;
         let r = self
             .post(
                 "/organisations",
                 Some(&s.access),
-                json!({"legal_name": legal_name, "kind": "company", "prefecture_code": "15"}),
+                json!({"legal_name": legal_name, "kind": kind, "prefecture_code": "15"}),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "register: {}", r.body);
