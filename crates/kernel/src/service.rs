@@ -104,6 +104,15 @@ impl Context {
         Ok(())
     }
 
+    /// Runs a service's own background task (it must end when `shutdown` is
+    /// cancelled); [`Context::join`] waits for it.
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.track(vec![tokio::spawn(task)]);
+    }
+
     fn track(&self, handles: Vec<JoinHandle<()>>) {
         self.tasks
             .lock()

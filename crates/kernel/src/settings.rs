@@ -104,6 +104,24 @@ pub struct Settings {
     pub gateway: GatewaySettings,
     /// Sign-in, tokens and lockout.
     pub auth: AuthSettings,
+    /// Delivery of events to installed apps.
+    pub webhooks: WebhookSettings,
+}
+
+/// `[webhooks]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Wait before the first retry in milliseconds; doubles with each attempt.
+    pub first_retry_ms: u64,
+    /// Longest wait between two attempts in milliseconds.
+    pub max_retry_ms: u64,
+    /// Attempts before a delivery is given up as failed.
+    pub max_attempts: u32,
+    /// Seconds an app's endpoint gets to answer.
+    pub timeout_secs: u64,
+    /// Milliseconds between looks for due deliveries.
+    pub poll_interval_ms: u64,
 }
 
 /// `[auth]`
@@ -226,6 +244,13 @@ impl Default for Settings {
                 lockout_secs: 900,
                 invitation_ttl_secs: 7 * 24 * 3600,
                 jwks_url: String::new(),
+            },
+            webhooks: WebhookSettings {
+                first_retry_ms: 5_000,
+                max_retry_ms: 3_600_000,
+                max_attempts: 10,
+                timeout_secs: 10,
+                poll_interval_ms: 500,
             },
         }
     }
@@ -403,6 +428,31 @@ impl Settings {
             return Err(SettingsError::new(
                 "auth.invitation_ttl_secs",
                 "must be at least 60",
+            ));
+        }
+        let hooks = &self.webhooks;
+        if hooks.first_retry_ms == 0 || hooks.max_retry_ms < hooks.first_retry_ms {
+            return Err(SettingsError::new(
+                "webhooks.max_retry_ms",
+                "must be at least webhooks.first_retry_ms, which must be at least 1",
+            ));
+        }
+        if hooks.max_attempts == 0 {
+            return Err(SettingsError::new(
+                "webhooks.max_attempts",
+                "must be at least 1",
+            ));
+        }
+        if !(1..=120).contains(&hooks.timeout_secs) {
+            return Err(SettingsError::new(
+                "webhooks.timeout_secs",
+                "must be between 1 and 120",
+            ));
+        }
+        if hooks.poll_interval_ms == 0 {
+            return Err(SettingsError::new(
+                "webhooks.poll_interval_ms",
+                "must be at least 1",
             ));
         }
         if !auth.jwks_url.is_empty()

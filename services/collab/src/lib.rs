@@ -31,9 +31,16 @@ pub fn migrations() -> Migrations {
 /// Opens the database and starts the relay; returns the state handlers use.
 pub async fn start(ctx: &Context) -> Result<app::App, StartError> {
     let db = ctx.open(NAME, &migrations()).await?;
-    let app = app::App::new(db, ctx.settings.auth.clone());
+    let app = app::App::new(db.clone(), ctx.settings.auth.clone());
     app.keys_ensure()
         .await
         .map_err(|e| StartError::Other(format!("{NAME}: preparing signing keys: {e}")))?;
+    ctx.consume(std::sync::Arc::new(app::WebhookFanout::new(&[NAME])), &db)
+        .await?;
+    ctx.spawn(app::run_dispatcher(
+        db,
+        ctx.settings.webhooks.clone(),
+        ctx.shutdown.clone(),
+    ));
     Ok(app)
 }

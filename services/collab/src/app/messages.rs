@@ -65,8 +65,14 @@ impl App {
         input: NewThread,
     ) -> Result<(Thread, Message), AppError> {
         let mut tx = self.db.begin().await?;
-        self.authorize(&mut tx, caller, organisation_id, Role::Member)
-            .await?;
+        self.authorize_or_app(
+            &mut tx,
+            caller,
+            organisation_id,
+            Role::Member,
+            Some(crate::domain::app::AppScope::MessagesWrite),
+        )
+        .await?;
         let subject = input.subject.trim().to_string();
         if subject.is_empty() || subject.chars().count() > 200 {
             return Err(Invalid {
@@ -164,8 +170,14 @@ impl App {
         body: &str,
     ) -> Result<Message, AppError> {
         let mut tx = self.db.begin().await?;
-        self.authorize(&mut tx, caller, organisation_id, Role::Member)
-            .await?;
+        self.authorize_or_app(
+            &mut tx,
+            caller,
+            organisation_id,
+            Role::Member,
+            Some(crate::domain::app::AppScope::MessagesWrite),
+        )
+        .await?;
         let body = message_body(body)?;
         let mut thread = q::thread_of(&mut tx, organisation_id, thread_id)
             .await?
@@ -185,8 +197,14 @@ impl App {
         document_urn: Option<&DocumentUrn>,
     ) -> Result<Vec<Thread>, AppError> {
         let mut conn = self.db.acquire().await?;
-        self.authorize(&mut conn, caller, organisation_id, Role::Viewer)
-            .await?;
+        self.authorize_or_app(
+            &mut conn,
+            caller,
+            organisation_id,
+            Role::Viewer,
+            Some(crate::domain::app::AppScope::MessagesRead),
+        )
+        .await?;
         Ok(q::threads_of(
             &mut conn,
             organisation_id,
@@ -204,8 +222,14 @@ impl App {
         thread_id: &str,
     ) -> Result<(Thread, Vec<Message>), AppError> {
         let mut conn = self.db.acquire().await?;
-        self.authorize(&mut conn, caller, organisation_id, Role::Viewer)
-            .await?;
+        self.authorize_or_app(
+            &mut conn,
+            caller,
+            organisation_id,
+            Role::Viewer,
+            Some(crate::domain::app::AppScope::MessagesRead),
+        )
+        .await?;
         let thread = q::thread_of(&mut conn, organisation_id, thread_id)
             .await?
             .ok_or(AppError::NotFound("thread"))?;

@@ -4,6 +4,7 @@
 //! caller checks the caller first (see [`App::authorize`]).
 
 mod access;
+mod apps;
 mod audit;
 mod consents;
 mod keys;
@@ -12,6 +13,7 @@ mod messages;
 mod organisation;
 mod partners;
 mod password;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -29,6 +31,7 @@ use crate::{
 };
 
 pub use access::{Me, SignUp, TokenPair};
+pub use apps::{AppCredentials, NewApp, OAuthError};
 pub use audit::ChainReport;
 pub use consents::Grant;
 pub use keys::DbKeys;
@@ -36,6 +39,7 @@ pub use members::{Invite, Invited};
 pub use messages::{NewThread, Notifications};
 pub use organisation::Registered;
 pub use partners::{NewGroup, Proposal};
+pub use webhooks::{WebhookFanout, dispatch_due, run_dispatcher};
 
 /// Errors of the use cases; converted to HTTP or GraphQL errors at the edge.
 #[derive(Debug, thiserror::Error)]
@@ -265,7 +269,47 @@ impl App {
         organisation_id: &str,
         needed: Role,
     ) -> Result<Role, AppError> {
+        self.authorize_or_app(conn, caller, organisation_id, needed, None)
+            .await
+    }
+
+    /// [`App::authorize`] for people, and for installed apps that were
+    /// granted `app_scope` in this organisation: the installation must still
+    /// be installed (uninstalling revokes at once), belong to this
+    /// organisation, and hold the scope now and in its token. An app is
+    /// answered like a stranger (`404`) outside its organisation.
+    pub(crate) async fn authorize_or_app(
+        &self,
+        conn: &mut Conn,
+        caller: &Caller,
+        organisation_id: &str,
+        needed: Role,
+        app_scope: Option<crate::domain::app::AppScope>,
+    ) -> Result<Role, AppError> {
         let principal = &caller.principal;
+        if principal.kind == PrincipalKind::App {
+            let installation = db::app::installation_get(conn, &principal.subject)
+                .await?
+                .filter(|i| i.uninstalled_at_ms.is_none())
+                .ok_or(AppError::SessionEnded)?;
+            if installation.organisation_id != organisation_id
+                || principal.organisation_id.as_deref() != Some(organisation_id)
+            {
+                return Err(AppError::NotFound("organisation"));
+            }
+            let Some(scope) = app_scope else {
+                return Err(AppError::Forbidden(
+                    "apps cannot use this operation; it is for signed-in people".into(),
+                ));
+            };
+            if !installation.scopes.contains(&scope) || !principal.has_scope(scope.as_str()) {
+                return Err(AppError::Forbidden(format!(
+                    "this app was not granted the scope `{}`",
+                    scope.as_str()
+                )));
+            }
+            return Ok(Role::Viewer);
+        }
         self.signed_in_user(conn, principal).await?;
         let role = db::access::membership_role(conn, organisation_id, &principal.subject)
             .await?

@@ -131,8 +131,14 @@ impl App {
         organisation_id: &str,
     ) -> Result<Organisation, AppError> {
         let mut conn = self.db.acquire().await?;
-        self.authorize(&mut conn, caller, organisation_id, Role::Viewer)
-            .await?;
+        self.authorize_or_app(
+            &mut conn,
+            caller,
+            organisation_id,
+            Role::Viewer,
+            Some(crate::domain::app::AppScope::OrganisationRead),
+        )
+        .await?;
         db::organisation_get(&mut conn, organisation_id)
             .await?
             .ok_or(AppError::NotFound("organisation"))

@@ -169,8 +169,14 @@ impl App {
         organisation_id: &str,
     ) -> Result<Vec<Partnership>, AppError> {
         let mut conn = self.db.acquire().await?;
-        self.authorize(&mut conn, caller, organisation_id, Role::Viewer)
-            .await?;
+        self.authorize_or_app(
+            &mut conn,
+            caller,
+            organisation_id,
+            Role::Viewer,
+            Some(crate::domain::app::AppScope::PartnersRead),
+        )
+        .await?;
         Ok(q::partnerships_of(&mut conn, organisation_id).await?)
     }
 

@@ -3,6 +3,7 @@
 //! types again, so a corrupted row is reported instead of served.
 
 pub mod access;
+pub mod app;
 pub mod audit;
 pub mod consent;
 pub mod partner;

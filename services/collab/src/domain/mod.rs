@@ -2,6 +2,7 @@
 //! so a value of these types is always valid; no HTTP or SQL here.
 
 pub mod account;
+pub mod app;
 pub mod audit;
 pub mod consent;
 pub mod organisation;

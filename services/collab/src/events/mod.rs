@@ -69,3 +69,61 @@ pub fn group_changed(
         member_ids: g.members.clone(),
     }
 }
+
+/// Who an event concerns and its content as JSON, for webhook deliveries:
+/// the publishing tenant plus, for events between organisations, the other
+/// organisations named in it. Types this service does not know are sent
+/// with their protobuf payload in base64.
+pub fn audience_and_data(
+    env: &renkei_kernel::events::Envelope,
+) -> (Vec<String>, serde_json::Value) {
+    use base64::Engine as _;
+    use renkei_kernel::events::{EventMessage, proto};
+    use serde_json::json;
+    let partnership = |p: Option<proto::Partnership>| {
+        let p = p.unwrap_or_default();
+        (
+            vec![p.proposer_id.clone(), p.counterparty_id.clone()],
+            json!({
+                "partnership_id": p.partnership_id, "proposer_id": p.proposer_id,
+                "counterparty_id": p.counterparty_id, "kind": p.kind, "buyer_id": p.buyer_id,
+                "status": p.status, "version": p.version,
+            }),
+        )
+    };
+    let decoded = match env.event_type.as_str() {
+        proto::OrganisationRegistered::TYPE => env.payload_as::<proto::OrganisationRegistered>().ok().map(|e| {
+            (vec![], json!({"organisation_id": e.organisation_id, "legal_name": e.legal_name, "kind": e.kind, "prefecture_code": e.prefecture_code}))
+        }),
+        proto::PartnershipProposed::TYPE => env.payload_as::<proto::PartnershipProposed>().ok().map(|e| partnership(e.partnership)),
+        proto::PartnershipAccepted::TYPE => env.payload_as::<proto::PartnershipAccepted>().ok().map(|e| partnership(e.partnership)),
+        proto::PartnershipEnded::TYPE => env.payload_as::<proto::PartnershipEnded>().ok().map(|e| partnership(e.partnership)),
+        proto::GroupChanged::TYPE => env.payload_as::<proto::GroupChanged>().ok().map(|e| {
+            (
+                e.member_ids.clone(),
+                json!({"group_id": e.group_id, "version": e.version, "name": e.name, "kind": e.kind, "organiser_id": e.organiser_id, "member_ids": e.member_ids}),
+            )
+        }),
+        proto::MessagePosted::TYPE => env.payload_as::<proto::MessagePosted>().ok().map(|e| {
+            (
+                e.participant_ids.clone(),
+                json!({"thread_id": e.thread_id, "message_id": e.message_id, "seq": e.seq, "author_organisation_id": e.author_organisation_id, "participant_ids": e.participant_ids, "subject": e.subject, "document_urn": e.document_urn}),
+            )
+        }),
+        proto::ConsentChanged::TYPE => env.payload_as::<proto::ConsentChanged>().ok().map(|e| {
+            (
+                vec![e.grantor_id.clone(), e.grantee_id.clone()],
+                json!({"consent_id": e.consent_id, "grantor_id": e.grantor_id, "grantee_id": e.grantee_id, "scopes": e.scopes, "expires_at_ms": e.expires_at_ms, "status": e.status}),
+            )
+        }),
+        _ => None,
+    };
+    let (mut audience, data) = decoded.unwrap_or_else(|| {
+        (vec![], json!({ "payload_base64": base64::engine::general_purpose::STANDARD.encode(&env.payload) }))
+    });
+    audience.push(env.tenant_id.clone());
+    audience.sort();
+    audience.dedup();
+    audience.retain(|a| !a.is_empty());
+    (audience, data)
+}

@@ -6,6 +6,7 @@
 //! security requirement in the OpenAPI document; the tenant-isolation test
 //! walks exactly those.
 
+pub mod apps;
 pub mod graphql;
 pub mod messages;
 pub mod partners;
@@ -61,6 +62,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(audit_list))
         .merge(partners::router())
         .merge(messages::router())
+        .merge(apps::router())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {

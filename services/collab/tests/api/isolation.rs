@@ -91,6 +91,7 @@ async fn snapshot(t: &TestApp, a: &Tenant) -> Vec<Value> {
         format!("/organisations/{org}/groups"),
         format!("/organisations/{org}/consents"),
         format!("/organisations/{org}/threads"),
+        format!("/organisations/{org}/installations"),
     ] {
         let r = t.get(&uri, &a.owner.access).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
@@ -165,6 +166,32 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
         .as_str()
         .expect("thread")
         .to_string();
+    let (vendor, vendor_admin) = t
+        .owner_of_kind(
+            "株式会社 まちITサービス",
+            "it_vendor",
+            "dev@machi-v.example.jp",
+        )
+        .await;
+    let registered = t
+        .post(
+            &format!("/organisations/{vendor}/apps"),
+            Some(&vendor_admin.access),
+            json!({"name": "まち受発注コネクタ", "scopes": ["organisation:read"]}),
+        )
+        .await;
+    let app_id = registered.body["app_id"].as_str().expect("app").to_string();
+    let installed = t
+        .post(
+            &format!("/organisations/{}/installations", a.organisation_id),
+            Some(&a.admin.access),
+            json!({"app_id": app_id, "scopes": ["organisation:read"]}),
+        )
+        .await;
+    let installation_id = installed.body["installation_id"]
+        .as_str()
+        .expect("installation")
+        .to_string();
     let a_ids = |name: &str| -> String {
         match name {
             "organisation_id" => a.organisation_id.clone(),
@@ -176,6 +203,8 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
             "consent_id" => consent_id.clone(),
             "grantor_id" => c.clone(),
             "thread_id" => thread_id.clone(),
+            "app_id" => app_id.clone(),
+            "installation_id" => installation_id.clone(),
             other => {
                 panic!("add a tenant-A value for path parameter `{other}` to the isolation matrix")
             }
@@ -196,6 +225,7 @@ async fn isolation_matrix(backend: Backend, bus: BusMode) {
         group_id.clone(),
         consent_id.clone(),
         thread_id.clone(),
+        installation_id.clone(),
         "tsubame-a".to_string(),
     ];
     let identity = [a.organisation_id.clone(), a.legal_name.clone()];

@@ -3,6 +3,7 @@
 //! invitations, the audit chain, and the tenant-isolation matrix.
 
 mod access;
+mod apps;
 mod audit;
 mod isolation;
 mod members;
@@ -37,6 +38,7 @@ pub(crate) struct Resp {
 /// The service on a fresh database, behind its real router.
 pub(crate) struct TestApp {
     router: Router,
+    ctx: Option<Context>,
     pub(crate) app: App,
     pub(crate) settings: Settings,
     _dir: testing::TempDir,
@@ -82,16 +84,36 @@ impl TestApp {
             .expect("collab migrates");
         let app = App::new(db, settings.auth.clone());
         app.keys_ensure().await.expect("a signing key");
+        Some(TestApp::over(app, settings, None, dir))
+    }
+
+    /// The service as `renkei up` runs it: relay, webhook fan-out and
+    /// dispatcher included, with retries `first_retry_ms` apart.
+    pub(crate) async fn spawn_running(
+        backend: Backend,
+        bus: BusMode,
+        first_retry_ms: u64,
+    ) -> Option<TestApp> {
+        let (mut settings, dir) = testing::settings(backend, bus).await?;
+        settings.webhooks.first_retry_ms = first_retry_ms;
+        settings.webhooks.poll_interval_ms = 20;
+        let ctx = Context::new(settings.clone());
+        let app = renkei_collab::start(&ctx).await.expect("collab starts");
+        Some(TestApp::over(app, settings, Some(ctx), dir))
+    }
+
+    fn over(app: App, settings: Settings, ctx: Option<Context>, dir: testing::TempDir) -> TestApp {
         let router = renkei_collab::http::router()
             .split_for_parts()
             .0
             .with_state(app.clone());
-        Some(TestApp {
+        TestApp {
             router: Router::new().nest("/api/collab", router),
+            ctx,
             app,
             settings,
             _dir: dir,
-        })
+        }
     }
 
     pub(crate) async fn call(
@@ -117,6 +139,26 @@ impl TestApp {
             .router
             .clone()
             .oneshot(request.body(Body::from(body)).expect("request"))
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+            .await
+            .expect("body");
+        Resp {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
+    /// Sends a request as built, through the router.
+    pub(crate) async fn raw(&self, request: Request<Body>) -> Resp {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
             .await
             .expect("router answers");
         let status = response.status();
@@ -277,6 +319,14 @@ impl TestApp {
             admin,
             member,
             viewer,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(ctx) = &self.ctx {
+            ctx.shutdown.cancel();
         }
     }
 }
