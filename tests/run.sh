@@ -2,10 +2,11 @@
 # The whole test suite, on a machine that may have none of what it needs.
 #
 # Installs what is missing (cargo-nextest, PostgreSQL, the tansu
-# Kafka-protocol broker), starts PostgreSQL and the broker if they are not
-# running, then runs every test of the workspace. Tests that need PostgreSQL
-# or Kafka fail rather than skip (RENKEI_REQUIRE_SERVICES=1); set it to 0 to
-# let them skip on a laptop without those components.
+# Kafka-protocol broker, Chromium with chromedriver), starts PostgreSQL and
+# the broker if they are not running, then runs every test of the workspace.
+# Tests that need PostgreSQL, Kafka or Chromium fail rather than skip
+# (RENKEI_REQUIRE_SERVICES=1); set it to 0 to let them skip on a laptop
+# without those components.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,6 +89,12 @@ if ! port_open "$kafka_host" "$kafka_port"; then
     --storage-engine memory://tansu/ >"$LOGS/tansu.log" 2>&1 &
   broker_pid=$!
   wait_port "$kafka_host" "$kafka_port" "the tansu broker"
+fi
+
+# --- Headless Chromium for the web UI tests --------------------------------
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing Chromium and chromedriver (Debian packages)"
+  apt_install chromium chromium-driver
 fi
 
 # --- The tests --------------------------------------------------------------

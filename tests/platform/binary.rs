@@ -12,9 +12,9 @@ use tokio::{
 
 const BIN: &str = env!("CARGO_BIN_EXE_renkei");
 
-struct Running {
-    child: Child,
-    url: String,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 fn command(dir: &TempDir, envs: &[(&str, String)]) -> Command {
@@ -30,7 +30,7 @@ fn command(dir: &TempDir, envs: &[(&str, String)]) -> Command {
 }
 
 /// Starts `renkei up` and waits until it prints its URL.
-async fn up(dir: &TempDir, envs: &[(&str, String)], extra: &[&str]) -> Running {
+pub(crate) async fn up(dir: &TempDir, envs: &[(&str, String)], extra: &[&str]) -> Running {
     let data = dir.path().join("data");
     let data = data.to_str().expect("utf-8 path");
     let mut args = vec!["up", "--data-dir", data, "--listen", "127.0.0.1:0"];
@@ -67,7 +67,7 @@ async fn start(dir: &TempDir, label: &str, envs: &[(&str, String)], args: &[&str
 }
 
 /// Environment that puts the binary on a PostgreSQL database.
-fn on_postgres(url: String) -> Vec<(&'static str, String)> {
+pub(crate) fn on_postgres(url: String) -> Vec<(&'static str, String)> {
     vec![
         ("RENKEI__STORAGE__BACKEND", "postgres".into()),
         ("RENKEI__STORAGE__POSTGRES_URL", url),

@@ -1,9 +1,11 @@
 //! Cross-service scenarios run against the whole platform: events crossing
 //! services on both buses and both engines, the real binary started and
-//! killed, the committed OpenAPI document, and the deployment manifests.
+//! killed, the web UI in headless Chromium, the committed OpenAPI document,
+//! and the deployment manifests.
 //! All of them compile into this one test binary.
 
 mod binary;
+mod browser;
 mod bus;
 mod deploy;
 mod openapi;

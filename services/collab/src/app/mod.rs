@@ -198,6 +198,11 @@ impl App {
         &self.db
     }
 
+    /// Sign-in and token settings.
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.auth
+    }
+
     /// The verifier of access tokens, to share with services in this process.
     pub fn verifier(&self) -> &Verifier {
         &self.verifier

@@ -430,3 +430,26 @@ impl App {
         Ok(next)
     }
 }
+
+impl App {
+    /// Legal names of organisations by id (public directory data), for
+    /// showing partners by name; unknown ids are left out.
+    pub async fn organisation_names(
+        &self,
+        caller: &Caller,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        let mut conn = self.db.acquire().await?;
+        self.signed_in_user(&mut conn, &caller.principal).await?;
+        let mut names = std::collections::HashMap::new();
+        for id in ids {
+            if names.contains_key(id) {
+                continue;
+            }
+            if let Some(o) = crate::db::organisation_get(&mut conn, id).await? {
+                names.insert(id.clone(), o.legal_name.as_str().to_string());
+            }
+        }
+        Ok(names)
+    }
+}

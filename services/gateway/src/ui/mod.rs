@@ -13,6 +13,9 @@ use serde::Deserialize;
 
 use crate::Mounted;
 
+pub mod collab;
+pub mod session;
+
 /// Display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -63,6 +66,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("nav.home", "ホーム", "Home"),
     ("nav.regions", "地域の状況", "Regions"),
+    ("nav.workspace", "マイページ", "My workspace"),
     ("nav.api", "API", "API"),
     ("nav.graphql", "GraphQL", "GraphQL"),
     ("lang.switch", "English", "日本語"),
@@ -163,13 +167,14 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · {app}</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
          <body><header><a class=\"brand\" href=\"/\">{app}</a><nav>\
-         <a href=\"/\">{home}</a><a href=\"/regions\">{regions}</a><a href=\"/docs\">{api}</a><a href=\"/graphql\">{graphql}</a>\
+         <a href=\"/\">{home}</a><a href=\"/app\">{workspace}</a><a href=\"/regions\">{regions}</a><a href=\"/docs\">{api}</a><a href=\"/graphql\">{graphql}</a>\
          <a class=\"lang\" id=\"lang-switch\" href=\"{path}?lang={other_code}\">{switch}</a></nav></header>\
          <main>{body}</main><footer>{tagline}</footer></body></html>",
         lang_code = lang.code(),
         title = escape(title),
         app = t(lang, "app.name"),
         home = t(lang, "nav.home"),
+        workspace = t(lang, "nav.workspace"),
         regions = t(lang, "nav.regions"),
         api = t(lang, "nav.api"),
         graphql = t(lang, "nav.graphql"),
@@ -181,7 +186,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
 }
 
 /// A page response that also remembers an explicit language choice.
-fn page(lang: Lang, chosen: bool, status: StatusCode, html: String) -> Response {
+pub fn page(lang: Lang, chosen: bool, status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     if chosen {
         if let Ok(cookie) = HeaderValue::from_str(&format!(
@@ -195,7 +200,7 @@ fn page(lang: Lang, chosen: bool, status: StatusCode, html: String) -> Response 
 }
 
 #[derive(Deserialize)]
-struct LangQuery {
+pub(crate) struct LangQuery {
     lang: Option<String>,
 }
 
@@ -205,7 +210,8 @@ pub fn router(mounted: Mounted) -> Router {
         .route("/", get(home))
         .route("/regions", get(regions))
         .route("/assets/app.css", get(css))
-        .with_state(mounted)
+        .with_state(mounted.clone())
+        .merge(collab::router(mounted))
 }
 
 async fn home(
@@ -326,7 +332,7 @@ async fn css() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../assets/app.css"),
+        include_str!("../../assets/app.css"),
     )
 }
 
