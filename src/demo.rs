@@ -1,17 +1,24 @@
 //! The demo region loaded by `renkei up --demo`: shops in three shopping
 //! districts, a wholesaler, manufacturers and suppliers in two regions, a
 //! municipality, a bank, an IT vendor and the platform operator, each with an
-//! owner account, and one shop with a colleague in every other role.
+//! owner account, and one shop with a colleague in every other role. Between
+//! them: every shop buys from the wholesaler, the manufacturers buy from
+//! their suppliers, each district has a purchasing group, each manufacturing
+//! region a network, the municipality a region group; the IT vendor's app is
+//! installed in the first shop, which has also granted the bank a consent.
 //! Loading twice changes nothing: accounts are found by email, organisations
-//! are registered under their owner's idempotency key, and invitations that
-//! were already accepted are skipped.
+//! are registered under their owner's idempotency key, and partnerships,
+//! groups, apps, installations and consents that exist are left alone.
 
 use renkei_collab::{
-    app::{App, AppError, Invite, SignUp},
+    app::{App, AppError, Grant, Invite, NewApp, NewGroup, NewThread, Proposal, SignUp},
     domain::{
         NewOrganisation,
         account::Email,
+        app::AppScope,
+        consent::ConsentScope,
         organisation::{Category, ProfileDraft},
+        partnership::{GroupKind, PartnershipAction, PartnershipKind},
     },
 };
 use renkei_kernel::auth::{Caller, Principal, PrincipalKind, Role};
@@ -271,7 +278,7 @@ async fn account(app: &App, email: &str, name: &str) -> anyhow::Result<String> {
 
 /// Loads the demo region (idempotent).
 pub async fn load(app: &App) -> anyhow::Result<()> {
-    let mut first_shop = None;
+    let mut ids = Vec::with_capacity(ORGANISATIONS.len());
     for (i, o) in ORGANISATIONS.iter().enumerate() {
         let owner = account(app, o.owner, &format!("{} 代表", o.name)).await?;
         let profile = ProfileDraft {
@@ -292,29 +299,226 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
                 Some(&format!("demo-organisation-{i:03}")),
             )
             .await?;
-        if first_shop.is_none() {
-            first_shop = Some((organisation.organisation_id, owner));
-        }
+        ids.push((organisation.organisation_id, owner));
     }
-    if let Some((shop, owner)) = first_shop {
-        let as_owner = acting(&owner, Some(&shop), Some(Role::Owner));
-        for (email, name, role) in COLLEAGUES {
-            let user_id = account(app, email, name).await?;
-            let invite = Invite {
-                email: Email::parse("email", email)?,
-                role: *role,
-            };
-            match app.invitation_create(&as_owner, &shop, invite).await {
-                Ok(invited) => {
-                    app.invitation_accept(&acting(&user_id, None, None), &invited.token)
-                        .await?;
-                }
-                Err(AppError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
+    let as_owner = |i: usize| acting(&ids[i].1, Some(&ids[i].0), Some(Role::Owner));
+    let org = |i: usize| ids[i].0.clone();
+
+    let shop = &ids[0];
+    for (email, name, role) in COLLEAGUES {
+        let user_id = account(app, email, name).await?;
+        let invite = Invite {
+            email: Email::parse("email", email)?,
+            role: *role,
+        };
+        match app.invitation_create(&as_owner(0), &shop.0, invite).await {
+            Ok(invited) => {
+                app.invitation_accept(&acting(&user_id, None, None), &invited.token)
+                    .await?;
             }
+            Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
-    println!("Demo region loaded: {} organisations.", ORGANISATIONS.len());
+
+    let wholesaler = 9;
+    let supplies: Vec<(usize, usize)> = (0..9)
+        .map(|s| (s, wholesaler))
+        .chain([(10, 11), (12, 13)])
+        .collect();
+    for (buyer, seller) in supplies {
+        partner(
+            app,
+            &as_owner(buyer),
+            &org(buyer),
+            &as_owner(seller),
+            &org(seller),
+        )
+        .await?;
+    }
+
+    let districts = [
+        ("戸越銀座商店街 共同購入会", [0, 1, 2]),
+        ("元町商店街 共同購入会", [3, 4, 5]),
+        ("大須商店街 共同購入会", [6, 7, 8]),
+    ];
+    for (name, shops) in districts {
+        let members = shops[1..].iter().map(|&s| org(s)).collect();
+        group(
+            app,
+            &as_owner(shops[0]),
+            &org(shops[0]),
+            name,
+            GroupKind::PurchasingGroup,
+            members,
+        )
+        .await?;
+    }
+    group(
+        app,
+        &as_owner(10),
+        &org(10),
+        "東大阪・八尾 ものづくりネットワーク",
+        GroupKind::ManufacturingNetwork,
+        vec![org(11)],
+    )
+    .await?;
+    group(
+        app,
+        &as_owner(12),
+        &org(12),
+        "燕三条 金属加工ネットワーク",
+        GroupKind::ManufacturingNetwork,
+        vec![org(13)],
+    )
+    .await?;
+    group(
+        app,
+        &as_owner(14),
+        &org(14),
+        "品川区 地域連携",
+        GroupKind::Region,
+        vec![org(0), org(1), org(2)],
+    )
+    .await?;
+
+    let vendor = 16;
+    let vendor_apps = app.app_list(&as_owner(vendor), &org(vendor)).await?;
+    let connector = match vendor_apps.into_iter().find(|a| a.name == APP_NAME) {
+        Some(existing) => existing,
+        None => {
+            app.app_register(
+                &as_owner(vendor),
+                &org(vendor),
+                NewApp {
+                    name: APP_NAME.into(),
+                    description: Some("販売管理ソフトと受発注・メッセージをつなぎます".into()),
+                    webhook_url: None,
+                    scopes: vec![
+                        AppScope::OrganisationRead,
+                        AppScope::MessagesRead,
+                        AppScope::OrdersRead,
+                    ],
+                    events: Vec::new(),
+                },
+            )
+            .await?
+        }
+    };
+    match app
+        .installation_create(
+            &as_owner(0),
+            &org(0),
+            &connector.app_id,
+            &[AppScope::OrganisationRead, AppScope::MessagesRead],
+        )
+        .await
+    {
+        Ok(_) | Err(AppError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+
+    let bank = 15;
+    let consents = app.consent_list(&as_owner(0), &org(0)).await?;
+    if !consents.iter().any(|c| c.grantee_id == org(bank)) {
+        app.consent_grant(
+            &as_owner(0),
+            &org(0),
+            Grant {
+                grantee_id: org(bank),
+                scopes: vec![ConsentScope::ProfileRead],
+                purpose: "事業性評価融資の相談のため".into(),
+                expires_at_ms: renkei_kernel::storage::now_ms() + 180 * 86_400_000,
+            },
+        )
+        .await?;
+    }
+    if app
+        .thread_list(&as_owner(wholesaler), &org(wholesaler), None)
+        .await?
+        .is_empty()
+    {
+        app.thread_start(
+            &as_owner(wholesaler),
+            &org(wholesaler),
+            NewThread {
+                subject: "年末の共同仕入れのご案内".into(),
+                participants: vec![org(0), org(1), org(2)],
+                document_urn: None,
+                body:
+                    "年末向けの乾物・酒類の共同仕入れを受け付けます。ご希望数量をお知らせください。"
+                        .into(),
+            },
+        )
+        .await?;
+    }
+    println!(
+        "Demo region loaded: {} organisations, partnerships, groups and an installed app.",
+        ORGANISATIONS.len()
+    );
+    Ok(())
+}
+
+const APP_NAME: &str = "まち受発注コネクタ";
+
+/// The buyer proposes, the seller accepts; an open partnership is left alone.
+async fn partner(
+    app: &App,
+    buyer: &Caller,
+    buyer_id: &str,
+    seller: &Caller,
+    seller_id: &str,
+) -> anyhow::Result<()> {
+    let proposal = Proposal {
+        counterparty_id: seller_id.to_string(),
+        kind: PartnershipKind::BuyerSupplier,
+        proposer_buys: true,
+        note: None,
+    };
+    match app.partnership_propose(buyer, buyer_id, proposal).await {
+        Ok(p) => {
+            app.partnership_act(
+                seller,
+                seller_id,
+                &p.partnership_id,
+                PartnershipAction::Accept,
+            )
+            .await?;
+            Ok(())
+        }
+        Err(AppError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Forms a group unless the organiser already has one of that name.
+async fn group(
+    app: &App,
+    organiser: &Caller,
+    organiser_id: &str,
+    name: &str,
+    kind: GroupKind,
+    members: Vec<String>,
+) -> anyhow::Result<()> {
+    if app
+        .group_list(organiser, organiser_id)
+        .await?
+        .iter()
+        .any(|g| g.name == name)
+    {
+        return Ok(());
+    }
+    app.group_create(
+        organiser,
+        organiser_id,
+        NewGroup {
+            name: name.into(),
+            kind,
+            description: None,
+            members,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -336,5 +540,5 @@ pub fn print_sign_ins() {
     for (role, email) in rows {
         println!("    {role:<18} {email}");
     }
-    println!("  regional directory: /regions");
+    println!("  sign in at /app; regional directory at /regions");
 }

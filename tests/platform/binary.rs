@@ -181,6 +181,47 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
             .expect("json");
         assert_eq!(pair["role"], role, "printed demo sign-in {email}: {pair}");
     }
+    let shop = signed_in(&client, &running.url, "aoki@togoshi.demo.renkei.jp", None).await;
+    let org = shop["organisation_id"]
+        .as_str()
+        .expect("the shop owner acts in the shop");
+    let list = |what: &'static str| {
+        let client = client.clone();
+        let url = format!("{}/api/collab/organisations/{org}/{what}", running.url);
+        let token = bearer(&shop);
+        async move {
+            let v: serde_json::Value = client
+                .get(url)
+                .header("authorization", token)
+                .send()
+                .await
+                .expect(what)
+                .json()
+                .await
+                .expect("json");
+            v.as_array().cloned().unwrap_or_default()
+        }
+    };
+    let partnerships = list("partnerships").await;
+    assert!(
+        partnerships.iter().any(|p| p["status"] == "active"),
+        "the demo shop buys from the wholesaler: {partnerships:?}"
+    );
+    assert_eq!(
+        list("groups").await.len(),
+        2,
+        "its district's purchasing group and the municipality's region"
+    );
+    assert_eq!(
+        list("installations").await.len(),
+        1,
+        "the IT vendor's app is installed"
+    );
+    assert_eq!(
+        list("threads").await.len(),
+        1,
+        "the wholesaler's announcement"
+    );
 
     for path in [
         "/docs",
@@ -227,7 +268,11 @@ async fn signed_in(
     email: &str,
     organisation: Option<&str>,
 ) -> serde_json::Value {
-    let password = "kill-nine-survivor";
+    let password = if email.contains(".demo.renkei.jp") {
+        "renkei-demo-2026"
+    } else {
+        "kill-nine-survivor"
+    };
     let up = client
         .post(format!("{url}/api/collab/auth/sign-up"))
         .json(
