@@ -6,10 +6,79 @@ use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
 use renkei_kernel::auth::{AuthError, Caller, Role};
 
 use crate::{
-    app::{App, AppError, Invite, SignUp},
-    domain::{NewOrganisation, OrganisationKind, account::Email},
+    app::{App, AppError, Invite, NewThread, Proposal, SignUp},
+    domain::{
+        NewOrganisation, OrganisationKind,
+        account::Email,
+        partnership::{GroupKind, PartnershipAction, PartnershipKind, PartnershipStatus},
+    },
     http::{MemberView, OrganisationView, TokenPairView},
 };
+
+/// A partnership.
+#[derive(SimpleObject)]
+pub struct GqlPartnership {
+    /// Id.
+    pub partnership_id: String,
+    /// Who proposed it.
+    pub proposer_id: String,
+    /// To whom.
+    pub counterparty_id: String,
+    /// Kind.
+    pub kind: PartnershipKind,
+    /// The buying side, for buyer–supplier.
+    pub buyer_id: Option<String>,
+    /// Status.
+    pub status: PartnershipStatus,
+    /// Increases with every change.
+    pub version: i64,
+}
+
+impl From<crate::domain::partnership::Partnership> for GqlPartnership {
+    fn from(p: crate::domain::partnership::Partnership) -> Self {
+        GqlPartnership {
+            partnership_id: p.partnership_id,
+            proposer_id: p.proposer_id,
+            counterparty_id: p.counterparty_id,
+            kind: p.kind,
+            buyer_id: p.buyer_id,
+            status: p.status,
+            version: p.version,
+        }
+    }
+}
+
+/// A collaboration group at its current version.
+#[derive(SimpleObject)]
+pub struct GqlGroup {
+    /// Id.
+    pub group_id: String,
+    /// Organiser.
+    pub organiser_id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: GroupKind,
+    /// Version.
+    pub version: i64,
+    /// Members at this version.
+    pub members: Vec<String>,
+}
+
+/// A message thread as your organisation sees it.
+#[derive(SimpleObject)]
+pub struct GqlThread {
+    /// Id.
+    pub thread_id: String,
+    /// Subject.
+    pub subject: String,
+    /// The document it is about.
+    pub document_urn: Option<String>,
+    /// Participants.
+    pub participants: Vec<String>,
+    /// Messages not read by your organisation.
+    pub unread: i64,
+}
 
 /// An organisation.
 #[derive(SimpleObject)]
@@ -138,11 +207,23 @@ pub fn gql_error(e: AppError) -> async_graphql::Error {
 }
 
 /// Queries of the collaboration service.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct CollabQuery(AccountQuery, PartnerQuery);
+
+/// Queries about accounts and organisations.
 #[derive(Default)]
-pub struct CollabQuery;
+pub struct AccountQuery;
+
+/// Queries about partners, groups and messages.
+#[derive(Default)]
+pub struct PartnerQuery;
+
+/// Mutations about partners and messages.
+#[derive(Default)]
+pub struct PartnerMutation;
 
 #[Object]
-impl CollabQuery {
+impl AccountQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<GqlMe> {
         let me = app(ctx)?.me(caller(ctx)?).await.map_err(gql_error)?;
@@ -189,12 +270,146 @@ impl CollabQuery {
     }
 }
 
+#[Object]
+impl PartnerQuery {
+    /// The partnerships of one of your organisations.
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+    ) -> async_graphql::Result<Vec<GqlPartnership>> {
+        let list = app(ctx)?
+            .partnership_list(caller(ctx)?, &organisation_id)
+            .await
+            .map_err(gql_error)?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// The groups one of your organisations belongs to.
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+    ) -> async_graphql::Result<Vec<GqlGroup>> {
+        let list = app(ctx)?
+            .group_list(caller(ctx)?, &organisation_id)
+            .await
+            .map_err(gql_error)?;
+        Ok(list
+            .into_iter()
+            .map(|g| GqlGroup {
+                group_id: g.group_id,
+                organiser_id: g.organiser_id,
+                name: g.name,
+                kind: g.kind,
+                version: g.version,
+                members: g.members,
+            })
+            .collect())
+    }
+
+    /// The message threads of one of your organisations.
+    async fn threads(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+    ) -> async_graphql::Result<Vec<GqlThread>> {
+        let list = app(ctx)?
+            .thread_list(caller(ctx)?, &organisation_id, None)
+            .await
+            .map_err(gql_error)?;
+        Ok(list
+            .into_iter()
+            .map(|t| GqlThread {
+                unread: t.last_seq - t.last_read_seq,
+                thread_id: t.thread_id,
+                subject: t.subject,
+                document_urn: t.document_urn,
+                participants: t.participants,
+            })
+            .collect())
+    }
+}
+
 /// Mutations of the collaboration service.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct CollabMutation(AccountMutation, PartnerMutation);
+
+/// Mutations about accounts and organisations.
 #[derive(Default)]
-pub struct CollabMutation;
+pub struct AccountMutation;
 
 #[Object]
-impl CollabMutation {
+impl PartnerMutation {
+    /// Proposes a partnership to another organisation (admins).
+    async fn propose_partnership(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+        counterparty_id: String,
+        kind: PartnershipKind,
+        i_am_buyer: Option<bool>,
+    ) -> async_graphql::Result<GqlPartnership> {
+        let proposal = Proposal {
+            counterparty_id,
+            kind,
+            proposer_buys: i_am_buyer.unwrap_or(true),
+            note: None,
+        };
+        let p = app(ctx)?
+            .partnership_propose(caller(ctx)?, &organisation_id, proposal)
+            .await
+            .map_err(gql_error)?;
+        Ok(p.into())
+    }
+
+    /// Accepts a partnership proposed to your organisation (admins).
+    async fn accept_partnership(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+        partnership_id: String,
+    ) -> async_graphql::Result<GqlPartnership> {
+        let p = app(ctx)?
+            .partnership_act(
+                caller(ctx)?,
+                &organisation_id,
+                &partnership_id,
+                PartnershipAction::Accept,
+            )
+            .await
+            .map_err(gql_error)?;
+        Ok(p.into())
+    }
+
+    /// Starts a thread with partners or fellow group members; returns its id.
+    async fn start_thread(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: String,
+        participants: Vec<String>,
+        subject: String,
+        body: String,
+    ) -> async_graphql::Result<String> {
+        let (thread, _) = app(ctx)?
+            .thread_start(
+                caller(ctx)?,
+                &organisation_id,
+                NewThread {
+                    subject,
+                    participants,
+                    document_urn: None,
+                    body,
+                },
+            )
+            .await
+            .map_err(gql_error)?;
+        Ok(thread.thread_id)
+    }
+}
+
+#[Object]
+impl AccountMutation {
     /// Creates an account.
     async fn sign_up(
         &self,

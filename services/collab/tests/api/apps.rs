@@ -137,6 +137,29 @@ async fn apps_and_tokens(backend: Backend, bus: BusMode) {
         )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
+    let own = t
+        .get(
+            &format!("/organisations/{}/apps", m.vendor),
+            &m.vendor_admin.access,
+        )
+        .await;
+    assert_eq!(own.body.as_array().expect("apps").len(), 1);
+    let installs = t
+        .get(
+            &format!(
+                "/organisations/{}/apps/{}/installations",
+                m.vendor, m.app_id
+            ),
+            &m.vendor_admin.access,
+        )
+        .await;
+    assert_eq!(
+        installs.body[0]["organisation_id"],
+        company.as_str(),
+        "{}",
+        installs.body
+    );
+    assert_eq!(installs.body[0]["status"], "installed");
     let catalogue = t.get("/apps", &m.company.viewer.access).await;
     assert_eq!(catalogue.body[0]["name"], "まち受発注コネクタ");
 

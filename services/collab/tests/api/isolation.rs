@@ -310,9 +310,13 @@ async fn graphql_keeps_tenants_apart(backend: Backend, bus: BusMode) {
         .tenant("株式会社 燕金属加工", "tsubame-a.example.jp")
         .await;
     let b = t.tenant("大須 山本呉服店", "osu-b.example.jp").await;
-    let schema = Schema::build(CollabQuery, CollabMutation, EmptySubscription)
-        .data(t.app.clone())
-        .finish();
+    let schema = Schema::build(
+        CollabQuery::default(),
+        CollabMutation::default(),
+        EmptySubscription,
+    )
+    .data(t.app.clone())
+    .finish();
     for (role, s) in b.all() {
         let principal = t
             .app
@@ -364,4 +368,98 @@ async fn graphql_keeps_tenants_apart(backend: Backend, bus: BusMode) {
 renkei_kernel::on_each_engine!(
     graphql_refuses_another_organisations_data_to_every_role,
     graphql_keeps_tenants_apart
+);
+
+async fn graphql_partners(backend: Backend, bus: BusMode) {
+    use async_graphql::{EmptySubscription, Request, Schema};
+    use renkei_collab::http::graphql::{CollabMutation, CollabQuery};
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let a = t
+        .tenant("株式会社 燕金属加工", "tsubame-a.example.jp")
+        .await;
+    let b = t
+        .tenant("株式会社 三条表面処理", "sanjo-b.example.jp")
+        .await;
+    let schema = Schema::build(
+        CollabQuery::default(),
+        CollabMutation::default(),
+        EmptySubscription,
+    )
+    .data(t.app.clone())
+    .finish();
+    let as_caller = |s: &Session| {
+        let t = &t;
+        let token = s.access.clone();
+        async move {
+            renkei_kernel::auth::Caller {
+                principal: t.app.verifier().verify(&token).await.expect("valid token"),
+                client_addr: "test".into(),
+            }
+        }
+    };
+    let run = |query: String, caller: renkei_kernel::auth::Caller| {
+        let schema = schema.clone();
+        async move {
+            serde_json::to_value(schema.execute(Request::new(query).data(caller)).await)
+                .expect("json")
+        }
+    };
+    let proposed = run(
+        format!(r#"mutation {{ proposePartnership(organisationId: "{}", counterpartyId: "{}", kind: BUYER_SUPPLIER, iAmBuyer: true) {{ partnershipId status }} }}"#, a.organisation_id, b.organisation_id),
+        as_caller(&a.admin).await,
+    )
+    .await;
+    assert_eq!(
+        proposed["data"]["proposePartnership"]["status"], "PROPOSED",
+        "{proposed}"
+    );
+    let id = proposed["data"]["proposePartnership"]["partnershipId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let accepted = run(
+        format!(r#"mutation {{ acceptPartnership(organisationId: "{}", partnershipId: "{id}") {{ status }} }}"#, b.organisation_id),
+        as_caller(&b.admin).await,
+    )
+    .await;
+    assert_eq!(
+        accepted["data"]["acceptPartnership"]["status"], "ACTIVE",
+        "{accepted}"
+    );
+    let started = run(
+        format!(r#"mutation {{ startThread(organisationId: "{}", participants: ["{}"], subject: "納期", body: "よろしくお願いします") }}"#, a.organisation_id, b.organisation_id),
+        as_caller(&a.member).await,
+    )
+    .await;
+    assert!(started["data"]["startThread"].is_string(), "{started}");
+    let seen = run(
+        format!(r#"{{ threads(organisationId: "{o}") {{ subject unread }} partnerships(organisationId: "{o}") {{ status }} groups(organisationId: "{o}") {{ name }} }}"#, o = b.organisation_id),
+        as_caller(&b.viewer).await,
+    )
+    .await;
+    assert_eq!(seen["data"]["threads"][0]["unread"], 1, "{seen}");
+    assert_eq!(seen["data"]["partnerships"][0]["status"], "ACTIVE");
+    let outsider = t.tenant("大須 山本呉服店", "osu-c.example.jp").await;
+    for (role, s) in outsider.all() {
+        let refused = run(
+            format!(r#"{{ threads(organisationId: "{o}") {{ subject }} partnerships(organisationId: "{o}") {{ status }} groups(organisationId: "{o}") {{ name }} }}"#, o = a.organisation_id),
+            as_caller(s).await,
+        )
+        .await;
+        let errors = refused["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 3, "{role}: {refused}");
+        assert!(
+            errors
+                .iter()
+                .all(|e| e["extensions"]["code"] == "not_found"),
+            "{role}: {refused}"
+        );
+        assert!(!refused.to_string().contains("納期"));
+    }
+}
+renkei_kernel::on_each_engine!(
+    graphql_proposes_accepts_and_messages_and_refuses_other_tenants,
+    graphql_partners
 );

@@ -110,6 +110,19 @@ async fn consents(backend: Backend, bus: BusMode) {
         t.get(&profile_uri, &banker.access).await.status,
         StatusCode::OK
     );
+    let their_partners = t
+        .get(
+            &format!("/organisations/{bank}/consented/{org}/partnerships"),
+            &banker.access,
+        )
+        .await;
+    assert_eq!(
+        their_partners.status,
+        StatusCode::OK,
+        "partners:read now granted: {}",
+        their_partners.body
+    );
+    assert_eq!(their_partners.body, json!([]));
     let by_grantee = t
         .post(
             &format!("/organisations/{bank}/consents/{again_id}/revoke"),

@@ -130,6 +130,13 @@ async fn directory_and_partnerships(backend: Backend, bus: BusMode) {
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     assert_eq!(accepted.body["status"], "active");
     assert_eq!(accepted.body["version"], 2);
+    let viewed = t
+        .get(
+            &format!("/organisations/{org_b}/partnerships/{id}"),
+            &supplier.viewer.access,
+        )
+        .await;
+    assert_eq!(viewed.body["status"], "active", "{}", viewed.body);
     let ended = act(org_a, &buyer.owner.access, "end").await;
     assert_eq!(ended.body["status"], "ended");
     let again = act(org_b, &supplier.admin.access, "end").await;
