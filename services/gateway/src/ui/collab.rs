@@ -291,6 +291,20 @@ async fn posted(
     Ok((v, form))
 }
 
+/// A form post by a signed-in caller acting in an organisation.
+async fn posted_member(
+    ui: &Ui,
+    headers: &HeaderMap,
+    client: &ClientAddr,
+    body: &Bytes,
+) -> Result<(Visit, FormData, Caller, String), Response> {
+    let (v, f) = posted(ui, headers, client, body).await?;
+    match (v.caller().cloned(), v.organisation().map(str::to_string)) {
+        (Some(caller), Some(org)) => Ok((v, f, caller, org)),
+        _ => Err(redirect("/app", v.visitor.cookies)),
+    }
+}
+
 fn message(e: AppError) -> String {
     renkei_kernel::ApiError::from(e).message
 }
@@ -770,13 +784,9 @@ async fn invite(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let parsed = Email::parse("email", f.get("email")).map_err(AppError::from);
     let role = Role::parse(f.get("role")).unwrap_or(Role::Member);
@@ -1025,13 +1035,9 @@ async fn propose(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let kind = if f.get("kind") == "partner" {
         PartnershipKind::Partner
@@ -1056,13 +1062,9 @@ async fn partnership_act(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, _) = match posted(&ui, &headers, &client, &body).await {
+    let (v, _, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let action = match action.as_str() {
         "accept" => PartnershipAction::Accept,
@@ -1186,13 +1188,9 @@ async fn group_create(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let kind = match f.get("kind") {
         "manufacturing_network" => GroupKind::ManufacturingNetwork,
@@ -1304,13 +1302,9 @@ async fn thread_create(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let urn = match f
         .opt("document_urn")
@@ -1408,13 +1402,9 @@ async fn reply(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let result = v.app.message_post(&caller, &org, &id, f.get("body")).await;
     let done = l(v.lang, "送信しました。", "Sent.");
@@ -1561,13 +1551,9 @@ async fn app_register(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let result = match scopes_of(&f) {
         Ok(scopes) => {
@@ -1597,13 +1583,9 @@ async fn install(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f) = match posted(&ui, &headers, &client, &body).await {
+    let (v, f, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let result = match scopes_of(&f) {
         Ok(scopes) => {
@@ -1624,13 +1606,9 @@ async fn uninstall(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, _) = match posted(&ui, &headers, &client, &body).await {
+    let (v, _, caller, org) = match posted_member(&ui, &headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let (Some(caller), Some(org)) = (v.caller().cloned(), v.organisation().map(str::to_string))
-    else {
-        return redirect("/app", v.visitor.cookies);
     };
     let result = v.app.installation_remove(&caller, &org, &id).await;
     let done = l(v.lang, "アプリを削除しました。", "App uninstalled.");
