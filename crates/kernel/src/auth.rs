@@ -574,6 +574,16 @@ pub fn claims(
     }
 }
 
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Lower-case hexadecimal of `bytes` (hashes, MACs).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A fresh random secret of `bytes` bytes, base64url-encoded (for refresh
 /// tokens, invitation tokens and client secrets).
 pub fn random_token(bytes: usize) -> String {

@@ -348,7 +348,10 @@ impl App {
             .client_secret_hash
             .as_deref()
             .ok_or(OAuthError::InvalidClient)?;
-        if !constant_time_eq(expected.as_bytes(), secret_hash(client_secret).as_bytes()) {
+        if !renkei_kernel::auth::same_secret(
+            expected.as_bytes(),
+            secret_hash(client_secret).as_bytes(),
+        ) {
             return Err(OAuthError::InvalidClient);
         }
         let scopes = match scope.map(str::trim).filter(|s| !s.is_empty()) {
@@ -376,8 +379,4 @@ impl App {
         let token = self.sign(&c).await?;
         Ok((token, scopes, APP_TOKEN_TTL.as_secs()))
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -339,10 +339,7 @@ impl App {
 /// SHA-256 of a bearer secret (refresh or invitation token), hex; only this is stored.
 pub(crate) fn secret_hash(secret: &str) -> String {
     use sha2::Digest as _;
-    sha2::Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    renkei_kernel::auth::hex(&sha2::Sha256::digest(secret.as_bytes()))
 }
 
 /// The idempotency scope of a use case for one caller, so that two callers

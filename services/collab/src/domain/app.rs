@@ -151,13 +151,8 @@ pub fn signature(secret: &str, unix_secs: i64, body: &str) -> String {
     mac.update(unix_secs.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={unix_secs},v1={hex}")
+    let mac = renkei_kernel::auth::hex(&mac.finalize().into_bytes());
+    format!("t={unix_secs},v1={mac}")
 }
 
 /// Wait before attempt `attempts + 1`: `first_ms` doubled per earlier

@@ -59,7 +59,7 @@ impl AuditEntry {
             h.update((f.len() as u64).to_be_bytes());
             h.update(f.as_bytes());
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        renkei_kernel::auth::hex(&h.finalize())
     }
 }
 

@@ -112,13 +112,8 @@ pub async fn visitor(
 
 /// Whether a submitted form carries the CSRF token of its cookie.
 pub fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    cookie(headers, CSRF).is_some_and(|c| {
-        c.len() == submitted.len()
-            && c.bytes()
-                .zip(submitted.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0
-    })
+    cookie(headers, CSRF)
+        .is_some_and(|c| renkei_kernel::auth::same_secret(c.as_bytes(), submitted.as_bytes()))
 }
 
 #[cfg(test)]
