@@ -2,9 +2,22 @@
 //! over bytes — no files, sockets or clocks — so that the same code runs in
 //! the orders service, in tests, in fuzzers and in benchmarks.
 //!
-//! This first layer is the UN/EDIFACT syntax (ISO 9735): delimiters, the
-//! `UNA` service string advice, the release character, and segments with
-//! their exact position, read one at a time without copying where nothing
-//! was escaped.
+//! - [`document`]: the canonical documents of an order cycle, which every
+//!   format is read into and written from.
+//! - [`Decimal`]: exact numbers for quantities and prices.
+//! - [`problem`]: what is wrong with an input and where, with stable codes.
+//! - [`interchange`]: envelopes, per-message outcomes, acknowledgements.
+//! - [`edifact`]: UN/EDIFACT D.96A and D.01B.
+//! - [`samples`]: one complete order cycle, for tests, benchmarks and fuzzing.
 
+pub mod decimal;
+pub mod document;
 pub mod edifact;
+pub mod interchange;
+pub mod problem;
+pub mod samples;
+
+pub use decimal::Decimal;
+pub use document::*;
+pub use interchange::{Acknowledgement, Envelope, Format, MessageAck, MessageOutcome, Outgoing, Reading};
+pub use problem::{Code, Place, Problem};

@@ -1,0 +1,99 @@
+//! UN/EDIFACT (ISO 9735): the syntax, and the order-cycle messages of the
+//! directories D.96A and D.01B mapped to and from the canonical documents.
+//!
+//! | Document | Message | Distinguished by |
+//! |---|---|---|
+//! | [`Order`](crate::Order) | ORDERS | BGM 1001 = 220 |
+//! | [`OrderChange`](crate::OrderChange) | ORDCHG | BGM 1001 = 230, 1225 = 4 |
+//! | [`OrderCancellation`](crate::OrderCancellation) | ORDCHG | BGM 1001 = 230, 1225 = 1 |
+//! | [`OrderResponse`](crate::OrderResponse) | ORDRSP | BGM 1001 = 231 |
+//! | [`DespatchAdvice`](crate::DespatchAdvice) | DESADV | BGM 1001 = 351 |
+//! | [`ReceiptAdvice`](crate::ReceiptAdvice) | RECADV | BGM 1001 = 632 |
+//!
+//! Acknowledgements are CONTRL messages (syntax version 3), written by
+//! [`contrl`] from an [`Acknowledgement`](crate::Acknowledgement).
+//!
+//! [`Decoder`] reads an interchange fed in chunks of any size and reports
+//! each message as soon as it is complete, so memory stays bounded by the
+//! largest message, not the interchange. [`read`] does the same for an
+//! interchange already in memory.
+
+mod read;
+pub mod syntax;
+mod write;
+
+pub use read::{Decoder, Event, read};
+pub use syntax::{Delimiters, Position, Segment, Segments, SyntaxError, SyntaxErrorKind};
+pub use write::{contrl, write};
+
+use crate::Format;
+
+/// The directories this crate reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// D.96A: item numbers typed `EN` (EAN).
+    D96A,
+    /// D.01B: item numbers typed `SRV` (GS1 code list).
+    D01B,
+}
+
+impl Version {
+    /// The release as written in UNH (`96A`, `01B`).
+    pub fn release(self) -> &'static str {
+        match self {
+            Version::D96A => "96A",
+            Version::D01B => "01B",
+        }
+    }
+
+    /// The format it is.
+    pub fn format(self) -> Format {
+        match self {
+            Version::D96A => Format::EdifactD96a,
+            Version::D01B => Format::EdifactD01b,
+        }
+    }
+
+    /// The version of a format, if it is EDIFACT.
+    pub fn of(format: Format) -> Option<Version> {
+        match format {
+            Format::EdifactD96a => Some(Version::D96A),
+            Format::EdifactD01b => Some(Version::D01B),
+            _ => None,
+        }
+    }
+
+    fn from_release(release: &str) -> Option<Version> {
+        match release {
+            "96A" => Some(Version::D96A),
+            "01B" => Some(Version::D01B),
+            _ => None,
+        }
+    }
+
+    /// The code qualifying a GTIN in LIN and PIA.
+    fn gtin_type(self) -> &'static str {
+        match self {
+            Version::D96A => "EN",
+            Version::D01B => "SRV",
+        }
+    }
+}
+
+/// The UN/EDIFACT syntax error code (data element 0085) for a problem,
+/// as CONTRL reports it.
+pub fn syntax_error_code(code: crate::Code) -> &'static str {
+    use crate::Code;
+    match code {
+        Code::Syntax | Code::Rule => "18",
+        Code::Unsupported => "14",
+        Code::Missing => "13",
+        Code::Unexpected => "15",
+        Code::TooMany => "16",
+        Code::Invalid | Code::UnknownQualifier => "12",
+        Code::CountMismatch => "29",
+        Code::ReferenceMismatch => "28",
+        Code::Duplicate => "26",
+        Code::UnknownParty => "23",
+    }
+}

@@ -1,0 +1,1243 @@
+//! Reading EDIFACT interchanges into canonical documents.
+//!
+//! The [`Decoder`] keeps the bytes of at most one unfinished message. It
+//! finds where a message ends with a cheap scan for segment terminators,
+//! then reads the whole message properly, checks its UNH/UNT control count
+//! and reference, and maps it. A message with problems is reported with all
+//! of them and reading goes on with the next one; only a fault in the
+//! envelope or in the syntax between messages concerns the interchange as a
+//! whole.
+
+use std::{borrow::Cow, collections::HashSet, ops::Range};
+
+use super::{
+    Version,
+    syntax::{Delimiters, Position, Segment, Segments, SyntaxError, segment_end, service_string_advice},
+};
+use crate::{
+    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document, Envelope,
+    Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
+    OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
+    ResponseLine,
+};
+
+/// What the decoder reports while reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The interchange header (UNB) was read.
+    Envelope(Envelope),
+    /// A message was read, well or not.
+    Message(MessageOutcome),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Advice,
+    Header,
+    Body,
+    Ended,
+    Failed,
+}
+
+/// Reads an interchange fed in chunks; see the module documentation.
+#[derive(Debug)]
+pub struct Decoder {
+    buf: Vec<u8>,
+    at: usize,
+    base: usize,
+    line: usize,
+    delimiters: Delimiters,
+    stage: Stage,
+    reference: Option<String>,
+    segments: usize,
+    messages: usize,
+    seen: HashSet<String>,
+    problems: Vec<Problem>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
+}
+
+/// Reads a whole interchange in memory.
+pub fn read(input: &[u8]) -> Reading {
+    let mut envelope = None;
+    let mut messages = Vec::new();
+    let mut decoder = Decoder::new();
+    let mut on = |event| match event {
+        Event::Envelope(e) => envelope = Some(e),
+        Event::Message(m) => messages.push(m),
+    };
+    decoder.feed(input, &mut on);
+    let problems = decoder.finish(&mut on);
+    Reading {
+        envelope,
+        messages,
+        problems,
+    }
+}
+
+impl Decoder {
+    /// A decoder waiting for the start of an interchange.
+    pub fn new() -> Decoder {
+        Decoder {
+            buf: Vec::new(),
+            at: 0,
+            base: 0,
+            line: 1,
+            delimiters: Delimiters::default(),
+            stage: Stage::Advice,
+            reference: None,
+            segments: 0,
+            messages: 0,
+            seen: HashSet::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Adds the next bytes of the interchange and reports what they complete.
+    pub fn feed(&mut self, chunk: &[u8], on: &mut impl FnMut(Event)) {
+        if self.at > 0 {
+            self.buf.drain(..self.at);
+            self.base += self.at;
+            self.at = 0;
+        }
+        self.buf.extend_from_slice(chunk);
+        self.run(false, on);
+    }
+
+    /// Ends the input; returns the problems of the interchange as a whole
+    /// (empty when its envelope and trailer are right).
+    pub fn finish(mut self, on: &mut impl FnMut(Event)) -> Vec<Problem> {
+        self.run(true, on);
+        let rest = self.rest_start();
+        match self.stage {
+            Stage::Advice | Stage::Header if rest.is_none() => self.fail(Problem::new(
+                Code::Missing,
+                Place::whole(),
+                "the interchange is empty: it must start with UNB (after an optional UNA)",
+            )),
+            Stage::Failed | Stage::Ended => {}
+            _ => {
+                let position = self.position();
+                let problem = if rest.is_some() {
+                    Problem::new(
+                        Code::Syntax,
+                        place_at(position, None),
+                        "the interchange ends inside a segment (no segment terminator)",
+                    )
+                } else {
+                    Problem::new(
+                        Code::Missing,
+                        place_at(position, Some("UNZ")),
+                        "the interchange ends without its UNZ trailer",
+                    )
+                };
+                self.fail(problem);
+            }
+        }
+        self.problems
+    }
+
+    fn fail(&mut self, problem: Problem) {
+        self.problems.push(problem);
+        self.stage = Stage::Failed;
+    }
+
+    fn position(&self) -> Position {
+        Position {
+            segment: self.segments + 1,
+            line: self.line,
+            offset: self.base + self.at,
+        }
+    }
+
+    /// Offset of the next non-blank byte, if any.
+    fn rest_start(&self) -> Option<usize> {
+        self.buf[self.at..]
+            .iter()
+            .position(|b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+            .map(|i| self.at + i)
+    }
+
+    fn tag_at(&self, from: usize) -> Option<&[u8]> {
+        let start = self.buf[from..]
+            .iter()
+            .position(|b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))?
+            + from;
+        self.buf.get(start..start + 3)
+    }
+
+    /// Consumes `range` of the buffer, reading its segments, and returns them
+    /// through `with`.
+    fn take<T>(
+        &mut self,
+        end: usize,
+        segment_base: usize,
+        with: impl FnOnce(&mut dyn Iterator<Item = Result<Segment<'_>, SyntaxError>>) -> T,
+    ) -> T {
+        let start = Position {
+            segment: segment_base,
+            line: self.line,
+            offset: self.base + self.at,
+        };
+        let mut segments = Segments::resume(&self.buf[self.at..end], self.delimiters, start);
+        let result = with(&mut segments);
+        self.line = segments.position().line;
+        self.at = end;
+        result
+    }
+
+    fn run(&mut self, at_end: bool, on: &mut impl FnMut(Event)) {
+        loop {
+            match self.stage {
+                Stage::Ended => {
+                    if let Some(start) = self.rest_start() {
+                        self.at = start;
+                        let problem = Problem::new(
+                            Code::Unexpected,
+                            place_at(self.position(), None),
+                            "nothing may follow the UNZ trailer",
+                        );
+                        self.fail(problem);
+                    }
+                    return;
+                }
+                Stage::Failed => return,
+                Stage::Advice => {
+                    let Some(start) = self.rest_start() else { return };
+                    if self.buf.len() - start < 9 && !at_end {
+                        return;
+                    }
+                    match service_string_advice(&self.buf[self.at..]) {
+                        Ok((delimiters, skip)) => {
+                            self.line += self.buf[self.at..self.at + skip]
+                                .iter()
+                                .filter(|&&b| b == b'\n')
+                                .count();
+                            self.at += skip;
+                            self.delimiters = delimiters;
+                            self.stage = Stage::Header;
+                        }
+                        Err(e) => {
+                            let problem = syntax_problem(&e);
+                            self.fail(problem);
+                            return;
+                        }
+                    }
+                }
+                Stage::Header => {
+                    let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                        return;
+                    };
+                    let outcome = self.take(end, self.segments, |segments| match segments.next() {
+                        Some(Ok(s)) => envelope(&s),
+                        Some(Err(e)) => Err(syntax_problem(&e)),
+                        None => Err(Problem::new(Code::Missing, Place::whole(), "UNB is missing")),
+                    });
+                    self.segments += 1;
+                    match outcome {
+                        Ok(envelope) => {
+                            self.reference = Some(envelope.reference.clone());
+                            self.stage = Stage::Body;
+                            on(Event::Envelope(envelope));
+                        }
+                        Err(problem) => {
+                            self.fail(problem);
+                            return;
+                        }
+                    }
+                }
+                Stage::Body => {
+                    let Some(tag) = self.tag_at(self.at) else { return };
+                    match tag {
+                        b"UNH" => {
+                            let Some((end, has_trailer)) = self.message_end(at_end) else {
+                                return;
+                            };
+                            let line = self.line_of_next();
+                            let (outcome, count) = self.take(end, 0, |segments| {
+                                message(segments, has_trailer)
+                            });
+                            self.segments += count;
+                            self.messages += 1;
+                            let outcome = self.check_unique(outcome, line);
+                            on(Event::Message(outcome));
+                        }
+                        b"UNZ" => {
+                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                                return;
+                            };
+                            let base = self.segments;
+                            let messages = self.messages;
+                            let reference = self.reference.clone().unwrap_or_default();
+                            let problems = self.take(end, base, |segments| match segments.next() {
+                                Some(Ok(s)) => trailer(&s, messages)
+                                    .into_iter()
+                                    .chain(reference_check(&s, &reference))
+                                    .collect(),
+                                Some(Err(e)) => vec![syntax_problem(&e)],
+                                None => Vec::new(),
+                            });
+                            self.segments += 1;
+                            self.stage = Stage::Ended;
+                            if !problems.is_empty() {
+                                self.problems.extend(problems);
+                                self.stage = Stage::Failed;
+                            }
+                        }
+                        _ => {
+                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                                return;
+                            };
+                            let base = self.segments;
+                            let problem = self.take(end, base, |segments| match segments.next() {
+                                Some(Ok(s)) if s.tag == "UNG" => Problem::new(
+                                    Code::Unsupported,
+                                    place(&s),
+                                    "functional groups (UNG/UNE) are not supported: send the messages directly in the interchange",
+                                ),
+                                Some(Ok(s)) => Problem::new(
+                                    Code::Unexpected,
+                                    place(&s),
+                                    format!("{} is outside any message: a message starts with UNH", s.tag),
+                                ),
+                                Some(Err(e)) => syntax_problem(&e),
+                                None => Problem::new(Code::Missing, Place::whole(), "a segment is missing"),
+                            });
+                            self.fail(problem);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the message starting at the cursor ends, and whether it ends
+    /// with its UNT; `None` when more input is needed.
+    fn message_end(&self, at_end: bool) -> Option<(usize, bool)> {
+        let mut from = self.at;
+        let mut first = true;
+        loop {
+            let tag = self.tag_at(from);
+            if !first && matches!(tag, Some(b"UNH" | b"UNZ")) {
+                return Some((from, false));
+            }
+            let Some(end) = segment_end(&self.buf, from, self.delimiters) else {
+                return at_end.then(|| (self.buf.len(), false)).filter(|_| from > self.at);
+            };
+            if tag == Some(b"UNT") {
+                return Some((end, true));
+            }
+            first = false;
+            from = end;
+        }
+    }
+
+    /// The line the next segment starts on.
+    fn line_of_next(&self) -> usize {
+        let start = self.rest_start().unwrap_or(self.at);
+        self.line + self.buf[self.at..start].iter().filter(|&&b| b == b'\n').count()
+    }
+
+    fn check_unique(&mut self, mut outcome: MessageOutcome, line: usize) -> MessageOutcome {
+        if !outcome.reference.is_empty() && !self.seen.insert(outcome.reference.clone()) {
+            let problem = Problem::new(
+                Code::Duplicate,
+                Place::segment(1, "UNH", line).element(1),
+                format!(
+                    "message reference {} is used twice in this interchange",
+                    outcome.reference
+                ),
+            );
+            match &mut outcome.result {
+                Ok(_) => outcome.result = Err(vec![problem]),
+                Err(problems) => problems.push(problem),
+            }
+        }
+        outcome
+    }
+}
+
+fn place(segment: &Segment<'_>) -> Place {
+    Place::segment(segment.position.segment, segment.tag, segment.position.line)
+}
+
+fn place_at(position: Position, tag: Option<&str>) -> Place {
+    Place {
+        segment: Some(position.segment),
+        tag: tag.map(str::to_string),
+        line: Some(position.line),
+        ..Place::default()
+    }
+}
+
+fn syntax_problem(e: &SyntaxError) -> Problem {
+    Problem::new(
+        Code::Syntax,
+        place_at(e.position, None),
+        super::syntax::describe(&e.kind),
+    )
+}
+
+fn envelope(unb: &Segment<'_>) -> Result<Envelope, Problem> {
+    if unb.tag != "UNB" {
+        return Err(Problem::new(
+            Code::Missing,
+            place(unb),
+            format!("an interchange starts with UNB, not {}", unb.tag),
+        ));
+    }
+    let syntax = unb.get(0, 0).unwrap_or_default();
+    if !(syntax.len() == 4 && syntax.starts_with("UNO")) {
+        return Err(Problem::new(
+            Code::UnknownQualifier,
+            place(unb).element(1).component(1),
+            format!("`{syntax}` is not a syntax identifier (UNOA to UNOY)"),
+        ));
+    }
+    let field = |e: usize, c: usize, what: &str| {
+        unb.get(e, c).map(Cow::into_owned).ok_or_else(|| {
+            Problem::new(
+                Code::Missing,
+                place(unb).element(e + 1).component(c + 1),
+                format!("UNB has no {what}"),
+            )
+        })
+    };
+    let sender = field(1, 0, "sender identification")?;
+    let recipient = field(2, 0, "recipient identification")?;
+    let reference = field(4, 0, "interchange control reference")?;
+    let prepared = unb.get(3, 0).and_then(|d| match d.len() {
+        6 => Date::from_yymmdd(&d),
+        _ => Date::from_ccyymmdd(&d),
+    });
+    Ok(Envelope {
+        sender,
+        recipient,
+        reference,
+        prepared,
+        group: None,
+    })
+}
+
+/// UNZ: its count of messages against `messages`.
+fn trailer(unz: &Segment<'_>, messages: usize) -> Option<Problem> {
+    let count = unz.get(0, 0).and_then(|c| c.parse::<usize>().ok());
+    (count != Some(messages)).then(|| {
+        Problem::new(
+            Code::CountMismatch,
+            place(unz).element(1),
+            format!(
+                "UNZ counts {} messages but the interchange holds {messages}",
+                unz.get(0, 0).unwrap_or_default()
+            ),
+        )
+    })
+}
+
+fn reference_check(unz: &Segment<'_>, reference: &str) -> Option<Problem> {
+    let found = unz.get(1, 0).unwrap_or_default();
+    (found != reference).then(|| {
+        Problem::new(
+            Code::ReferenceMismatch,
+            place(unz).element(2),
+            format!("UNZ names interchange `{found}` but UNB named `{reference}`"),
+        )
+    })
+}
+
+/// Reads and maps one message (UNH up to UNT); returns the outcome and how
+/// many segments it had.
+fn message(
+    segments: &mut dyn Iterator<Item = Result<Segment<'_>, SyntaxError>>,
+    has_trailer: bool,
+) -> (MessageOutcome, usize) {
+    let mut all: Vec<Segment<'_>> = Vec::with_capacity(64);
+    let mut syntax = None;
+    let mut count = 0;
+    for s in segments {
+        count += 1;
+        match s {
+            Ok(s) => all.push(s),
+            Err(e) => {
+                syntax = Some(syntax_problem(&e));
+                break;
+            }
+        }
+    }
+    let unh = all.first();
+    let reference = unh
+        .and_then(|s| s.get(0, 0))
+        .map(Cow::into_owned)
+        .unwrap_or_default();
+    let message_type = unh
+        .and_then(|s| s.get(1, 0))
+        .map(Cow::into_owned)
+        .unwrap_or_default();
+    let fail = |problems| {
+        (
+            MessageOutcome {
+                reference: reference.clone(),
+                message_type: message_type.clone(),
+                result: Err(problems),
+            },
+            count,
+        )
+    };
+    if let Some(problem) = syntax {
+        return fail(vec![problem]);
+    }
+    let Some(unh) = unh else {
+        return fail(vec![Problem::new(Code::Missing, Place::whole(), "the message is empty")]);
+    };
+    let mut m = Mapper {
+        problems: Vec::new(),
+        decimal: unh.delimiters().decimal,
+    };
+    if reference.is_empty() {
+        m.missing(unh, 0, 0, "the message reference number");
+    }
+    let version = match (unh.get(1, 1).as_deref(), unh.get(1, 2).as_deref(), unh.get(1, 3).as_deref()) {
+        (Some("D"), Some(release), Some("UN")) => Version::from_release(release),
+        _ => None,
+    };
+    let Some(version) = version else {
+        m.problems.push(Problem::new(
+            Code::Unsupported,
+            place(unh).element(2),
+            format!(
+                "message {}:{}:{}:{} is not supported: this interchange partner sends D:96A:UN or D:01B:UN",
+                message_type,
+                unh.get(1, 1).unwrap_or_default(),
+                unh.get(1, 2).unwrap_or_default(),
+                unh.get(1, 3).unwrap_or_default()
+            ),
+        ));
+        return fail(m.problems);
+    };
+    let body_end = if has_trailer {
+        let unt = &all[all.len() - 1];
+        let counted = unt.get(0, 0).and_then(|c| c.parse::<usize>().ok());
+        if counted != Some(all.len()) {
+            m.problems.push(Problem::new(
+                Code::CountMismatch,
+                place(unt).element(1),
+                format!(
+                    "UNT counts {} segments but the message has {}",
+                    unt.get(0, 0).unwrap_or_default(),
+                    all.len()
+                ),
+            ));
+        }
+        if unt.get(1, 0).as_deref() != Some(reference.as_str()) {
+            m.problems.push(Problem::new(
+                Code::ReferenceMismatch,
+                place(unt).element(2),
+                format!(
+                    "UNT names message `{}` but UNH named `{reference}`",
+                    unt.get(1, 0).unwrap_or_default()
+                ),
+            ));
+        }
+        all.len() - 1
+    } else {
+        let last = &all[all.len() - 1];
+        m.problems.push(Problem::new(
+            Code::Missing,
+            place(last),
+            "the message ends without UNT",
+        ));
+        all.len()
+    };
+    let body = &all[1..body_end];
+    let document = match message_type.as_str() {
+        "ORDERS" => m.orders(body, version).map(Document::Order),
+        "ORDCHG" => m.ordchg(body, version),
+        "ORDRSP" => m.ordrsp(body, version).map(Document::OrderResponse),
+        "DESADV" => m.desadv(body, version).map(Document::DespatchAdvice),
+        "RECADV" => m.recadv(body, version).map(Document::ReceiptAdvice),
+        other => {
+            m.problems.push(Problem::new(
+                Code::Unsupported,
+                place(unh).element(2).component(1),
+                format!("message type `{other}` is not supported (ORDERS, ORDCHG, ORDRSP, DESADV, RECADV)"),
+            ));
+            None
+        }
+    };
+    let result = match document {
+        Some(d) if m.problems.is_empty() => Ok(d),
+        _ => Err(m.problems),
+    };
+    (
+        MessageOutcome {
+            reference,
+            message_type,
+            result,
+        },
+        count,
+    )
+}
+
+/// The tags each message may carry (beyond UNH/UNT); anything else is refused.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("ORDERS", &["BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "PAT", "TOD", "TDT", "LOC", "LIN", "PIA", "IMD", "MEA", "QTY", "PRI", "MOA", "ALC", "UNS", "CNT"]),
+    ("ORDCHG", &["BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA", "IMD", "QTY", "PRI", "MOA", "UNS", "CNT"]),
+    ("ORDRSP", &["BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA", "IMD", "QTY", "PRI", "MOA", "UNS", "CNT"]),
+    ("DESADV", &["BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TOD", "TDT", "LOC", "EQD", "CPS", "PAC", "PCI", "GIN", "MEA", "LIN", "PIA", "IMD", "QTY", "FTX", "CNT"]),
+    ("RECADV", &["BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TDT", "LOC", "CPS", "PAC", "LIN", "PIA", "IMD", "QTY", "QVR", "FTX", "CNT"]),
+];
+
+/// A message split into the segments before the first LIN, one range per
+/// line (LIN up to the next LIN or UNS), and the rest.
+struct Parts<'s, 'a> {
+    header: &'s [Segment<'a>],
+    lines: Vec<Range<usize>>,
+    body: &'s [Segment<'a>],
+}
+
+fn first<'s, 'a>(segments: &'s [Segment<'a>], tag: &str, qualifier: &str) -> Option<&'s Segment<'a>> {
+    segments
+        .iter()
+        .find(|s| s.tag == tag && s.get(0, 0).as_deref() == Some(qualifier))
+}
+
+struct Mapper {
+    problems: Vec<Problem>,
+    decimal: u8,
+}
+
+impl Mapper {
+    fn missing(&mut self, s: &Segment<'_>, e: usize, c: usize, what: &str) {
+        self.problems.push(Problem::new(
+            Code::Missing,
+            place(s).element(e + 1).component(c + 1),
+            format!("{} has no {what}", s.tag),
+        ));
+    }
+
+    fn need<'a>(&mut self, s: &Segment<'a>, e: usize, c: usize, what: &str) -> Option<Cow<'a, str>> {
+        let value = s.get(e, c);
+        if value.is_none() {
+            self.missing(s, e, c, what);
+        }
+        value
+    }
+
+    fn need_segment<'s, 'a>(
+        &mut self,
+        at: &Segment<'_>,
+        found: Option<&'s Segment<'a>>,
+        tag: &str,
+        what: &str,
+    ) -> Option<&'s Segment<'a>> {
+        if found.is_none() {
+            self.problems.push(Problem::new(
+                Code::Missing,
+                place(at),
+                format!("the {tag} segment with {what} is missing"),
+            ));
+        }
+        found
+    }
+
+    fn decimal(&mut self, s: &Segment<'_>, e: usize, c: usize, what: &str) -> Option<Decimal> {
+        let text = self.need(s, e, c, what)?;
+        match Decimal::parse_with_mark(&text, self.decimal) {
+            Ok(d) => Some(d),
+            Err(err) => {
+                self.problems.push(Problem::new(
+                    Code::Invalid,
+                    place(s).element(e + 1).component(c + 1),
+                    format!("{what} `{text}`: {err}"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, s: &Segment<'_>, e: usize, c: usize, what: &str) -> Option<u32> {
+        let text = self.need(s, e, c, what)?;
+        match text.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.problems.push(Problem::new(
+                    Code::Invalid,
+                    place(s).element(e + 1).component(c + 1),
+                    format!("{what} `{text}` is not a whole number"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A DTM segment's date (formats 102 `CCYYMMDD` and 203 `CCYYMMDDHHMM`).
+    fn date(&mut self, s: &Segment<'_>) -> Option<Date> {
+        let text = self.need(s, 0, 1, "date")?;
+        let format = s.get(0, 2);
+        let date = match format.as_deref() {
+            Some("102") | None => Date::from_ccyymmdd(&text),
+            Some("203") if text.len() == 12 => Date::from_ccyymmdd(&text[..8]),
+            Some(other) => {
+                self.problems.push(Problem::new(
+                    Code::UnknownQualifier,
+                    place(s).element(1).component(3),
+                    format!("date format `{other}` is not supported (102 or 203)"),
+                ));
+                return None;
+            }
+        };
+        if date.is_none() {
+            self.problems.push(Problem::new(
+                Code::Invalid,
+                place(s).element(1).component(2),
+                format!("`{text}` is not a date in the stated format"),
+            ));
+        }
+        date
+    }
+
+    fn split<'s, 'a>(&mut self, body: &'s [Segment<'a>], message_type: &str) -> Parts<'s, 'a> {
+        let allowed = ALLOWED
+            .iter()
+            .find(|(t, _)| *t == message_type)
+            .map_or(&[][..], |(_, tags)| *tags);
+        let mut lines = Vec::new();
+        let mut header_end = body.len();
+        let mut open: Option<usize> = None;
+        for (i, s) in body.iter().enumerate() {
+            if !allowed.contains(&s.tag) {
+                self.problems.push(Problem::new(
+                    Code::Unexpected,
+                    place(s),
+                    format!("segment {} is not part of a {message_type} message", s.tag),
+                ));
+            }
+            match s.tag {
+                "LIN" => {
+                    if let Some(start) = open.take() {
+                        lines.push(start..i);
+                    }
+                    header_end = header_end.min(i);
+                    open = Some(i);
+                }
+                "UNS" | "CNT" => {
+                    if let Some(start) = open.take() {
+                        lines.push(start..i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = open {
+            lines.push(start..body.len());
+        }
+        Parts {
+            header: &body[..header_end],
+            lines,
+            body,
+        }
+    }
+
+    /// Checks BGM's document code and returns (number, message function).
+    fn bgm<'a>(
+        &mut self,
+        at: &Segment<'_>,
+        header: &[Segment<'a>],
+        codes: &[&str],
+    ) -> Option<(String, Option<Cow<'a, str>>)> {
+        let bgm = header.iter().find(|s| s.tag == "BGM");
+        let bgm = self.need_segment(at, bgm, "BGM", "the document code and number")?;
+        let code = self.need(bgm, 0, 0, "document name code")?;
+        if !codes.contains(&code.as_ref()) {
+            self.problems.push(Problem::new(
+                Code::UnknownQualifier,
+                place(bgm).element(1).component(1),
+                format!("document name code `{code}` does not belong here (expected {})", codes.join(" or ")),
+            ));
+        }
+        let number = self.need(bgm, 1, 0, "document number")?.into_owned();
+        Some((number, bgm.get(2, 0)))
+    }
+
+    fn issued(&mut self, at: &Segment<'_>, header: &[Segment<'_>]) -> Option<Date> {
+        let dtm = first(header, "DTM", "137");
+        let dtm = self.need_segment(at, dtm, "DTM", "qualifier 137 (document date)")?;
+        self.date(dtm)
+    }
+
+    fn party(&mut self, at: &Segment<'_>, header: &[Segment<'_>], qualifier: &str, who: &str) -> Option<Party> {
+        let nad = first(header, "NAD", qualifier);
+        let nad = self.need_segment(at, nad, "NAD", &format!("qualifier {qualifier} ({who})"))?;
+        let id = self.need(nad, 1, 0, "party identification")?.into_owned();
+        Some(Party {
+            id,
+            name: nad.text(3),
+        })
+    }
+
+    fn reference(&mut self, at: &Segment<'_>, header: &[Segment<'_>], qualifier: &str, what: &str) -> Option<String> {
+        let rff = first(header, "RFF", qualifier);
+        let rff = self.need_segment(at, rff, "RFF", &format!("qualifier {qualifier} ({what})"))?;
+        self.need(rff, 0, 1, what).map(Cow::into_owned)
+    }
+
+    fn currency(&mut self, at: &Segment<'_>, header: &[Segment<'_>]) -> Option<String> {
+        let cux = header.iter().find(|s| s.tag == "CUX");
+        let cux = self.need_segment(at, cux, "CUX", "the currency")?;
+        let code = self.need(cux, 0, 1, "currency code")?;
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            self.problems.push(Problem::new(
+                Code::Invalid,
+                place(cux).element(1).component(2),
+                format!("`{code}` is not an ISO 4217 currency code"),
+            ));
+        }
+        Some(code.into_owned())
+    }
+
+    /// The item of a line group: LIN's item number and every PIA.
+    fn item(&mut self, group: &[Segment<'_>], version: Version) -> Item {
+        let mut item = Item::default();
+        let assign = |item: &mut Item, code: Cow<'_, str>, kind: &str, this: &mut Mapper, s: &Segment<'_>, e: usize| {
+            let slot = match kind {
+                "EN" | "SRV" | "UP" => &mut item.gtin,
+                "SA" => &mut item.seller_code,
+                "BP" | "IN" => &mut item.buyer_code,
+                _ => return,
+            };
+            if kind == "EN" || kind == "SRV" || kind == "UP" {
+                if !gtin_valid(&code) {
+                    this.problems.push(Problem::new(
+                        Code::Invalid,
+                        place(s).element(e + 1).component(1),
+                        format!("`{code}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"),
+                    ));
+                }
+            }
+            *slot = Some(code.into_owned());
+        };
+        let lin = &group[0];
+        if let Some(code) = lin.get(2, 0) {
+            let kind = lin.get(2, 1).unwrap_or(Cow::Borrowed(version.gtin_type()));
+            assign(&mut item, code, &kind, self, lin, 2);
+        }
+        for s in &group[1..] {
+            match s.tag {
+                "PIA" => {
+                    for e in 1..=5 {
+                        if let (Some(code), Some(kind)) = (s.get(e, 0), s.get(e, 1)) {
+                            assign(&mut item, code, &kind, self, s, e);
+                        }
+                    }
+                }
+                "IMD" => {
+                    if item.description.is_none() {
+                        item.description = s.get(2, 3).map(Cow::into_owned);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !item.is_identified() {
+            self.problems.push(Problem::new(
+                Code::Missing,
+                place(lin).element(3),
+                "the line names no item: give a GTIN in LIN or a buyer's or seller's code in PIA",
+            ));
+        }
+        item
+    }
+
+    fn line_number(&mut self, lin: &Segment<'_>) -> Option<u32> {
+        self.count(lin, 0, 0, "line item number")
+    }
+
+    fn quantity(&mut self, at: &Segment<'_>, group: &[Segment<'_>], qualifiers: &[&str], what: &str) -> Option<Quantity> {
+        let qty = group
+            .iter()
+            .find(|s| s.tag == "QTY" && s.get(0, 0).is_some_and(|q| qualifiers.contains(&q.as_ref())));
+        let qty = self.need_segment(at, qty, "QTY", &format!("qualifier {} ({what})", qualifiers[0]))?;
+        self.quantity_of(qty, what)
+    }
+
+    fn quantity_of(&mut self, qty: &Segment<'_>, what: &str) -> Option<Quantity> {
+        let value = self.decimal(qty, 0, 1, what)?;
+        if value.is_negative() {
+            self.problems.push(Problem::new(
+                Code::Invalid,
+                place(qty).element(1).component(2),
+                format!("{what} may not be negative"),
+            ));
+        }
+        let unit = qty.get(0, 2).map_or_else(|| "H87".to_string(), Cow::into_owned);
+        if !unit_valid(&unit) {
+            self.problems.push(Problem::new(
+                Code::UnknownQualifier,
+                place(qty).element(1).component(3),
+                format!("`{unit}` is not a UN/ECE Recommendation 20 unit code"),
+            ));
+        }
+        Some(Quantity { value, unit })
+    }
+
+    fn price(&mut self, group: &[Segment<'_>]) -> Option<Decimal> {
+        let pri = group.iter().find(|s| s.tag == "PRI")?;
+        match pri.get(0, 0).as_deref() {
+            Some("AAA" | "AAB") => self.decimal(pri, 0, 1, "price"),
+            other => {
+                self.problems.push(Problem::new(
+                    Code::UnknownQualifier,
+                    place(pri).element(1).component(1),
+                    format!("price qualifier `{}` is not supported (AAA net, AAB gross)", other.unwrap_or_default()),
+                ));
+                None
+            }
+        }
+    }
+
+    fn line_date(&mut self, group: &[Segment<'_>], qualifier: &str) -> Option<Date> {
+        let dtm = first(group, "DTM", qualifier)?;
+        self.date(dtm)
+    }
+
+    fn line_text(group: &[Segment<'_>], tag: &str, qualifier: &str, element: usize) -> Option<String> {
+        first(group, tag, qualifier).and_then(|s| s.text(element))
+    }
+
+    fn check_lines(&mut self, at: &Segment<'_>, parts: &Parts<'_, '_>, numbers: impl Iterator<Item = (u32, usize)>) {
+        if parts.lines.is_empty() {
+            self.problems.push(Problem::new(Code::Missing, place(at), "the message has no line items (LIN)"));
+        }
+        let mut seen = HashSet::new();
+        for (number, index) in numbers {
+            if !seen.insert(number) {
+                let lin = &parts.body[index];
+                self.problems.push(Problem::new(
+                    Code::Rule,
+                    place(lin).element(1),
+                    format!("line number {number} is used twice"),
+                ));
+            }
+        }
+        if let Some(cnt) = first(parts.body, "CNT", "2") {
+            let counted = cnt.get(0, 1).and_then(|c| Decimal::parse_with_mark(&c, self.decimal).ok());
+            if counted != Some(Decimal::from_int(parts.lines.len() as i64)) {
+                self.problems.push(Problem::new(
+                    Code::CountMismatch,
+                    place(cnt).element(1).component(2),
+                    format!(
+                        "CNT counts {} line items but the message has {}",
+                        cnt.get(0, 1).unwrap_or_default(),
+                        parts.lines.len()
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn order_line(&mut self, group: &[Segment<'_>], version: Version) -> Option<OrderLine> {
+        let lin = &group[0];
+        let line = self.line_number(lin);
+        let item = self.item(group, version);
+        let quantity = self.quantity(lin, group, &["21"], "ordered quantity");
+        let unit_price = self.price(group);
+        let requested_delivery = self.line_date(group, "2");
+        let delivery_site = first(group, "LOC", "7").and_then(|s| s.get(1, 0)).map(Cow::into_owned);
+        Some(OrderLine {
+            line: line?,
+            item,
+            quantity: quantity?,
+            unit_price,
+            requested_delivery,
+            delivery_site,
+        })
+    }
+
+    fn lines<T>(
+        &mut self,
+        parts: &Parts<'_, '_>,
+        mut each: impl FnMut(&mut Mapper, &[Segment<'_>]) -> Option<T>,
+    ) -> Vec<T> {
+        let mut out = Vec::with_capacity(parts.lines.len());
+        for range in &parts.lines {
+            if let Some(line) = each(self, &parts.body[range.clone()]) {
+                out.push(line);
+            }
+        }
+        out
+    }
+
+    fn numbers(parts: &Parts<'_, '_>) -> Vec<(u32, usize)> {
+        parts
+            .lines
+            .iter()
+            .filter_map(|r| {
+                parts.body[r.start]
+                    .get(0, 0)
+                    .and_then(|n| n.parse().ok())
+                    .map(|n| (n, r.start))
+            })
+            .collect()
+    }
+
+    fn orders(&mut self, body: &[Segment<'_>], version: Version) -> Option<Order> {
+        let at = body.first()?;
+        let parts = self.split(body, "ORDERS");
+        let bgm = self.bgm(at, parts.header, &["220"]);
+        let issued = self.issued(at, parts.header);
+        let buyer = self.party(at, parts.header, "BY", "buyer");
+        let seller = self.party(at, parts.header, "SU", "supplier");
+        let currency = self.currency(at, parts.header);
+        let note = Mapper::line_text(parts.header, "FTX", "AAI", 3);
+        let lines = self.lines(&parts, |m, g| m.order_line(g, version));
+        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        Some(Order {
+            number: bgm?.0,
+            issued: issued?,
+            buyer: buyer?,
+            seller: seller?,
+            currency: currency?,
+            note,
+            lines,
+        })
+    }
+
+    fn ordchg(&mut self, body: &[Segment<'_>], version: Version) -> Option<Document> {
+        let at = body.first()?;
+        let parts = self.split(body, "ORDCHG");
+        let (number, function) = self.bgm(at, parts.header, &["230"])?;
+        let issued = self.issued(at, parts.header);
+        let buyer = self.party(at, parts.header, "BY", "buyer");
+        let seller = self.party(at, parts.header, "SU", "supplier");
+        let order_number = self.reference(at, parts.header, "ON", "order number");
+        if function.as_deref() == Some("1") {
+            if let Some(lin) = parts.lines.first() {
+                self.problems.push(Problem::new(
+                    Code::Unexpected,
+                    place(&parts.body[lin.start]),
+                    "a cancellation (BGM message function 1) carries no lines",
+                ));
+            }
+            return Some(Document::OrderCancellation(OrderCancellation {
+                number,
+                order_number: order_number?,
+                issued: issued?,
+                buyer: buyer?,
+                seller: seller?,
+                reason: Mapper::line_text(parts.header, "FTX", "ACD", 3),
+            }));
+        }
+        let currency = self.currency(at, parts.header);
+        let lines = self.lines(&parts, |m, g| {
+            let lin = &g[0];
+            let action = match lin.get(1, 0).as_deref() {
+                Some("1") => Some(ChangeAction::Added),
+                Some("2") => Some(ChangeAction::Deleted),
+                Some("3") => Some(ChangeAction::Changed),
+                other => {
+                    m.problems.push(Problem::new(
+                        if other.is_some() { Code::UnknownQualifier } else { Code::Missing },
+                        place(lin).element(2),
+                        "an order change line needs action 1 (added), 2 (deleted) or 3 (changed)",
+                    ));
+                    None
+                }
+            };
+            let line = m.order_line(g, version);
+            Some(ChangeLine { action: action?, line: line? })
+        });
+        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        Some(Document::OrderChange(OrderChange {
+            number,
+            order_number: order_number?,
+            issued: issued?,
+            buyer: buyer?,
+            seller: seller?,
+            currency: currency?,
+            lines,
+        }))
+    }
+
+    fn ordrsp(&mut self, body: &[Segment<'_>], version: Version) -> Option<OrderResponse> {
+        let at = body.first()?;
+        let parts = self.split(body, "ORDRSP");
+        let bgm = self.bgm(at, parts.header, &["231"]);
+        let issued = self.issued(at, parts.header);
+        let buyer = self.party(at, parts.header, "BY", "buyer");
+        let seller = self.party(at, parts.header, "SU", "supplier");
+        let order_number = self.reference(at, parts.header, "ON", "order number");
+        let currency = self.currency(at, parts.header);
+        let lines = self.lines(&parts, |m, g| {
+            let lin = &g[0];
+            let line = m.line_number(lin);
+            let status = match lin.get(1, 0).as_deref() {
+                Some("5") => Some(LineStatus::Accepted),
+                Some("3" | "6") => Some(LineStatus::Changed),
+                Some("7") => Some(LineStatus::Rejected),
+                other => {
+                    m.problems.push(Problem::new(
+                        if other.is_some() { Code::UnknownQualifier } else { Code::Missing },
+                        place(lin).element(2),
+                        "a response line needs action 5 (accepted), 3 or 6 (changed) or 7 (not accepted)",
+                    ));
+                    None
+                }
+            };
+            let item = m.item(g, version);
+            let quantity = g
+                .iter()
+                .find(|s| s.tag == "QTY" && s.get(0, 0).is_some_and(|q| q == "113" || q == "21"))
+                .and_then(|q| m.quantity_of(q, "confirmed quantity"));
+            let status = status?;
+            if status != LineStatus::Rejected && quantity.is_none() {
+                m.problems.push(Problem::new(
+                    Code::Missing,
+                    place(lin),
+                    "an accepted or changed line needs QTY 113 (quantity to be delivered)",
+                ));
+            }
+            Some(ResponseLine {
+                line: line?,
+                status,
+                item,
+                quantity,
+                unit_price: m.price(g),
+                confirmed_delivery: m.line_date(g, "69"),
+                reason: Mapper::line_text(g, "FTX", "ACD", 3),
+            })
+        });
+        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        Some(OrderResponse {
+            number: bgm?.0,
+            order_number: order_number?,
+            issued: issued?,
+            buyer: buyer?,
+            seller: seller?,
+            currency: currency?,
+            lines,
+        })
+    }
+
+    fn desadv(&mut self, body: &[Segment<'_>], version: Version) -> Option<DespatchAdvice> {
+        let at = body.first()?;
+        let parts = self.split(body, "DESADV");
+        let bgm = self.bgm(at, parts.header, &["351"]);
+        let issued = self.issued(at, parts.header);
+        let buyer = self.party(at, parts.header, "BY", "buyer");
+        let seller = self.party(at, parts.header, "SU", "supplier");
+        let order_number = self.reference(at, parts.header, "ON", "order number");
+        let shipped = first(parts.header, "DTM", "11").and_then(|s| self.date(s));
+        let expected_delivery = first(parts.header, "DTM", "17").and_then(|s| self.date(s));
+        let carrier = parts
+            .header
+            .iter()
+            .find(|s| s.tag == "TDT")
+            .and_then(|s| s.get(4, 3))
+            .map(Cow::into_owned);
+        let tracking = first(parts.header, "RFF", "CN")
+            .and_then(|s| s.get(0, 1))
+            .map(Cow::into_owned);
+        let mut packages = 0u32;
+        for pac in parts.body.iter().filter(|s| s.tag == "PAC") {
+            if let Some(n) = self.count(pac, 0, 0, "number of packages") {
+                packages = packages.saturating_add(n);
+            }
+        }
+        let lines = self.lines(&parts, |m, g| {
+            let lin = &g[0];
+            let line = m.line_number(lin);
+            let item = m.item(g, version);
+            let quantity = m.quantity(lin, g, &["12"], "despatched quantity");
+            Some(DespatchLine {
+                line: line?,
+                item,
+                quantity: quantity?,
+            })
+        });
+        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        Some(DespatchAdvice {
+            number: bgm?.0,
+            order_number: order_number?,
+            issued: issued?,
+            buyer: buyer?,
+            seller: seller?,
+            shipped,
+            expected_delivery,
+            carrier,
+            tracking,
+            packages,
+            lines,
+        })
+    }
+
+    fn recadv(&mut self, body: &[Segment<'_>], version: Version) -> Option<ReceiptAdvice> {
+        let at = body.first()?;
+        let parts = self.split(body, "RECADV");
+        let bgm = self.bgm(at, parts.header, &["632"]);
+        let issued = self.issued(at, parts.header);
+        let buyer = self.party(at, parts.header, "BY", "buyer");
+        let seller = self.party(at, parts.header, "SU", "supplier");
+        let order_number = self.reference(at, parts.header, "ON", "order number");
+        let despatch_number = first(parts.header, "RFF", "AAK")
+            .and_then(|s| s.get(0, 1))
+            .map(Cow::into_owned);
+        let received = first(parts.header, "DTM", "50").and_then(|s| self.date(s));
+        let lines = self.lines(&parts, |m, g| {
+            let lin = &g[0];
+            let line = m.line_number(lin);
+            let item = m.item(g, version);
+            let received = m.quantity(lin, g, &["48"], "received quantity");
+            let damaged = match first(g, "QTY", "124") {
+                Some(q) => m.quantity_of(q, "damaged quantity").map(|q| q.value),
+                None => Some(Decimal::ZERO),
+            };
+            Some(ReceiptLine {
+                line: line?,
+                item,
+                received: received?,
+                damaged: damaged?,
+            })
+        });
+        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        Some(ReceiptAdvice {
+            number: bgm?.0,
+            order_number: order_number?,
+            despatch_number,
+            issued: issued?,
+            buyer: buyer?,
+            seller: seller?,
+            received,
+            lines,
+        })
+    }
+}
+
+/// Whether `code` is a GTIN: 8, 12, 13 or 14 digits with a valid GS1 check digit.
+pub fn gtin_valid(code: &str) -> bool {
+    let b = code.as_bytes();
+    if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (body, check) = b.split_at(b.len() - 1);
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10 == u32::from(check[0] - b'0')
+}
+
+/// Whether `unit` has the shape of a UN/ECE Recommendation 20 code (two or
+/// three upper-case letters or digits).
+pub fn unit_valid(unit: &str) -> bool {
+    matches!(unit.len(), 2 | 3)
+        && unit
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
