@@ -8,6 +8,9 @@
 //! - [`problem`]: what is wrong with an input and where, with stable codes.
 //! - [`interchange`]: envelopes, per-message outcomes, acknowledgements.
 //! - [`edifact`]: UN/EDIFACT D.96A and D.01B.
+//! - [`x12`]: ANSI X12 004010 and 005010.
+//! - [`ubl`]: UBL 2.1, Peppol BIS ordering.
+//! - [`sheet`]: CSV and .xlsx for spreadsheets.
 //! - [`samples`]: one complete order cycle, for tests, benchmarks and fuzzing.
 
 pub mod decimal;
@@ -16,6 +19,9 @@ pub mod edifact;
 pub mod interchange;
 pub mod problem;
 pub mod samples;
+pub mod sheet;
+pub mod ubl;
+pub mod x12;
 
 pub use decimal::Decimal;
 pub use document::*;

@@ -4,6 +4,9 @@
 //! One test binary for the crate; one module per format.
 
 mod edifact;
+mod sheet;
+mod ubl;
+mod x12;
 
 use renkei_edi::{Date, Outgoing};
 

@@ -1,0 +1,1 @@
+//! sheet format tests (being built).

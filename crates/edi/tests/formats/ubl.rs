@@ -1,0 +1,1 @@
+//! ubl format tests (being built).

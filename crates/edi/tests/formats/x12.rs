@@ -1,0 +1,1 @@
+//! x12 format tests (being built).
