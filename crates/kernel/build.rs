@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "renkei/events/v1/envelope.proto",
         "renkei/events/v1/collab.proto",
+        "renkei/events/v1/orders.proto",
     ];
     let fds = protox::compile(files, [&root])?;
     prost_build::Config::new().compile_fds(fds)?;

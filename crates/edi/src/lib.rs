@@ -6,6 +6,7 @@
 //!   format is read into and written from.
 //! - [`Decimal`]: exact numbers for quantities and prices.
 //! - [`problem`]: what is wrong with an input and where, with stable codes.
+//! - [`rules`]: what every canonical document must meet.
 //! - [`interchange`]: envelopes, per-message outcomes, acknowledgements.
 //! - [`edifact`]: UN/EDIFACT D.96A and D.01B.
 //! - [`x12`]: ANSI X12 004010 and 005010.
@@ -18,6 +19,7 @@ pub mod document;
 pub mod edifact;
 pub mod interchange;
 pub mod problem;
+pub mod rules;
 pub mod samples;
 pub mod sheet;
 pub mod ubl;

@@ -51,6 +51,30 @@ impl EventMessage for proto::ConsentChanged {
     const TYPE: &'static str = "collab.consent.changed";
 }
 
+impl EventMessage for proto::OrderSent {
+    const TYPE: &'static str = "orders.order.sent";
+}
+
+impl EventMessage for proto::OrderChanged {
+    const TYPE: &'static str = "orders.order.changed";
+}
+
+impl EventMessage for proto::OrderCancelled {
+    const TYPE: &'static str = "orders.order.cancelled";
+}
+
+impl EventMessage for proto::OrderResponded {
+    const TYPE: &'static str = "orders.order.responded";
+}
+
+impl EventMessage for proto::OrderDespatched {
+    const TYPE: &'static str = "orders.order.despatched";
+}
+
+impl EventMessage for proto::OrderReceived {
+    const TYPE: &'static str = "orders.order.received";
+}
+
 /// The service that publishes an event type: the part of its name before the first dot.
 pub fn source_of(event_type: &str) -> &str {
     event_type.split('.').next().unwrap_or(event_type)

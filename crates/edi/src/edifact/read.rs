@@ -19,6 +19,7 @@ use crate::{
     Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
+    rules::{gtin_valid, unit_valid},
 };
 
 /// What the decoder reports while reading.
@@ -1215,29 +1216,4 @@ impl Mapper {
             lines,
         })
     }
-}
-
-/// Whether `code` is a GTIN: 8, 12, 13 or 14 digits with a valid GS1 check digit.
-pub fn gtin_valid(code: &str) -> bool {
-    let b = code.as_bytes();
-    if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let (body, check) = b.split_at(b.len() - 1);
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    (10 - sum % 10) % 10 == u32::from(check[0] - b'0')
-}
-
-/// Whether `unit` has the shape of a UN/ECE Recommendation 20 code (two or
-/// three upper-case letters or digits).
-pub fn unit_valid(unit: &str) -> bool {
-    matches!(unit.len(), 2 | 3)
-        && unit
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }

@@ -1,0 +1,269 @@
+//! The rules every canonical document must meet, whatever format it came
+//! in: numbers that EDI can carry, at least one line, line numbers used
+//! once, positive quantities in Recommendation 20 units, GTINs with a valid
+//! check digit, ISO 4217 currencies. A format reader reports where the
+//! value was in its own terms; [`check`] reports where it is in the
+//! document, as a JSON path (`lines[2].quantity.value`), for documents that
+//! arrive as JSON through the API.
+
+use std::collections::HashSet;
+
+use crate::{Code, Decimal, Document, Item, Place, Problem, Quantity};
+
+/// The longest document number (EDIFACT `an..35`).
+pub const MAX_NUMBER: usize = 35;
+/// The longest free text.
+pub const MAX_TEXT: usize = 2000;
+
+/// Whether `code` is a GTIN: 8, 12, 13 or 14 digits with a valid GS1 check digit.
+pub fn gtin_valid(code: &str) -> bool {
+    let b = code.as_bytes();
+    if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (body, check) = b.split_at(b.len() - 1);
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10 == u32::from(check[0] - b'0')
+}
+
+/// Whether `unit` has the shape of a UN/ECE Recommendation 20 code (two or
+/// three upper-case letters or digits).
+pub fn unit_valid(unit: &str) -> bool {
+    matches!(unit.len(), 2 | 3)
+        && unit
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Whether `code` looks like an ISO 4217 currency code.
+pub fn currency_valid(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, code: Code, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem::new(
+            code,
+            Place {
+                path: Some(path.to_string()),
+                ..Place::default()
+            },
+            message,
+        ));
+    }
+
+    fn number(&mut self, path: &str, value: &str) {
+        if value.trim().is_empty() {
+            self.fail(Code::Missing, path, "a document number is required");
+        } else if value.chars().count() > MAX_NUMBER {
+            self.fail(
+                Code::Invalid,
+                path,
+                format!("a document number has at most {MAX_NUMBER} characters"),
+            );
+        } else if value.chars().any(char::is_control) {
+            self.fail(Code::Invalid, path, "a document number may not contain control characters");
+        }
+    }
+
+    fn text(&mut self, path: &str, value: Option<&str>) {
+        if value.is_some_and(|v| v.chars().count() > MAX_TEXT) {
+            self.fail(Code::Invalid, path, format!("text has at most {MAX_TEXT} characters"));
+        }
+    }
+
+    fn party(&mut self, path: &str, id: &str) {
+        if id.trim().is_empty() {
+            self.fail(Code::Missing, path, "the party's identifier is required");
+        } else if id.chars().count() > MAX_NUMBER {
+            self.fail(Code::Invalid, path, format!("a party identifier has at most {MAX_NUMBER} characters"));
+        }
+    }
+
+    fn currency(&mut self, path: &str, code: &str) {
+        if !currency_valid(code) {
+            self.fail(Code::Invalid, path, format!("`{code}` is not an ISO 4217 currency code such as JPY"));
+        }
+    }
+
+    fn item(&mut self, path: &str, item: &Item) {
+        if !item.is_identified() {
+            self.fail(Code::Missing, path, "the item needs a GTIN, a buyer's code or a seller's code");
+        }
+        if let Some(gtin) = &item.gtin {
+            if !gtin_valid(gtin) {
+                self.fail(
+                    Code::Invalid,
+                    &format!("{path}.gtin"),
+                    format!("`{gtin}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"),
+                );
+            }
+        }
+        for (field, value) in [("buyer_code", &item.buyer_code), ("seller_code", &item.seller_code)] {
+            if value.as_ref().is_some_and(|v| v.trim().is_empty() || v.chars().count() > MAX_NUMBER) {
+                self.fail(
+                    Code::Invalid,
+                    &format!("{path}.{field}"),
+                    format!("an item code has 1 to {MAX_NUMBER} characters"),
+                );
+            }
+        }
+        self.text(&format!("{path}.description"), item.description.as_deref());
+    }
+
+    fn quantity(&mut self, path: &str, q: &Quantity, zero_allowed: bool) {
+        if q.value.is_negative() || (!zero_allowed && q.value.is_zero()) {
+            self.fail(
+                Code::Invalid,
+                &format!("{path}.value"),
+                if zero_allowed { "a quantity may not be negative" } else { "a quantity must be above zero" },
+            );
+        }
+        if !unit_valid(&q.unit) {
+            self.fail(
+                Code::UnknownQualifier,
+                &format!("{path}.unit"),
+                format!("`{}` is not a UN/ECE Recommendation 20 unit code such as H87, KGM or CS", q.unit),
+            );
+        }
+    }
+
+    fn price(&mut self, path: &str, price: Option<Decimal>) {
+        if price.is_some_and(Decimal::is_negative) {
+            self.fail(Code::Invalid, path, "a price may not be negative");
+        }
+    }
+
+    fn lines(&mut self, numbers: impl Iterator<Item = u32>, count: usize) {
+        if count == 0 {
+            self.fail(Code::Missing, "lines", "the document needs at least one line");
+        }
+        let mut seen = HashSet::new();
+        for (i, n) in numbers.enumerate() {
+            if n == 0 {
+                self.fail(Code::Invalid, &format!("lines[{i}].line"), "line numbers start at 1");
+            } else if !seen.insert(n) {
+                self.fail(Code::Rule, &format!("lines[{i}].line"), format!("line number {n} is used twice"));
+            }
+        }
+    }
+}
+
+/// Every rule the document breaks, each with the JSON path of the value.
+pub fn check(document: &Document) -> Vec<Problem> {
+    let mut c = Checker { problems: Vec::new() };
+    let (buyer, seller) = document.parties();
+    c.number("number", document.number());
+    c.party("buyer.id", &buyer.id);
+    c.party("seller.id", &seller.id);
+    if buyer.id == seller.id && !buyer.id.is_empty() {
+        c.fail(Code::Rule, "seller.id", "buyer and seller must be different parties");
+    }
+    match document {
+        Document::Order(o) => {
+            c.currency("currency", &o.currency);
+            c.text("note", o.note.as_deref());
+            c.lines(o.lines.iter().map(|l| l.line), o.lines.len());
+            for (i, l) in o.lines.iter().enumerate() {
+                c.item(&format!("lines[{i}].item"), &l.item);
+                c.quantity(&format!("lines[{i}].quantity"), &l.quantity, false);
+                c.price(&format!("lines[{i}].unit_price"), l.unit_price);
+            }
+        }
+        Document::OrderChange(o) => {
+            c.number("order_number", &o.order_number);
+            c.currency("currency", &o.currency);
+            c.lines(o.lines.iter().map(|l| l.line.line), o.lines.len());
+            for (i, l) in o.lines.iter().enumerate() {
+                c.item(&format!("lines[{i}].item"), &l.line.item);
+                c.quantity(&format!("lines[{i}].quantity"), &l.line.quantity, false);
+                c.price(&format!("lines[{i}].unit_price"), l.line.unit_price);
+            }
+        }
+        Document::OrderCancellation(o) => {
+            c.number("order_number", &o.order_number);
+            c.text("reason", o.reason.as_deref());
+        }
+        Document::OrderResponse(o) => {
+            c.number("order_number", &o.order_number);
+            c.currency("currency", &o.currency);
+            c.lines(o.lines.iter().map(|l| l.line), o.lines.len());
+            for (i, l) in o.lines.iter().enumerate() {
+                if let Some(q) = &l.quantity {
+                    c.quantity(&format!("lines[{i}].quantity"), q, l.status == crate::LineStatus::Rejected);
+                }
+                c.price(&format!("lines[{i}].unit_price"), l.unit_price);
+                c.text(&format!("lines[{i}].reason"), l.reason.as_deref());
+            }
+        }
+        Document::DespatchAdvice(o) => {
+            c.number("order_number", &o.order_number);
+            c.lines(o.lines.iter().map(|l| l.line), o.lines.len());
+            for (i, l) in o.lines.iter().enumerate() {
+                c.quantity(&format!("lines[{i}].quantity"), &l.quantity, false);
+            }
+            for (field, value) in [("carrier", &o.carrier), ("tracking", &o.tracking)] {
+                if value.as_ref().is_some_and(|v| v.chars().count() > MAX_NUMBER) {
+                    c.fail(Code::Invalid, field, format!("at most {MAX_NUMBER} characters"));
+                }
+            }
+        }
+        Document::ReceiptAdvice(o) => {
+            c.number("order_number", &o.order_number);
+            c.lines(o.lines.iter().map(|l| l.line), o.lines.len());
+            for (i, l) in o.lines.iter().enumerate() {
+                c.quantity(&format!("lines[{i}].received"), &l.received, true);
+                if l.damaged.is_negative() {
+                    c.fail(Code::Invalid, &format!("lines[{i}].damaged"), "a quantity may not be negative");
+                }
+                if l.received.value.is_zero() && l.damaged.is_zero() {
+                    c.fail(Code::Invalid, &format!("lines[{i}].received.value"), "a receipt line reports something received or damaged");
+                }
+            }
+        }
+    }
+    c.problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples;
+
+    #[test]
+    fn the_sample_cycle_meets_every_rule() {
+        for d in samples::cycle() {
+            assert_eq!(check(&d), Vec::new(), "{:?}", d.kind());
+        }
+    }
+
+    #[test]
+    fn broken_rules_name_the_json_path() {
+        let mut o = samples::order();
+        o.lines[1].line = 1;
+        o.lines[0].quantity.value = Decimal::ZERO;
+        o.lines[2].item.gtin = Some("4901234567890".into());
+        o.currency = "yen".into();
+        let problems = check(&Document::Order(o));
+        let paths: Vec<&str> = problems.iter().filter_map(|p| p.place.path.as_deref()).collect();
+        assert_eq!(paths, ["currency", "lines[1].line", "lines[0].quantity.value", "lines[2].item.gtin"]);
+    }
+
+    #[test]
+    fn gtins_need_their_check_digit() {
+        assert!(gtin_valid("4901234567894"));
+        assert!(gtin_valid("49012347"));
+        assert!(!gtin_valid("4901234567895"));
+        assert!(!gtin_valid("490123456789"));
+        assert!(!gtin_valid("49O1234567894"));
+    }
+}
