@@ -42,6 +42,11 @@ pub enum Code {
     WeakPassword,
     /// The caller may not do this.
     Forbidden,
+    /// The two organisations have no active partnership that allows this.
+    NotPartners,
+    /// The document may not follow the ones before it; `rule` names the
+    /// rule and the message the state that stopped it.
+    TransitionRefused,
     /// The service or one of its dependencies is not available now.
     Unavailable,
     /// An unexpected failure; details are in the server log under the request id.
@@ -62,7 +67,8 @@ impl Code {
             Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Code::EmailTaken => StatusCode::CONFLICT,
             Code::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
-            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::Forbidden | Code::NotPartners => StatusCode::FORBIDDEN,
+            Code::TransitionRefused => StatusCode::CONFLICT,
             Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -83,13 +89,15 @@ impl Code {
             Code::EmailTaken => "email_taken",
             Code::WeakPassword => "weak_password",
             Code::Forbidden => "forbidden",
+            Code::NotPartners => "not_partners",
+            Code::TransitionRefused => "transition_refused",
             Code::Unavailable => "unavailable",
             Code::Internal => "internal",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 16] = [
         Code::InvalidInput,
         Code::MalformedBody,
         Code::NotFound,
@@ -102,6 +110,8 @@ impl Code {
         Code::EmailTaken,
         Code::WeakPassword,
         Code::Forbidden,
+        Code::NotPartners,
+        Code::TransitionRefused,
         Code::Unavailable,
         Code::Internal,
     ];
@@ -124,6 +134,9 @@ pub struct ErrorDetail {
     /// The input field (dotted path) the error is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The business rule that refused the request, when one did (a stable name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// An error on its way out of a handler.
@@ -135,6 +148,8 @@ pub struct ApiError {
     pub message: String,
     /// Field at fault.
     pub field: Option<String>,
+    /// Business rule that refused it.
+    pub rule: Option<String>,
     /// Seconds after which a retry may succeed (sent as `Retry-After`).
     pub retry_after_secs: Option<u64>,
 }
@@ -146,6 +161,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            rule: None,
             retry_after_secs: None,
         }
     }
@@ -156,6 +172,7 @@ impl ApiError {
             code: Code::InvalidInput,
             message: message.into(),
             field: Some(field.into()),
+            rule: None,
             retry_after_secs: None,
         }
     }
@@ -198,6 +215,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: self.message,
                 field: self.field,
+                rule: self.rule,
             },
         };
         let mut response = (status, Json(body)).into_response();

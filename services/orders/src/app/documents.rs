@@ -1,0 +1,244 @@
+//! Submitting a document of the order cycle.
+
+use renkei_edi::{Document, DocumentKind, rules};
+use renkei_kernel::{
+    auth::{Caller, Role},
+    events::proto::OrderDocument,
+    idempotency::{self, Prior},
+    storage::{Conn, is_unique_violation, now_ms},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{App, AppError, SCOPE_WRITE};
+use crate::{
+    db::{self, DocumentRow, OrderRow},
+    domain::{Channel, OrderState, OrderStatus, apply},
+    events,
+};
+
+/// A document to submit, as one organisation sends it.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The document; its buyer and seller are organisation ids.
+    pub document: Document,
+    /// How it arrived.
+    pub channel: Channel,
+    /// The client's key: the same key and document give the same answer once.
+    pub idempotency_key: String,
+}
+
+/// What a submission did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Submitted {
+    /// The order the document belongs to.
+    pub order_id: String,
+    /// The stored document.
+    pub document_id: String,
+    /// Its position in the order's history, from 1.
+    pub version: i64,
+    /// Its kind.
+    pub kind: DocumentKind,
+    /// The order's status after it.
+    pub status: OrderStatus,
+}
+
+enum Attempt {
+    Done(Submitted),
+    Raced,
+}
+
+impl App {
+    /// Accepts a document from `organisation_id` (which must be the side
+    /// that sends it), applies it to its order and publishes the event; the
+    /// same idempotency key with the same document returns the first answer.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        submission: Submission,
+    ) -> Result<Submitted, AppError> {
+        self.authorize(caller, organisation_id, Role::Member, SCOPE_WRITE)?;
+        self.submit_as(organisation_id, submission).await
+    }
+
+    /// [`App::submit`] for an organisation already authorised (EDI intake).
+    pub(crate) async fn submit_as(&self, organisation_id: &str, submission: Submission) -> Result<Submitted, AppError> {
+        idempotency::validate_key(&submission.idempotency_key)?;
+        let document = &submission.document;
+        if let Some(problem) = rules::check(document).into_iter().next() {
+            return Err(AppError::invalid(
+                problem.place.path.unwrap_or_default(),
+                problem.message,
+            ));
+        }
+        let (buyer, seller) = document.parties();
+        let (sender, side) = if document.sent_by_buyer() {
+            (&buyer.id, "buyer")
+        } else {
+            (&seller.id, "seller")
+        };
+        if sender != organisation_id {
+            return Err(AppError::invalid(
+                format!("{side}.id"),
+                format!(
+                    "a {} is sent by the {side}: {side}.id must be your organisation {organisation_id}",
+                    document.kind().as_str().replace('_', " ")
+                ),
+            ));
+        }
+        let body = serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))?;
+        let fingerprint = idempotency::fingerprint(&[organisation_id.as_bytes(), body.as_bytes()]);
+        for _ in 0..3 {
+            match self.attempt(organisation_id, &submission, &body, &fingerprint).await? {
+                Attempt::Done(done) => return Ok(done),
+                Attempt::Raced => continue,
+            }
+        }
+        Err(AppError::Busy)
+    }
+
+    async fn attempt(
+        &self,
+        organisation_id: &str,
+        submission: &Submission,
+        body: &str,
+        fingerprint: &str,
+    ) -> Result<Attempt, AppError> {
+        let document = &submission.document;
+        let scope = format!("orders:{organisation_id}");
+        let mut tx = self.db.begin().await?;
+        match idempotency::recall(&mut tx, &scope, &submission.idempotency_key, fingerprint).await? {
+            Prior::Answered { body, .. } => {
+                let earlier: Submitted =
+                    serde_json::from_str(&body).map_err(|e| AppError::Internal(e.to_string()))?;
+                return Ok(Attempt::Done(earlier));
+            }
+            Prior::Mismatch => return Err(AppError::KeyReused),
+            Prior::None => {}
+        }
+        let (buyer, seller) = document.parties();
+        let existing = db::order_by_number(&mut tx, &buyer.id, document.order_number()).await?;
+        let existing = match existing {
+            Some(row) if row.seller_id != seller.id => {
+                if document.kind() == DocumentKind::Order {
+                    Some(row)
+                } else {
+                    return Err(AppError::NotFound("order"));
+                }
+            }
+            other => other,
+        };
+        let before: Option<OrderState> = existing
+            .as_ref()
+            .map(|row| serde_json::from_str(&row.state))
+            .transpose()
+            .map_err(|e| AppError::Internal(format!("order state does not read back: {e}")))?;
+        let after = apply(before.as_ref(), document)?;
+        let state = serde_json::to_string(&after).map_err(|e| AppError::Internal(e.to_string()))?;
+        let now = now_ms();
+        let (order_id, version) = match &existing {
+            Some(row) => {
+                let advanced =
+                    db::order_advance(&mut tx, &row.order_id, row.version, after.status.as_str(), &state).await?;
+                if !advanced {
+                    return Ok(Attempt::Raced);
+                }
+                (row.order_id.clone(), row.version + 1)
+            }
+            None => {
+                let (partnership_id, partnership_version) = partnership(&mut tx, &buyer.id, &seller.id).await?;
+                let group = db::shared_group(&mut tx, &buyer.id, &seller.id).await?;
+                let row = OrderRow {
+                    order_id: Uuid::now_v7().to_string(),
+                    buyer_id: buyer.id.clone(),
+                    seller_id: seller.id.clone(),
+                    number: after.number.clone(),
+                    status: after.status.as_str().to_string(),
+                    currency: after.currency.clone(),
+                    partnership_id,
+                    partnership_version,
+                    group_id: group.as_ref().map(|g| g.0.clone()),
+                    group_version: group.map(|g| g.1),
+                    thread_id: None,
+                    version: 1,
+                    state,
+                    created_at_ms: now,
+                    updated_at_ms: now,
+                };
+                match db::order_insert(&mut tx, &row).await {
+                    Ok(()) => {}
+                    Err(e) if is_unique_violation(&e) => return Ok(Attempt::Raced),
+                    Err(e) => return Err(e.into()),
+                }
+                (row.order_id, 1)
+            }
+        };
+        let stored = DocumentRow {
+            document_id: Uuid::now_v7().to_string(),
+            order_id: order_id.clone(),
+            version,
+            kind: document.kind().as_str().to_string(),
+            number: document.number().to_string(),
+            sender_id: organisation_id.to_string(),
+            channel: submission.channel.as_str().to_string(),
+            body: body.to_string(),
+            created_at_ms: now,
+        };
+        db::document_insert(&mut tx, &stored).await?;
+        events::publish(
+            &mut tx,
+            document.kind(),
+            OrderDocument {
+                order_id: order_id.clone(),
+                document_id: stored.document_id.clone(),
+                version,
+                kind: stored.kind.clone(),
+                number: stored.number.clone(),
+                order_number: document.order_number().to_string(),
+                buyer_id: buyer.id.clone(),
+                seller_id: seller.id.clone(),
+                sender_id: organisation_id.to_string(),
+                state: after.status.as_str().to_string(),
+                channel: stored.channel.clone(),
+                document_json: stored.body.clone(),
+            },
+        )
+        .await?;
+        let submitted = Submitted {
+            order_id,
+            document_id: stored.document_id,
+            version,
+            kind: document.kind(),
+            status: after.status,
+        };
+        let answer = serde_json::to_string(&submitted).map_err(|e| AppError::Internal(e.to_string()))?;
+        match idempotency::remember(&mut tx, &scope, &submission.idempotency_key, fingerprint, 201, &answer).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(Attempt::Raced),
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(Attempt::Done(submitted))
+    }
+}
+
+/// The active partnership that lets `buyer` order from `seller`.
+async fn partnership(conn: &mut Conn, buyer: &str, seller: &str) -> Result<(String, i64), AppError> {
+    let links = db::active_links(conn, buyer, seller).await?;
+    if links.is_empty() {
+        return Err(AppError::NotPartners(format!(
+            "{buyer} and {seller} have no active partnership; propose one and have it accepted before ordering"
+        )));
+    }
+    links
+        .iter()
+        .find(|l| l.buyer_id.is_empty() || l.buyer_id == buyer)
+        .map(|l| (l.partnership_id.clone(), l.version))
+        .ok_or_else(|| {
+            AppError::NotPartners(format!(
+                "in the partnership between {buyer} and {seller}, {seller} is the buyer; orders go the other way"
+            ))
+        })
+}

@@ -1,0 +1,156 @@
+//! Use cases of the orders service. A submission checks the caller, the
+//! document's own rules, the partnership and the order cycle, then stores
+//! the document, the order's new state, the event and the idempotency
+//! record in one transaction.
+
+mod documents;
+mod queries;
+
+pub use documents::{Submission, Submitted};
+pub use queries::{DocumentMeta, DocumentView, OrderSummary, OrderView, Side};
+
+use renkei_kernel::{
+    Db,
+    auth::{Caller, PrincipalKind, Role, Verifier},
+    idempotency,
+};
+
+use crate::domain::Refusal;
+
+/// Errors of the use cases; converted to HTTP or GraphQL errors at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input did not validate: the field (JSON path) and why.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// JSON path of the value.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// No such thing for this caller (it may exist in another tenant).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Buyer and seller have no active partnership that allows the order.
+    #[error("{0}")]
+    NotPartners(String),
+    /// The cycle does not allow the document now.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The idempotency key was used with a different request.
+    #[error("this Idempotency-Key was already used for a different request")]
+    KeyReused,
+    /// The idempotency key is malformed or missing.
+    #[error(transparent)]
+    BadKey(#[from] idempotency::InvalidKey),
+    /// The order changed between reading and writing, more than once.
+    #[error("the order changed while this document was being applied; send it again")]
+    Busy,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+    /// Stored data that should read back did not.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<AppError> for renkei_kernel::ApiError {
+    fn from(e: AppError) -> Self {
+        use renkei_kernel::{ApiError, Code};
+        let message = e.to_string();
+        match e {
+            AppError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            AppError::NotFound(what) => ApiError::not_found(what),
+            AppError::Forbidden(_) => ApiError::new(Code::Forbidden, message),
+            AppError::NotPartners(_) => ApiError::new(Code::NotPartners, message),
+            AppError::Refused(refusal) => ApiError {
+                rule: Some(refusal.rule.to_string()),
+                ..ApiError::new(Code::TransitionRefused, message)
+            },
+            AppError::KeyReused => ApiError::new(Code::IdempotencyKeyReused, message),
+            AppError::BadKey(k) => ApiError::invalid("Idempotency-Key", k.to_string()),
+            AppError::Busy => ApiError::new(Code::Conflict, message),
+            AppError::Storage(s) => s.into(),
+            AppError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+/// The orders service's state.
+#[derive(Clone, Debug)]
+pub struct App {
+    db: Db,
+    verifier: Verifier,
+}
+
+impl axum::extract::FromRef<App> for Verifier {
+    fn from_ref(app: &App) -> Verifier {
+        app.verifier.clone()
+    }
+}
+
+/// Scope an app needs to read orders.
+pub const SCOPE_READ: &str = "orders:read";
+/// Scope an app needs to send and answer orders.
+pub const SCOPE_WRITE: &str = "orders:write";
+
+impl App {
+    /// State over this database, trusting tokens `verifier` accepts.
+    pub fn new(db: Db, verifier: Verifier) -> App {
+        App { db, verifier }
+    }
+
+    /// The service's database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Checks that the caller acts in `organisation_id`: a person with at
+    /// least `needed` there, or an app installed there with `app_scope`.
+    /// The token is the authority: collab signs the organisation, role and
+    /// scopes into it. A caller acting elsewhere learns nothing ("not found").
+    pub(crate) fn authorize(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        needed: Role,
+        app_scope: &str,
+    ) -> Result<(), AppError> {
+        let principal = &caller.principal;
+        if principal.organisation_id.as_deref() != Some(organisation_id) {
+            return Err(AppError::NotFound("organisation"));
+        }
+        match principal.kind {
+            PrincipalKind::App => {
+                if !principal.has_scope(app_scope) {
+                    return Err(AppError::Forbidden(format!(
+                        "this app was not granted the scope `{app_scope}`"
+                    )));
+                }
+            }
+            PrincipalKind::User => {
+                let role = principal.role.unwrap_or(Role::Viewer);
+                if !role.at_least(needed) {
+                    return Err(AppError::Forbidden(format!(
+                        "this needs the role `{}` or higher; yours is `{}`",
+                        needed.as_str(),
+                        role.as_str()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,224 @@
+//! Reading orders: each side sees the orders it is party to, with the full
+//! history of documents.
+
+use renkei_edi::{Document, DocumentKind, Party};
+use renkei_kernel::auth::{Caller, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{App, AppError, SCOPE_READ, SCOPE_WRITE};
+use crate::{
+    db::{self, OrderFilter, OrderRow},
+    domain::{Line, OrderState, OrderStatus},
+};
+
+/// Which side of an order an organisation is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// It buys (the order is in its outbox).
+    Buyer,
+    /// It sells (the order is in its inbox).
+    Seller,
+}
+
+/// An order in a list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderSummary {
+    /// Id.
+    pub order_id: String,
+    /// The buyer's order number.
+    pub number: String,
+    /// Who buys.
+    pub buyer: Party,
+    /// Who sells.
+    pub seller: Party,
+    /// The caller's side.
+    pub side: Side,
+    /// Where it stands.
+    pub status: OrderStatus,
+    /// Currency of the prices.
+    pub currency: String,
+    /// Lines not deleted.
+    pub lines: usize,
+    /// Documents so far.
+    pub version: i64,
+    /// Created (ms since the epoch).
+    pub created_at_ms: i64,
+    /// Last document (ms since the epoch).
+    pub updated_at_ms: i64,
+}
+
+/// A document in an order's history, without its content.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentMeta {
+    /// Id.
+    pub document_id: String,
+    /// Position in the history, from 1.
+    pub version: i64,
+    /// Kind.
+    pub kind: DocumentKind,
+    /// Its own number.
+    pub number: String,
+    /// Who sent it.
+    pub sender_id: String,
+    /// How it arrived: web, api or a file format.
+    pub channel: String,
+    /// When it was accepted (ms since the epoch).
+    pub created_at_ms: i64,
+}
+
+/// An order with its lines and history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderView {
+    /// The summary.
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    /// Every line with what happened to it.
+    pub line_states: Vec<Line>,
+    /// Partnership at creation.
+    pub partnership_id: String,
+    /// Its version at creation.
+    pub partnership_version: i64,
+    /// A collaboration group both belonged to at creation.
+    pub group_id: Option<String>,
+    /// That group's version at creation.
+    pub group_version: Option<i64>,
+    /// The collab message thread attached to the order.
+    pub thread_id: Option<String>,
+    /// Every document, oldest first.
+    pub documents: Vec<DocumentMeta>,
+}
+
+/// One document with its content.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentView {
+    /// About it.
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+    /// The canonical document.
+    pub document: Document,
+}
+
+fn state_of(row: &OrderRow) -> Result<OrderState, AppError> {
+    serde_json::from_str(&row.state).map_err(|e| AppError::Internal(format!("order {} state: {e}", row.order_id)))
+}
+
+fn summary(row: &OrderRow, state: &OrderState, organisation_id: &str) -> OrderSummary {
+    OrderSummary {
+        order_id: row.order_id.clone(),
+        number: row.number.clone(),
+        buyer: state.buyer.clone(),
+        seller: state.seller.clone(),
+        side: if row.buyer_id == organisation_id { Side::Buyer } else { Side::Seller },
+        status: state.status,
+        currency: state.currency.clone(),
+        lines: state
+            .lines
+            .iter()
+            .filter(|l| l.state != crate::domain::LineState::Deleted)
+            .count(),
+        version: row.version,
+        created_at_ms: row.created_at_ms,
+        updated_at_ms: row.updated_at_ms,
+    }
+}
+
+fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
+    let kind = DocumentKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == row.kind)
+        .ok_or_else(|| AppError::Internal(format!("document {} has kind {}", row.document_id, row.kind)))?;
+    Ok(DocumentMeta {
+        document_id: row.document_id.clone(),
+        version: row.version,
+        kind,
+        number: row.number.clone(),
+        sender_id: row.sender_id.clone(),
+        channel: row.channel.clone(),
+        created_at_ms: row.created_at_ms,
+    })
+}
+
+impl App {
+    /// The organisation's orders, most recently changed first.
+    pub async fn orders(&self, caller: &Caller, organisation_id: &str, filter: OrderFilter) -> Result<Vec<OrderSummary>, AppError> {
+        self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
+        let mut conn = self.db.acquire().await?;
+        let rows = db::orders_list(&mut conn, organisation_id, &filter).await?;
+        rows.iter()
+            .map(|row| Ok(summary(row, &state_of(row)?, organisation_id)))
+            .collect()
+    }
+
+    async fn own_order(&self, caller: &Caller, organisation_id: &str, order_id: &str) -> Result<OrderRow, AppError> {
+        self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
+        let mut conn = self.db.acquire().await?;
+        db::order_get(&mut conn, order_id)
+            .await?
+            .filter(|row| row.buyer_id == organisation_id || row.seller_id == organisation_id)
+            .ok_or(AppError::NotFound("order"))
+    }
+
+    /// One order as the caller's organisation sees it.
+    pub async fn order(&self, caller: &Caller, organisation_id: &str, order_id: &str) -> Result<OrderView, AppError> {
+        let row = self.own_order(caller, organisation_id, order_id).await?;
+        let state = state_of(&row)?;
+        let mut conn = self.db.acquire().await?;
+        let documents = db::documents_of(&mut conn, order_id)
+            .await?
+            .iter()
+            .map(meta)
+            .collect::<Result<_, _>>()?;
+        Ok(OrderView {
+            summary: summary(&row, &state, organisation_id),
+            line_states: state.lines,
+            partnership_id: row.partnership_id,
+            partnership_version: row.partnership_version,
+            group_id: row.group_id,
+            group_version: row.group_version,
+            thread_id: row.thread_id,
+            documents,
+        })
+    }
+
+    /// Document `version` of an order.
+    pub async fn document(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        order_id: &str,
+        version: i64,
+    ) -> Result<DocumentView, AppError> {
+        self.own_order(caller, organisation_id, order_id).await?;
+        let mut conn = self.db.acquire().await?;
+        let row = db::documents_of(&mut conn, order_id)
+            .await?
+            .into_iter()
+            .find(|d| d.version == version)
+            .ok_or(AppError::NotFound("document"))?;
+        let document: Document = serde_json::from_str(&row.body)
+            .map_err(|e| AppError::Internal(format!("document {} does not read back: {e}", row.document_id)))?;
+        Ok(DocumentView { meta: meta(&row)?, document })
+    }
+
+    /// Attaches a collab message thread to an order (or detaches it with `None`).
+    pub async fn attach_thread(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        order_id: &str,
+        thread_id: Option<&str>,
+    ) -> Result<(), AppError> {
+        self.authorize(caller, organisation_id, Role::Member, SCOPE_WRITE)?;
+        if let Some(id) = thread_id {
+            if uuid::Uuid::parse_str(id).is_err() {
+                return Err(AppError::invalid("thread_id", "a thread id is a UUID from the collab service"));
+            }
+        }
+        let row = self.own_order(caller, organisation_id, order_id).await?;
+        let mut conn = self.db.acquire().await?;
+        db::order_thread_set(&mut conn, &row.order_id, thread_id).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! Queries of the orders service. Each takes the caller's connection or
+//! transaction; the app layer decides what commits together.
+
+use renkei_kernel::storage::{Conn, now_ms};
+
+/// What orders knows of one partnership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerLink {
+    /// Collab's id.
+    pub partnership_id: String,
+    /// Who proposed it.
+    pub proposer_id: String,
+    /// Who it was proposed to.
+    pub counterparty_id: String,
+    /// For a buyer–supplier partnership, the side that buys; empty otherwise.
+    pub buyer_id: String,
+    /// proposed, active, declined, withdrawn or ended.
+    pub status: String,
+    /// Collab's version of it.
+    pub version: i64,
+}
+
+/// Records a partnership unless a newer version is already known.
+pub async fn partner_link_save(conn: &mut Conn, link: &PartnerLink) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO partner_link (partnership_id, proposer_id, counterparty_id, buyer_id, status, version) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (partnership_id) DO UPDATE SET status = excluded.status, version = excluded.version, \
+         buyer_id = excluded.buyer_id WHERE partner_link.version < excluded.version",
+    )
+    .bind(&link.partnership_id)
+    .bind(&link.proposer_id)
+    .bind(&link.counterparty_id)
+    .bind(&link.buyer_id)
+    .bind(&link.status)
+    .bind(link.version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The active partnerships between two organisations (either direction).
+pub async fn active_links(conn: &mut Conn, a: &str, b: &str) -> Result<Vec<PartnerLink>, sqlx::Error> {
+    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT partnership_id, proposer_id, counterparty_id, buyer_id, status, version FROM partner_link \
+         WHERE status = 'active' AND ((proposer_id = $1 AND counterparty_id = $2) \
+         OR (proposer_id = $2 AND counterparty_id = $1)) ORDER BY partnership_id",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(partnership_id, proposer_id, counterparty_id, buyer_id, status, version)| PartnerLink {
+                partnership_id,
+                proposer_id,
+                counterparty_id,
+                buyer_id,
+                status,
+                version,
+            },
+        )
+        .collect())
+}
+
+/// Replaces a group's membership with that of `version`, unless a newer
+/// version is already known.
+pub async fn group_save(
+    conn: &mut Conn,
+    group_id: &str,
+    version: i64,
+    members: &[String],
+) -> Result<(), sqlx::Error> {
+    let known: Option<(i64,)> = sqlx::query_as("SELECT version FROM group_head WHERE group_id = $1")
+        .bind(group_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if known.is_some_and(|(v,)| v >= version) {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO group_head (group_id, version) VALUES ($1, $2) \
+         ON CONFLICT (group_id) DO UPDATE SET version = excluded.version",
+    )
+    .bind(group_id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM group_link WHERE group_id = $1")
+        .bind(group_id)
+        .execute(&mut *conn)
+        .await?;
+    for member in members {
+        sqlx::query("INSERT INTO group_link (group_id, organisation_id, version) VALUES ($1, $2, $3)")
+            .bind(group_id)
+            .bind(member)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The first group (by id) both organisations belong to now, with its version.
+pub async fn shared_group(conn: &mut Conn, a: &str, b: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT x.group_id, x.version FROM group_link x JOIN group_link y ON y.group_id = x.group_id \
+         WHERE x.organisation_id = $1 AND y.organisation_id = $2 ORDER BY x.group_id LIMIT 1",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// One order row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    /// Id.
+    pub order_id: String,
+    /// Buyer organisation.
+    pub buyer_id: String,
+    /// Seller organisation.
+    pub seller_id: String,
+    /// Buyer's order number.
+    pub number: String,
+    /// Order status name.
+    pub status: String,
+    /// Currency.
+    pub currency: String,
+    /// Partnership at creation.
+    pub partnership_id: String,
+    /// Its version at creation.
+    pub partnership_version: i64,
+    /// A group both belonged to at creation.
+    pub group_id: Option<String>,
+    /// Its version at creation.
+    pub group_version: Option<i64>,
+    /// Collab thread attached to it.
+    pub thread_id: Option<String>,
+    /// Number of documents.
+    pub version: i64,
+    /// The state machine's state, JSON.
+    pub state: String,
+    /// Created.
+    pub created_at_ms: i64,
+    /// Last document.
+    pub updated_at_ms: i64,
+}
+
+const ORDER_COLUMNS: &str = "order_id, buyer_id, seller_id, number, status, currency, partnership_id, \
+    partnership_version, group_id, group_version, thread_id, version, state, created_at_ms, updated_at_ms";
+
+/// The buyer's order with this number.
+pub async fn order_by_number(conn: &mut Conn, buyer_id: &str, number: &str) -> Result<Option<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ORDER_COLUMNS} FROM purchase_order WHERE buyer_id = $1 AND number = $2"
+    ))
+    .bind(buyer_id)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// An order by id.
+pub async fn order_get(conn: &mut Conn, order_id: &str) -> Result<Option<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM purchase_order WHERE order_id = $1"))
+        .bind(order_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Inserts a new order.
+pub async fn order_insert(conn: &mut Conn, row: &OrderRow) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO purchase_order ({ORDER_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    ))
+    .bind(&row.order_id)
+    .bind(&row.buyer_id)
+    .bind(&row.seller_id)
+    .bind(&row.number)
+    .bind(&row.status)
+    .bind(&row.currency)
+    .bind(&row.partnership_id)
+    .bind(row.partnership_version)
+    .bind(&row.group_id)
+    .bind(row.group_version)
+    .bind(&row.thread_id)
+    .bind(row.version)
+    .bind(&row.state)
+    .bind(row.created_at_ms)
+    .bind(row.updated_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves a new state over version `previous`; false if someone else saved first.
+pub async fn order_advance(
+    conn: &mut Conn,
+    order_id: &str,
+    previous: i64,
+    status: &str,
+    state: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE purchase_order SET version = version + 1, status = $1, state = $2, updated_at_ms = $3 \
+         WHERE order_id = $4 AND version = $5",
+    )
+    .bind(status)
+    .bind(state)
+    .bind(now_ms())
+    .bind(order_id)
+    .bind(previous)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Attaches a collab thread to an order.
+pub async fn order_thread_set(conn: &mut Conn, order_id: &str, thread_id: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE purchase_order SET thread_id = $1 WHERE order_id = $2")
+        .bind(thread_id)
+        .bind(order_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Which orders of an organisation to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// `Some(true)`: orders it receives (inbox); `Some(false)`: orders it
+    /// sends (outbox); `None`: both.
+    pub inbox: Option<bool>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only with this partner.
+    pub partner_id: Option<String>,
+    /// Only order numbers containing this.
+    pub number: Option<String>,
+    /// Only orders last changed before this instant (for paging).
+    pub before_ms: Option<i64>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// An organisation's orders, most recently changed first.
+pub async fn orders_list(conn: &mut Conn, organisation_id: &str, f: &OrderFilter) -> Result<Vec<OrderRow>, sqlx::Error> {
+    let side = match f.inbox {
+        Some(true) => "seller_id = $1",
+        Some(false) => "buyer_id = $1",
+        None => "(buyer_id = $1 OR seller_id = $1)",
+    };
+    let pattern = f.number.as_deref().map(|n| {
+        format!(
+            "%{}%",
+            n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        )
+    });
+    sqlx::query_as(&format!(
+        "SELECT {ORDER_COLUMNS} FROM purchase_order WHERE {side} \
+         AND ($2 = '' OR status = $2) \
+         AND ($3 = '' OR buyer_id = $3 OR seller_id = $3) \
+         AND ($4 = '' OR number LIKE $4 ESCAPE '\\') \
+         AND ($5 = 0 OR updated_at_ms < $5) \
+         ORDER BY updated_at_ms DESC, order_id DESC LIMIT $6"
+    ))
+    .bind(organisation_id)
+    .bind(f.status.as_deref().unwrap_or(""))
+    .bind(f.partner_id.as_deref().unwrap_or(""))
+    .bind(pattern.as_deref().unwrap_or(""))
+    .bind(f.before_ms.unwrap_or(0))
+    .bind(f.limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// One stored document.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DocumentRow {
+    /// Id.
+    pub document_id: String,
+    /// Its order.
+    pub order_id: String,
+    /// Position in the order's history, from 1.
+    pub version: i64,
+    /// Document kind.
+    pub kind: String,
+    /// Its own number.
+    pub number: String,
+    /// Who sent it.
+    pub sender_id: String,
+    /// How it arrived.
+    pub channel: String,
+    /// Canonical JSON.
+    pub body: String,
+    /// When it was accepted.
+    pub created_at_ms: i64,
+}
+
+/// Stores a document.
+pub async fn document_insert(conn: &mut Conn, row: &DocumentRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_document (document_id, order_id, version, kind, number, sender_id, channel, body, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&row.document_id)
+    .bind(&row.order_id)
+    .bind(row.version)
+    .bind(&row.kind)
+    .bind(&row.number)
+    .bind(&row.sender_id)
+    .bind(&row.channel)
+    .bind(&row.body)
+    .bind(row.created_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every document of an order, oldest first.
+pub async fn documents_of(conn: &mut Conn, order_id: &str) -> Result<Vec<DocumentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT document_id, order_id, version, kind, number, sender_id, channel, body, created_at_ms \
+         FROM order_document WHERE order_id = $1 ORDER BY version",
+    )
+    .bind(order_id)
+    .fetch_all(&mut *conn)
+    .await
+}

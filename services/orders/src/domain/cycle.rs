@@ -1,0 +1,713 @@
+//! The order cycle as a state machine: which document may follow which,
+//! per order and per line.
+//!
+//! An order's state is the state of its lines. A line is ordered (awaiting
+//! the seller's response), then accepted, accepted with changes or
+//! rejected; the buyer may change or delete it until goods have been
+//! shipped against it; the seller ships at most what was confirmed; the
+//! buyer reports at most what was shipped as received. [`apply`] takes the
+//! state before a document and returns the state after it, or a
+//! [`Refusal`] that names the rule and the state that stopped it. Nothing
+//! here touches storage; the app layer loads, applies and saves in one
+//! transaction.
+
+use std::collections::HashSet;
+
+use renkei_edi::{
+    ChangeAction, Date, Decimal, Document, Item, LineStatus as Answer, Order, Party,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where an order stands as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// At least one line waits for the seller's response.
+    AwaitingResponse,
+    /// Every line is answered, some accepted; nothing shipped yet.
+    Confirmed,
+    /// Every line was rejected.
+    Rejected,
+    /// Some of what was confirmed has been shipped.
+    PartiallyDespatched,
+    /// Everything confirmed has been shipped.
+    Despatched,
+    /// Everything shipped has been reported received.
+    Received,
+    /// The buyer withdrew the order (or deleted every line).
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// Every status.
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::AwaitingResponse,
+        OrderStatus::Confirmed,
+        OrderStatus::Rejected,
+        OrderStatus::PartiallyDespatched,
+        OrderStatus::Despatched,
+        OrderStatus::Received,
+        OrderStatus::Cancelled,
+    ];
+
+    /// The name used in JSON, filters and events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::AwaitingResponse => "awaiting_response",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::PartiallyDespatched => "partially_despatched",
+            OrderStatus::Despatched => "despatched",
+            OrderStatus::Received => "received",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Reads a name written by [`OrderStatus::as_str`].
+    pub fn parse(name: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// Where one line stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LineState {
+    /// Waiting for the seller's response.
+    AwaitingResponse,
+    /// Accepted as ordered.
+    Accepted,
+    /// Accepted with another quantity, price or date.
+    Changed,
+    /// Not accepted by the seller.
+    Rejected,
+    /// Withdrawn by the buyer.
+    Deleted,
+}
+
+impl LineState {
+    fn as_str(self) -> &'static str {
+        match self {
+            LineState::AwaitingResponse => "awaiting a response",
+            LineState::Accepted => "accepted",
+            LineState::Changed => "accepted with changes",
+            LineState::Rejected => "rejected",
+            LineState::Deleted => "deleted",
+        }
+    }
+
+    fn confirmed(self) -> bool {
+        matches!(self, LineState::Accepted | LineState::Changed)
+    }
+}
+
+/// One line of an order with everything that happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Line {
+    /// Line number.
+    pub line: u32,
+    /// Where it stands.
+    pub state: LineState,
+    /// The item.
+    pub item: Item,
+    /// Unit of every quantity of the line (UN/ECE Rec 20).
+    pub unit: String,
+    /// Quantity ordered (after the latest change).
+    pub ordered: Decimal,
+    /// Price per unit the buyer stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Decimal>,
+    /// Delivery date the buyer asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_delivery: Option<Date>,
+    /// Delivery site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_site: Option<String>,
+    /// Quantity the seller confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Decimal>,
+    /// Price per unit the seller confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_price: Option<Decimal>,
+    /// Delivery date the seller confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_delivery: Option<Date>,
+    /// Why the seller changed or rejected it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Quantity shipped so far.
+    pub shipped: Decimal,
+    /// Quantity reported received in good order.
+    pub received: Decimal,
+    /// Quantity reported received damaged.
+    pub damaged: Decimal,
+}
+
+impl Line {
+    fn new(l: &renkei_edi::OrderLine) -> Line {
+        Line {
+            line: l.line,
+            state: LineState::AwaitingResponse,
+            item: l.item.clone(),
+            unit: l.quantity.unit.clone(),
+            ordered: l.quantity.value,
+            unit_price: l.unit_price,
+            requested_delivery: l.requested_delivery,
+            delivery_site: l.delivery_site.clone(),
+            confirmed: None,
+            confirmed_price: None,
+            confirmed_delivery: None,
+            reason: None,
+            shipped: Decimal::ZERO,
+            received: Decimal::ZERO,
+            damaged: Decimal::ZERO,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("line {} is {}", self.line, self.state.as_str())
+    }
+}
+
+/// An order and its lines after every document so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrderState {
+    /// The buyer's order number.
+    pub number: String,
+    /// Who buys.
+    pub buyer: Party,
+    /// Who sells.
+    pub seller: Party,
+    /// Currency of every price.
+    pub currency: String,
+    /// Where the order stands.
+    pub status: OrderStatus,
+    /// The lines in order of their numbers.
+    pub lines: Vec<Line>,
+    /// Kind and number of every document so far, to refuse a number twice.
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub documents: Vec<(String, String)>,
+}
+
+/// Why a document may not follow the ones before it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (rule `{rule}`; {state})")]
+pub struct Refusal {
+    /// The rule, as a stable name.
+    pub rule: &'static str,
+    /// The state that stopped it, in words.
+    pub state: String,
+    /// What was refused.
+    pub message: String,
+}
+
+fn refuse(rule: &'static str, state: impl Into<String>, message: impl Into<String>) -> Refusal {
+    Refusal {
+        rule,
+        state: state.into(),
+        message: message.into(),
+    }
+}
+
+fn fits(a: Decimal, b: Decimal) -> Option<Decimal> {
+    a.checked_add(b)
+}
+
+impl OrderState {
+    /// The state an order starts in.
+    pub fn open(order: &Order) -> OrderState {
+        OrderState {
+            number: order.number.clone(),
+            buyer: order.buyer.clone(),
+            seller: order.seller.clone(),
+            currency: order.currency.clone(),
+            status: OrderStatus::AwaitingResponse,
+            lines: order.lines.iter().map(Line::new).collect(),
+            documents: vec![("order".into(), order.number.clone())],
+        }
+    }
+
+    fn status_words(&self) -> String {
+        format!("the order is {}", self.status.as_str().replace('_', " "))
+    }
+
+    fn line_mut(&mut self, number: u32) -> Result<&mut Line, Refusal> {
+        let words = self.status_words();
+        self.lines
+            .iter_mut()
+            .find(|l| l.line == number)
+            .ok_or_else(|| refuse("unknown_line", words, format!("the order has no line {number}")))
+    }
+
+    fn derive_status(&mut self) {
+        let live: Vec<&Line> = self
+            .lines
+            .iter()
+            .filter(|l| l.state != LineState::Deleted)
+            .collect();
+        self.status = if self.status == OrderStatus::Cancelled || live.is_empty() {
+            OrderStatus::Cancelled
+        } else if live.iter().any(|l| l.state == LineState::AwaitingResponse) {
+            OrderStatus::AwaitingResponse
+        } else if live.iter().all(|l| l.state == LineState::Rejected) {
+            OrderStatus::Rejected
+        } else {
+            let active: Vec<&&Line> = live.iter().filter(|l| l.state.confirmed()).collect();
+            let shipped_all = active
+                .iter()
+                .all(|l| l.shipped >= l.confirmed.unwrap_or(l.ordered));
+            if active.iter().all(|l| l.shipped.is_zero()) {
+                OrderStatus::Confirmed
+            } else if !shipped_all {
+                OrderStatus::PartiallyDespatched
+            } else if active
+                .iter()
+                .all(|l| fits(l.received, l.damaged).is_some_and(|r| r >= l.shipped))
+            {
+                OrderStatus::Received
+            } else {
+                OrderStatus::Despatched
+            }
+        };
+    }
+
+    fn document_number_free(&self, kind: &str, number: &str) -> Result<(), Refusal> {
+        if self.documents.iter().any(|(k, n)| k == kind && n == number) {
+            return Err(refuse(
+                "document_number_repeated",
+                self.status_words(),
+                format!("a {} numbered {number} was already sent for this order", kind.replace('_', " ")),
+            ));
+        }
+        Ok(())
+    }
+
+    fn unit_matches(line: &Line, unit: &str) -> Result<(), Refusal> {
+        if line.unit != unit {
+            return Err(refuse(
+                "unit_mismatch",
+                format!("line {} is in {}", line.line, line.unit),
+                format!("line {} is counted in {}, not {unit}", line.line, line.unit),
+            ));
+        }
+        Ok(())
+    }
+
+    fn not_cancelled(&self) -> Result<(), Refusal> {
+        if self.status == OrderStatus::Cancelled {
+            return Err(refuse(
+                "order_cancelled",
+                self.status_words(),
+                "nothing may follow the cancellation of an order",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The state after `document`, given the state before it (`None` for an
+/// order that does not exist yet). Parties are checked by the caller.
+pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderState, Refusal> {
+    let Some(before) = before else {
+        return match document {
+            Document::Order(order) => Ok(OrderState::open(order)),
+            other => Err(refuse(
+                "unknown_order",
+                "no such order",
+                format!(
+                    "there is no order {} to follow with a {}",
+                    other.order_number(),
+                    other.kind().as_str().replace('_', " ")
+                ),
+            )),
+        };
+    };
+    let mut s = before.clone();
+    let kind = document.kind().as_str();
+    match document {
+        Document::Order(o) => {
+            return Err(refuse(
+                "order_number_taken",
+                before.status_words(),
+                format!("order {} already exists; send an order change instead", o.number),
+            ));
+        }
+        Document::OrderChange(change) => {
+            s.not_cancelled()?;
+            s.document_number_free(kind, &change.number)?;
+            if matches!(s.status, OrderStatus::Despatched | OrderStatus::Received) {
+                return Err(refuse(
+                    "no_change_after_full_despatch",
+                    s.status_words(),
+                    "everything confirmed has been shipped; a change is no longer possible",
+                ));
+            }
+            if change.currency != s.currency {
+                return Err(refuse(
+                    "currency_mismatch",
+                    format!("the order is in {}", s.currency),
+                    format!("the change is in {}, the order in {}", change.currency, s.currency),
+                ));
+            }
+            for c in &change.lines {
+                let number = c.line.line;
+                match c.action {
+                    ChangeAction::Added => {
+                        if let Some(existing) = s.lines.iter().find(|l| l.line == number) {
+                            return Err(refuse(
+                                "line_exists",
+                                existing.describe(),
+                                format!("line {number} exists; a new line needs a new number"),
+                            ));
+                        }
+                        s.lines.push(Line::new(&c.line));
+                    }
+                    ChangeAction::Changed | ChangeAction::Deleted => {
+                        let line = s.line_mut(number)?;
+                        if line.state == LineState::Deleted {
+                            return Err(refuse("line_deleted", line.describe(), format!("line {number} was deleted")));
+                        }
+                        if !line.shipped.is_zero() {
+                            return Err(refuse(
+                                "no_change_after_despatch",
+                                format!("line {number} has {} {} shipped", line.shipped, line.unit),
+                                format!("line {number} has been shipped against and can no longer change"),
+                            ));
+                        }
+                        if c.action == ChangeAction::Deleted {
+                            line.state = LineState::Deleted;
+                        } else {
+                            let shipped = line.shipped;
+                            *line = Line::new(&c.line);
+                            line.shipped = shipped;
+                        }
+                    }
+                }
+            }
+            s.lines.sort_by_key(|l| l.line);
+        }
+        Document::OrderCancellation(c) => {
+            s.not_cancelled()?;
+            s.document_number_free(kind, &c.number)?;
+            if let Some(shipped) = s.lines.iter().find(|l| !l.shipped.is_zero()) {
+                return Err(refuse(
+                    "no_cancellation_after_despatch",
+                    format!("line {} has {} {} shipped", shipped.line, shipped.shipped, shipped.unit),
+                    "goods have been shipped against this order; delete the remaining lines with an order change instead",
+                ));
+            }
+            for line in &mut s.lines {
+                line.state = LineState::Deleted;
+            }
+            s.status = OrderStatus::Cancelled;
+        }
+        Document::OrderResponse(r) => {
+            s.not_cancelled()?;
+            s.document_number_free(kind, &r.number)?;
+            if r.currency != s.currency {
+                return Err(refuse(
+                    "currency_mismatch",
+                    format!("the order is in {}", s.currency),
+                    format!("the response is in {}, the order in {}", r.currency, s.currency),
+                ));
+            }
+            let mut seen = HashSet::new();
+            for answer in &r.lines {
+                if !seen.insert(answer.line) {
+                    return Err(refuse("line_repeated", s.status_words(), format!("line {} is answered twice", answer.line)));
+                }
+                let line = s.line_mut(answer.line)?;
+                if line.state != LineState::AwaitingResponse {
+                    return Err(refuse(
+                        "line_not_awaiting_response",
+                        line.describe(),
+                        format!("line {} does not wait for a response", answer.line),
+                    ));
+                }
+                if let Some(q) = &answer.quantity {
+                    OrderState::unit_matches(line, &q.unit)?;
+                }
+                let quantity = answer.quantity.as_ref().map(|q| q.value);
+                match answer.status {
+                    Answer::Accepted => {
+                        if quantity.is_some_and(|q| q != line.ordered) {
+                            return Err(refuse(
+                                "accepted_quantity_differs",
+                                format!("line {} was ordered {} {}", line.line, line.ordered, line.unit),
+                                format!(
+                                    "line {} is accepted with another quantity; answer it as changed",
+                                    line.line
+                                ),
+                            ));
+                        }
+                        line.state = LineState::Accepted;
+                        line.confirmed = Some(line.ordered);
+                    }
+                    Answer::Changed => {
+                        let confirmed = quantity.unwrap_or(line.ordered);
+                        if confirmed.is_zero() {
+                            return Err(refuse(
+                                "changed_to_nothing",
+                                line.describe(),
+                                format!("line {} is confirmed with nothing; reject it instead", line.line),
+                            ));
+                        }
+                        if confirmed > line.ordered {
+                            return Err(refuse(
+                                "confirmed_above_ordered",
+                                format!("line {} was ordered {} {}", line.line, line.ordered, line.unit),
+                                format!("line {} cannot be confirmed for more than was ordered", line.line),
+                            ));
+                        }
+                        line.state = LineState::Changed;
+                        line.confirmed = Some(confirmed);
+                    }
+                    Answer::Rejected => {
+                        line.state = LineState::Rejected;
+                        line.confirmed = None;
+                    }
+                }
+                line.confirmed_price = answer.unit_price.or(line.unit_price);
+                line.confirmed_delivery = answer.confirmed_delivery;
+                line.reason = answer.reason.clone();
+            }
+        }
+        Document::DespatchAdvice(d) => {
+            s.not_cancelled()?;
+            s.document_number_free(kind, &d.number)?;
+            for shipped in &d.lines {
+                let line = s.line_mut(shipped.line)?;
+                let rule = match line.state {
+                    LineState::Rejected => Some("no_despatch_for_rejected_line"),
+                    LineState::AwaitingResponse => Some("no_despatch_before_response"),
+                    LineState::Deleted => Some("line_deleted"),
+                    LineState::Accepted | LineState::Changed => None,
+                };
+                if let Some(rule) = rule {
+                    return Err(refuse(rule, line.describe(), format!("nothing may be shipped against line {}", line.line)));
+                }
+                OrderState::unit_matches(line, &shipped.quantity.unit)?;
+                let confirmed = line.confirmed.unwrap_or(line.ordered);
+                let total = fits(line.shipped, shipped.quantity.value);
+                if total.is_none_or(|t| t > confirmed) {
+                    return Err(refuse(
+                        "despatch_exceeds_confirmed",
+                        format!(
+                            "line {}: {} {} confirmed, {} shipped before",
+                            line.line, confirmed, line.unit, line.shipped
+                        ),
+                        format!(
+                            "shipping {} {} more on line {} would exceed what was confirmed",
+                            shipped.quantity.value, line.unit, line.line
+                        ),
+                    ));
+                }
+                line.shipped = total.unwrap_or(line.shipped);
+            }
+        }
+        Document::ReceiptAdvice(r) => {
+            s.not_cancelled()?;
+            s.document_number_free(kind, &r.number)?;
+            if let Some(despatch) = &r.despatch_number {
+                if !s.documents.iter().any(|(k, n)| k == "despatch_advice" && n == despatch) {
+                    return Err(refuse(
+                        "unknown_despatch",
+                        s.status_words(),
+                        format!("no despatch advice numbered {despatch} was sent for this order"),
+                    ));
+                }
+            }
+            for got in &r.lines {
+                let line = s.line_mut(got.line)?;
+                if line.shipped.is_zero() {
+                    return Err(refuse(
+                        "no_receipt_before_despatch",
+                        format!("line {} has nothing shipped", line.line),
+                        format!("nothing was shipped against line {} to be received", line.line),
+                    ));
+                }
+                OrderState::unit_matches(line, &got.received.unit)?;
+                let reported = fits(line.received, line.damaged)
+                    .and_then(|r| fits(r, got.received.value))
+                    .and_then(|r| fits(r, got.damaged));
+                if reported.is_none_or(|r| r > line.shipped) {
+                    return Err(refuse(
+                        "receipt_exceeds_despatched",
+                        format!(
+                            "line {}: {} {} shipped, {} reported before",
+                            line.line,
+                            line.shipped,
+                            line.unit,
+                            fits(line.received, line.damaged).unwrap_or(line.received)
+                        ),
+                        format!("line {} would be reported received beyond what was shipped", line.line),
+                    ));
+                }
+                line.received = fits(line.received, got.received.value).unwrap_or(line.received);
+                line.damaged = fits(line.damaged, got.damaged).unwrap_or(line.damaged);
+            }
+        }
+    }
+    s.documents.push((kind.to_string(), document.number().to_string()));
+    s.derive_status();
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use renkei_edi::samples;
+
+    fn run(documents: &[Document]) -> Result<OrderState, Refusal> {
+        let mut state: Option<OrderState> = None;
+        for d in documents {
+            state = Some(apply(state.as_ref(), d)?);
+        }
+        state.ok_or_else(|| refuse("empty", "", ""))
+    }
+
+    fn order() -> Document {
+        Document::Order(samples::order())
+    }
+
+    #[test]
+    fn the_sample_cycle_ends_received() {
+        let mut response = samples::order_response();
+        response.lines.truncate(2);
+        let rejected = renkei_edi::ResponseLine {
+            line: 4,
+            ..samples::order_response().lines[2].clone()
+        };
+        response.lines.push(rejected);
+        let mut receipt = samples::receipt_advice();
+        receipt.lines[1].received.value = Decimal::from_int(20);
+        let state = run(&[
+            order(),
+            Document::OrderChange(samples::order_change()),
+            Document::OrderResponse(response),
+            Document::DespatchAdvice(samples::despatch_advice()),
+            Document::ReceiptAdvice(receipt),
+        ])
+        .expect("a valid cycle");
+        assert_eq!(state.status, OrderStatus::Received);
+        let states: Vec<LineState> = state.lines.iter().map(|l| l.state).collect();
+        assert_eq!(
+            states,
+            [LineState::Accepted, LineState::Changed, LineState::Deleted, LineState::Rejected]
+        );
+        assert_eq!(state.lines[0].damaged, Decimal::from_int(1));
+        assert_eq!(state.documents.len(), 5);
+    }
+
+    #[test]
+    fn a_rejected_line_cannot_be_shipped() {
+        let mut despatch = samples::despatch_advice();
+        despatch.lines[0].line = 3;
+        despatch.lines[0].quantity.unit = "H87".into();
+        let refusal = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(despatch),
+        ])
+        .expect_err("refused");
+        assert_eq!(refusal.rule, "no_despatch_for_rejected_line");
+        assert_eq!(refusal.state, "line 3 is rejected");
+    }
+
+    #[test]
+    fn nothing_ships_before_the_response_and_never_more_than_confirmed() {
+        let refusal = run(&[order(), Document::DespatchAdvice(samples::despatch_advice())]).expect_err("early");
+        assert_eq!(refusal.rule, "no_despatch_before_response");
+        let mut more = samples::despatch_advice();
+        more.lines[1].quantity.value = Decimal::from_int(21);
+        let refusal = run(&[order(), Document::OrderResponse(samples::order_response()), Document::DespatchAdvice(more)])
+            .expect_err("too much");
+        assert_eq!(refusal.rule, "despatch_exceeds_confirmed");
+        assert!(refusal.state.contains("20 KGM confirmed"), "{}", refusal.state);
+    }
+
+    #[test]
+    fn partial_despatch_then_the_rest() {
+        let mut first = samples::despatch_advice();
+        first.lines.truncate(1);
+        let mut second = samples::despatch_advice();
+        second.number = "DN-55013".into();
+        second.lines.remove(0);
+        let after_first = run(&[order(), Document::OrderResponse(samples::order_response()), Document::DespatchAdvice(first.clone())])
+            .expect("first");
+        assert_eq!(after_first.status, OrderStatus::PartiallyDespatched);
+        let after_both = apply(Some(&after_first), &Document::DespatchAdvice(second)).expect("second");
+        assert_eq!(after_both.status, OrderStatus::Despatched);
+        let again = apply(Some(&after_both), &Document::DespatchAdvice(first)).expect_err("same number");
+        assert_eq!(again.rule, "document_number_repeated");
+    }
+
+    #[test]
+    fn no_change_after_despatch_and_no_cancellation_either() {
+        let shipped = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(samples::despatch_advice()),
+        ])
+        .expect("shipped");
+        assert_eq!(shipped.status, OrderStatus::Despatched);
+        let change = apply(Some(&shipped), &Document::OrderChange(samples::order_change())).expect_err("change");
+        assert_eq!(change.rule, "no_change_after_full_despatch");
+        let mut cancel = samples::order_cancellation();
+        cancel.order_number = shipped.number.clone();
+        let cancel = apply(Some(&shipped), &Document::OrderCancellation(cancel)).expect_err("cancel");
+        assert_eq!(cancel.rule, "no_cancellation_after_despatch");
+    }
+
+    #[test]
+    fn a_cancelled_order_takes_nothing_more() {
+        let mut cancel = samples::order_cancellation();
+        cancel.order_number = samples::order().number;
+        let state = run(&[order(), Document::OrderCancellation(cancel)]).expect("cancelled");
+        assert_eq!(state.status, OrderStatus::Cancelled);
+        let refusal = apply(Some(&state), &Document::OrderResponse(samples::order_response())).expect_err("after");
+        assert_eq!(refusal.rule, "order_cancelled");
+        assert_eq!(refusal.state, "the order is cancelled");
+    }
+
+    #[test]
+    fn responses_answer_only_lines_that_wait_and_in_their_unit() {
+        let answered = run(&[order(), Document::OrderResponse(samples::order_response())]).expect("answered");
+        assert_eq!(answered.status, OrderStatus::Confirmed);
+        let mut again = samples::order_response();
+        again.number = "RSP-2".into();
+        let refusal = apply(Some(&answered), &Document::OrderResponse(again)).expect_err("twice");
+        assert_eq!(refusal.rule, "line_not_awaiting_response");
+        let mut unit = samples::order_response();
+        unit.lines[0].quantity.as_mut().expect("qty").unit = "H87".into();
+        let refusal = run(&[order(), Document::OrderResponse(unit)]).expect_err("unit");
+        assert_eq!(refusal.rule, "unit_mismatch");
+        let refusal = run(&[Document::OrderResponse(samples::order_response())]).expect_err("no order");
+        assert_eq!(refusal.rule, "unknown_order");
+    }
+
+    #[test]
+    fn receipts_stay_within_what_was_shipped() {
+        let mut receipt = samples::receipt_advice();
+        receipt.lines[0].received.value = Decimal::from_int(12);
+        let refusal = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(samples::despatch_advice()),
+            Document::ReceiptAdvice(receipt),
+        ])
+        .expect_err("12 + 1 damaged > 12 shipped");
+        assert_eq!(refusal.rule, "receipt_exceeds_despatched");
+        let mut unknown = samples::receipt_advice();
+        unknown.despatch_number = Some("DN-0".into());
+        let refusal = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(samples::despatch_advice()),
+            Document::ReceiptAdvice(unknown),
+        ])
+        .expect_err("unknown despatch");
+        assert_eq!(refusal.rule, "unknown_despatch");
+    }
+}

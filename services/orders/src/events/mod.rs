@@ -1,0 +1,118 @@
+//! What the orders service publishes, and what it consumes.
+//!
+//! It publishes one `orders.order.*` event per accepted document, carrying
+//! the canonical document and the order's state after it. It consumes
+//! collab's partnership and group events to know, without asking collab,
+//! who may trade with whom.
+
+use futures::future::BoxFuture;
+use renkei_edi::DocumentKind;
+use renkei_kernel::{
+    bus::{Handler, HandlerError},
+    events::{
+        self, Envelope, EventMessage,
+        proto::{
+            GroupChanged, OrderCancelled, OrderChanged, OrderDespatched, OrderDocument,
+            OrderReceived, OrderResponded, OrderSent, PartnershipAccepted, PartnershipEnded,
+            PartnershipProposed,
+        },
+    },
+    storage::Conn,
+};
+
+use crate::db;
+
+/// The event type published for a document kind.
+pub fn event_type(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Order => OrderSent::TYPE,
+        DocumentKind::OrderChange => OrderChanged::TYPE,
+        DocumentKind::OrderCancellation => OrderCancelled::TYPE,
+        DocumentKind::OrderResponse => OrderResponded::TYPE,
+        DocumentKind::DespatchAdvice => OrderDespatched::TYPE,
+        DocumentKind::ReceiptAdvice => OrderReceived::TYPE,
+    }
+}
+
+/// Writes the event for an accepted document to the outbox. The tenant is
+/// the sender; both sides find it by the ids it carries.
+pub async fn publish(conn: &mut Conn, kind: DocumentKind, document: OrderDocument) -> Result<Envelope, sqlx::Error> {
+    let sender = document.sender_id.clone();
+    let order_id = document.order_id.clone();
+    let document = Some(document);
+    match kind {
+        DocumentKind::Order => events::publish(conn, &sender, &order_id, &OrderSent { document }).await,
+        DocumentKind::OrderChange => events::publish(conn, &sender, &order_id, &OrderChanged { document }).await,
+        DocumentKind::OrderCancellation => {
+            events::publish(conn, &sender, &order_id, &OrderCancelled { document }).await
+        }
+        DocumentKind::OrderResponse => events::publish(conn, &sender, &order_id, &OrderResponded { document }).await,
+        DocumentKind::DespatchAdvice => {
+            events::publish(conn, &sender, &order_id, &OrderDespatched { document }).await
+        }
+        DocumentKind::ReceiptAdvice => events::publish(conn, &sender, &order_id, &OrderReceived { document }).await,
+    }
+}
+
+/// Keeps the partnerships and groups orders relies on, from collab's events.
+pub struct CollabLinks;
+
+impl CollabLinks {
+    /// The consumer's name.
+    pub const NAME: &'static str = "orders.collab_links";
+
+    fn partnership(event: &Envelope) -> Result<Option<renkei_kernel::events::proto::Partnership>, HandlerError> {
+        Ok(match event.event_type.as_str() {
+            PartnershipProposed::TYPE => event.payload_as::<PartnershipProposed>()?.partnership,
+            PartnershipAccepted::TYPE => event.payload_as::<PartnershipAccepted>()?.partnership,
+            PartnershipEnded::TYPE => event.payload_as::<PartnershipEnded>()?.partnership,
+            _ => None,
+        })
+    }
+}
+
+impl Handler for CollabLinks {
+    fn name(&self) -> &str {
+        CollabLinks::NAME
+    }
+
+    fn sources(&self) -> Vec<String> {
+        vec!["collab".into()]
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        matches!(
+            event_type,
+            PartnershipProposed::TYPE | PartnershipAccepted::TYPE | PartnershipEnded::TYPE | GroupChanged::TYPE
+        )
+    }
+
+    fn handle<'a>(&'a self, conn: &'a mut Conn, event: &'a Envelope) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            if event.event_type == GroupChanged::TYPE {
+                let group: GroupChanged = event.payload_as()?;
+                db::group_save(conn, &group.group_id, group.version, &group.member_ids).await?;
+                return Ok(());
+            }
+            let Some(p) = CollabLinks::partnership(event)? else {
+                return Err(HandlerError::Permanent(format!(
+                    "event {} carries no partnership",
+                    event.event_id
+                )));
+            };
+            db::partner_link_save(
+                conn,
+                &db::PartnerLink {
+                    partnership_id: p.partnership_id,
+                    proposer_id: p.proposer_id,
+                    counterparty_id: p.counterparty_id,
+                    buyer_id: p.buyer_id,
+                    status: p.status,
+                    version: p.version,
+                },
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}
