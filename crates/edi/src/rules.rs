@@ -12,6 +12,10 @@ use crate::{Code, Decimal, Document, Item, Place, Problem, Quantity};
 
 /// The longest document number (EDIFACT `an..35`).
 pub const MAX_NUMBER: usize = 35;
+/// The longest party identifier: room for a UUID (inside Renkei parties
+/// are organisation ids); on the wire the partner profile maps them to
+/// the partner's own identifiers.
+pub const MAX_PARTY: usize = 64;
 /// The longest free text.
 pub const MAX_TEXT: usize = 2000;
 
@@ -84,8 +88,8 @@ impl Checker {
     fn party(&mut self, path: &str, id: &str) {
         if id.trim().is_empty() {
             self.fail(Code::Missing, path, "the party's identifier is required");
-        } else if id.chars().count() > MAX_NUMBER {
-            self.fail(Code::Invalid, path, format!("a party identifier has at most {MAX_NUMBER} characters"));
+        } else if id.chars().count() > MAX_PARTY {
+            self.fail(Code::Invalid, path, format!("a party identifier has at most {MAX_PARTY} characters"));
         }
     }
 

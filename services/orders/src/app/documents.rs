@@ -128,6 +128,7 @@ impl App {
                     return Err(AppError::NotFound("order"));
                 }
             }
+            None if document.kind() != DocumentKind::Order => return Err(AppError::NotFound("order")),
             other => other,
         };
         let before: Option<OrderState> = existing
