@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use renkei_collab as collab;
 use renkei_gateway::{Mounted, SERVICES};
 use renkei_insights as insights;
+use renkei_orders as orders;
 use renkei_kernel::{
     Settings,
     http::Metrics,
@@ -49,7 +50,7 @@ enum Command {
     },
     /// Run one service in its own process on PostgreSQL and Kafka.
     Serve {
-        /// One of: collab, insights, gateway.
+        /// One of: collab, orders, insights, gateway.
         service: String,
     },
     /// Run the database migrations of one service, or of all.
@@ -202,8 +203,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ctx = Context::new(settings);
             renkei_kernel::telemetry::init(&ctx.settings.log);
             ctx.bus.check().await?;
+            let collab = collab::start(&ctx).await.context("starting collab")?;
+            let orders = orders::start(&ctx, collab.verifier().clone())
+                .await
+                .context("starting orders")?;
+            collab::follow(&ctx, &collab, &[orders::NAME])
+                .await
+                .context("delivering orders events to webhooks")?;
             let mounted = Mounted {
-                collab: Some(collab::start(&ctx).await.context("starting collab")?),
+                collab: Some(collab),
+                orders: Some(orders),
                 insights: Some(insights::start(&ctx).await.context("starting insights")?),
                 upstreams: Default::default(),
                 verifier: None,
@@ -235,7 +244,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut mounted = Mounted::default();
             match name.as_str() {
                 collab::NAME => {
-                    mounted.collab = Some(collab::start(&ctx).await.context("starting collab")?)
+                    let app = collab::start(&ctx).await.context("starting collab")?;
+                    collab::follow(&ctx, &app, &[orders::NAME])
+                        .await
+                        .context("delivering orders events to webhooks")?;
+                    mounted.collab = Some(app)
+                }
+                orders::NAME => {
+                    let verifier = jwks_verifier(&ctx.settings).context(
+                        "orders checks access tokens against collab's keys: set auth.jwks_url \
+                         (e.g. http://collab:8080/api/collab/.well-known/jwks.json) or gateway.upstreams.collab",
+                    )?;
+                    mounted.orders = Some(orders::start(&ctx, verifier).await.context("starting orders")?)
                 }
                 insights::NAME => {
                     mounted.insights =
@@ -294,6 +314,7 @@ fn known_service(name: &str) -> anyhow::Result<String> {
 fn migrations_of(name: &str) -> Option<Migrations> {
     match name {
         collab::NAME => Some(collab::migrations()),
+        orders::NAME => Some(orders::migrations()),
         insights::NAME => Some(insights::migrations()),
         _ => None,
     }
@@ -312,6 +333,7 @@ async fn run_http(ctx: &Context, mounted: Mounted, demo: bool) -> anyhow::Result
     };
     let dbs: Vec<renkei_kernel::Db> = [
         mounted.collab.as_ref().map(|a| a.db().clone()),
+        mounted.orders.as_ref().map(|a| a.db().clone()),
         mounted.insights.as_ref().map(|a| a.db().clone()),
     ]
     .into_iter()

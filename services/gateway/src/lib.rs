@@ -21,17 +21,20 @@ use axum::{
 };
 use renkei_collab as collab;
 use renkei_insights as insights;
+use renkei_orders as orders;
 use renkei_kernel::{ApiError, Code, error::ErrorBody, http::Metrics};
 use utoipa::OpenApi as _;
 
 /// Every service the binary knows, in start-up order (sources before their consumers).
-pub const SERVICES: &[&str] = &[collab::NAME, insights::NAME, "gateway"];
+pub const SERVICES: &[&str] = &[collab::NAME, orders::NAME, insights::NAME, "gateway"];
 
 /// The services that run in this process, with their state.
 #[derive(Clone, Default)]
 pub struct Mounted {
     /// Collaboration layer.
     pub collab: Option<collab::app::App>,
+    /// Order exchange.
+    pub orders: Option<orders::app::App>,
     /// Regional insights.
     pub insights: Option<insights::app::App>,
     /// Where to forward `/api/<service>/…` for services that run elsewhere.
@@ -52,6 +55,9 @@ impl Mounted {
     fn databases(&self) -> Vec<&renkei_kernel::Db> {
         let mut dbs = Vec::new();
         if let Some(app) = &self.collab {
+            dbs.push(app.db());
+        }
+        if let Some(app) = &self.orders {
             dbs.push(app.db());
         }
         if let Some(app) = &self.insights {
@@ -99,6 +105,7 @@ impl utoipa::Modify for BearerScheme {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
         .nest("/api/collab", collab::http::router().split_for_parts().1)
+        .nest("/api/orders", orders::http::router().split_for_parts().1)
         .nest(
             "/api/insights",
             insights::http::router().split_for_parts().1,
@@ -118,6 +125,15 @@ pub fn router(mounted: Mounted, metrics: Metrics) -> Router {
         api = api.nest(
             "/api/collab",
             collab::http::router()
+                .split_for_parts()
+                .0
+                .with_state(app.clone()),
+        );
+    }
+    if let Some(app) = &mounted.orders {
+        api = api.nest(
+            "/api/orders",
+            orders::http::router()
                 .split_for_parts()
                 .0
                 .with_state(app.clone()),

@@ -34,6 +34,7 @@ pub fn router(mounted: &Mounted) -> Router {
     let mut router = Router::new();
     for (name, base) in &mounted.upstreams {
         let local = (name == "collab" && mounted.collab.is_some())
+            || (name == "orders" && mounted.orders.is_some())
             || (name == "insights" && mounted.insights.is_some());
         if local {
             continue;

@@ -26,13 +26,22 @@ use crate::{
 
 /// Queues deliveries for the events of the services it reads.
 pub struct WebhookFanout {
+    name: String,
     sources: Vec<String>,
 }
 
 impl WebhookFanout {
-    /// A fan-out reading these services' events.
+    /// A fan-out reading these services' events. Its consumer name is
+    /// `collab.webhooks` for collab's own events and
+    /// `collab.webhooks.<service>` for another service's, so that each has
+    /// its own read positions and Kafka consumer group.
     pub fn new(sources: &[&str]) -> WebhookFanout {
+        let name = match sources {
+            [only] if *only == crate::NAME => "collab.webhooks".to_string(),
+            other => format!("collab.webhooks.{}", other.join(".")),
+        };
         WebhookFanout {
+            name,
             sources: sources.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -40,7 +49,7 @@ impl WebhookFanout {
 
 impl Handler for WebhookFanout {
     fn name(&self) -> &str {
-        "collab.webhooks"
+        &self.name
     }
 
     fn sources(&self) -> Vec<String> {

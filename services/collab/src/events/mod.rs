@@ -91,6 +91,20 @@ pub fn audience_and_data(
             }),
         )
     };
+    let order = |d: Option<proto::OrderDocument>| {
+        let d = d.unwrap_or_default();
+        let document: serde_json::Value =
+            serde_json::from_str(&d.document_json).unwrap_or(serde_json::Value::Null);
+        (
+            vec![d.buyer_id.clone(), d.seller_id.clone()],
+            json!({
+                "order_id": d.order_id, "document_id": d.document_id, "version": d.version,
+                "kind": d.kind, "number": d.number, "order_number": d.order_number,
+                "buyer_id": d.buyer_id, "seller_id": d.seller_id, "sender_id": d.sender_id,
+                "state": d.state, "channel": d.channel, "document": document,
+            }),
+        )
+    };
     let decoded = match env.event_type.as_str() {
         proto::OrganisationRegistered::TYPE => env.payload_as::<proto::OrganisationRegistered>().ok().map(|e| {
             (vec![], json!({"organisation_id": e.organisation_id, "legal_name": e.legal_name, "kind": e.kind, "prefecture_code": e.prefecture_code}))
@@ -116,6 +130,12 @@ pub fn audience_and_data(
                 json!({"consent_id": e.consent_id, "grantor_id": e.grantor_id, "grantee_id": e.grantee_id, "scopes": e.scopes, "expires_at_ms": e.expires_at_ms, "status": e.status}),
             )
         }),
+        proto::OrderSent::TYPE => env.payload_as::<proto::OrderSent>().ok().map(|e| order(e.document)),
+        proto::OrderChanged::TYPE => env.payload_as::<proto::OrderChanged>().ok().map(|e| order(e.document)),
+        proto::OrderCancelled::TYPE => env.payload_as::<proto::OrderCancelled>().ok().map(|e| order(e.document)),
+        proto::OrderResponded::TYPE => env.payload_as::<proto::OrderResponded>().ok().map(|e| order(e.document)),
+        proto::OrderDespatched::TYPE => env.payload_as::<proto::OrderDespatched>().ok().map(|e| order(e.document)),
+        proto::OrderReceived::TYPE => env.payload_as::<proto::OrderReceived>().ok().map(|e| order(e.document)),
         _ => None,
     };
     let (mut audience, data) = decoded.unwrap_or_else(|| {
