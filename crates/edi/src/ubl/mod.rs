@@ -38,7 +38,7 @@
 //! | seller (order, change, cancellation, response) | `cac:SellerSupplierParty/cac:Party` | |
 //! | buyer (despatch, receipt) | `cac:DeliveryCustomerParty/cac:Party` | `cac:BuyerCustomerParty` wins when present |
 //! | seller (despatch, receipt) | `cac:DespatchSupplierParty/cac:Party` | `cac:SellerSupplierParty` wins when present |
-//! | party id | `cbc:EndpointID` | written with `schemeID="0088"` for a 13-digit GLN with a valid check digit, `0221` for a Japanese invoice registration number (`T` and 13 digits), otherwise without `schemeID`; read from `cac:PartyIdentification/cbc:ID` when there is no endpoint; `schemeID="0088"` with a bad GLN is refused |
+//! | party id | `cbc:EndpointID` | written with `schemeID="0088"` (GLN) for 13 digits, `0221` for a Japanese invoice registration number (`T` and 13 digits), otherwise without `schemeID`; read from `cac:PartyIdentification/cbc:ID` when there is no endpoint; `schemeID="0088"` on anything but 13 digits is refused (the GLN check digit is not verified) |
 //! | party name | `cac:PartyName/cbc:Name` | or `cac:PartyLegalEntity/cbc:RegistrationName` |
 //! | currency | `cbc:DocumentCurrencyCode` | required where the document has prices; every `currencyID` must equal it |
 //! | order note | `cbc:Note` | several notes are joined with a line break |
@@ -67,7 +67,7 @@
 //! | unit price | `cac:LineItem/cac:Price/cbc:PriceAmount` | `currencyID` required |
 //! | requested delivery | `cac:LineItem/cac:Delivery/cac:RequestedDeliveryPeriod/cbc:EndDate` | |
 //! | confirmed delivery | `cac:LineItem/cac:Delivery/cac:PromisedDeliveryPeriod/cbc:EndDate` | |
-//! | delivery site | `cac:LineItem/cac:Delivery/cac:DeliveryLocation/cbc:ID` | |
+//! | delivery site | `cac:LineItem/cac:Delivery/cac:DeliveryLocation/cbc:ID` | `schemeID` as for party ids |
 //! | change action | `cac:LineItem/cbc:LineStatusCode` | UNCL 1229: `1` added, `2` deleted, `3` changed |
 //! | response status | `cac:LineItem/cbc:LineStatusCode` | UNCL 1229: `5` accepted, `3` changed (`6` read as changed), `7` not accepted |
 //! | response quantity | `cac:LineItem/cbc:Quantity` | required unless the line is rejected; a rejected line's zero is read as none |
@@ -216,15 +216,16 @@ fn gs1_valid(code: &str) -> bool {
     (10 - sum % 10) % 10 == u32::from(check - b'0')
 }
 
-/// Whether `id` is a GLN: 13 digits with a valid GS1 check digit.
-fn gln_valid(id: &str) -> bool {
-    id.len() == 13 && gs1_valid(id)
+/// Whether `id` has the shape of a GLN: 13 digits. The check digit is not
+/// verified: party ids are matched against partner profiles, not computed.
+fn gln_shaped(id: &str) -> bool {
+    id.len() == 13 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The Peppol electronic address scheme of a party id, when one applies.
 fn endpoint_scheme(id: &str) -> Option<&'static str> {
     let b = id.as_bytes();
-    if gln_valid(id) {
+    if gln_shaped(id) {
         Some("0088")
     } else if b.len() == 14 && b[0] == b'T' && b[1..].iter().all(u8::is_ascii_digit) {
         Some("0221")

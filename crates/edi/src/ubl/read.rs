@@ -15,7 +15,7 @@ use quick_xml::{
     name::ResolveResult,
 };
 
-use super::{NS_CAC, NS_CBC, Root, currency_valid, gln_valid, gs1_valid, unit_valid};
+use super::{NS_CAC, NS_CBC, Root, currency_valid, gln_shaped, gs1_valid, unit_valid};
 use crate::{
     ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document, Envelope,
     Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
@@ -907,11 +907,11 @@ impl Mapper {
         let endpoint = format!("{role}/cac:Party/cbc:EndpointID");
         let id = match header.get(&endpoint).filter(|n| n.value().is_some()) {
             Some(n) => {
-                if n.attr("schemeID") == Some("0088") && !gln_valid(&n.text) {
+                if n.attr("schemeID") == Some("0088") && !gln_shaped(&n.text) {
                     self.push(
                         Code::Invalid,
                         n.place(),
-                        format!("the {who}'s endpoint `{}` is declared a GLN (0088) but is not 13 digits with a valid check digit", n.text),
+                        format!("the {who}'s endpoint `{}` is declared a GLN (0088) but is not 13 digits", n.text),
                     );
                 }
                 Some(n.text.clone())
