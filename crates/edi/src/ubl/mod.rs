@@ -151,7 +151,9 @@ impl Root {
         match self {
             Root::Order => "urn:oasis:names:specification:ubl:schema:xsd:Order-2",
             Root::OrderChange => "urn:oasis:names:specification:ubl:schema:xsd:OrderChange-2",
-            Root::OrderCancellation => "urn:oasis:names:specification:ubl:schema:xsd:OrderCancellation-2",
+            Root::OrderCancellation => {
+                "urn:oasis:names:specification:ubl:schema:xsd:OrderCancellation-2"
+            }
             Root::OrderResponse => "urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2",
             Root::DespatchAdvice => "urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2",
             Root::ReceiptAdvice => "urn:oasis:names:specification:ubl:schema:xsd:ReceiptAdvice-2",
@@ -161,7 +163,10 @@ impl Root {
     /// `cbc:CustomizationID` and `cbc:ProfileID`.
     fn profile(self) -> (&'static str, &'static str) {
         match self {
-            Root::Order => ("urn:fdc:peppol.eu:poacc:trns:order:3", "urn:fdc:peppol.eu:poacc:bis:ordering:3"),
+            Root::Order => (
+                "urn:fdc:peppol.eu:poacc:trns:order:3",
+                "urn:fdc:peppol.eu:poacc:bis:ordering:3",
+            ),
             Root::OrderChange => (
                 "urn:fdc:peppol.eu:poacc:trns:order_change:3",
                 "urn:fdc:peppol.eu:poacc:bis:advanced_ordering:3",
@@ -196,7 +201,10 @@ impl Root {
     }
 
     fn sent_by_buyer(self) -> bool {
-        matches!(self, Root::Order | Root::OrderChange | Root::OrderCancellation | Root::ReceiptAdvice)
+        matches!(
+            self,
+            Root::Order | Root::OrderChange | Root::OrderCancellation | Root::ReceiptAdvice
+        )
     }
 }
 
@@ -206,7 +214,9 @@ fn gs1_valid(code: &str) -> bool {
     if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let Some((check, body)) = b.split_last() else { return false };
+    let Some((check, body)) = b.split_last() else {
+        return false;
+    };
     let sum: u32 = body
         .iter()
         .rev()
@@ -237,7 +247,10 @@ fn endpoint_scheme(id: &str) -> Option<&'static str> {
 /// Whether `unit` has the shape of a UN/ECE Recommendation 20 code (two or
 /// three upper-case letters or digits).
 fn unit_valid(unit: &str) -> bool {
-    matches!(unit.len(), 2 | 3) && unit.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    matches!(unit.len(), 2 | 3)
+        && unit
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Whether `code` has the shape of an ISO 4217 currency code.

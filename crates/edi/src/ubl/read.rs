@@ -17,8 +17,8 @@ use quick_xml::{
 
 use super::{NS_CAC, NS_CBC, Root, currency_valid, gln_shaped, gs1_valid, unit_valid};
 use crate::{
-    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document, Envelope,
-    Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
+    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document,
+    Envelope, Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
 };
@@ -41,7 +41,10 @@ struct Node {
 
 impl Node {
     fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn place(&self) -> Place {
@@ -79,7 +82,12 @@ impl Group {
     }
 
     fn joined(&self, key: &str) -> Option<String> {
-        let parts: Vec<&str> = self.nodes.iter().filter(|n| n.key == key).filter_map(Node::value).collect();
+        let parts: Vec<&str> = self
+            .nodes
+            .iter()
+            .filter(|n| n.key == key)
+            .filter_map(Node::value)
+            .collect();
         (!parts.is_empty()).then(|| parts.join("\n"))
     }
 
@@ -88,7 +96,11 @@ impl Group {
         let ancestor = self
             .nodes
             .iter()
-            .filter(|n| key.len() > n.key.len() && key.starts_with(&n.key) && key.as_bytes().get(n.key.len()) == Some(&b'/'))
+            .filter(|n| {
+                key.len() > n.key.len()
+                    && key.starts_with(&n.key)
+                    && key.as_bytes().get(n.key.len()) == Some(&b'/')
+            })
             .max_by_key(|n| n.key.len());
         match ancestor {
             Some(n) => Place::xml(format!("{}{}", n.xpath, &key[n.key.len()..]), n.line),
@@ -152,9 +164,12 @@ struct Parser<'i> {
     mapper: Option<Mapper>,
 }
 
-fn syntax(path: &str, line: usize, message: impl Into<String>) -> Problem {
+/// A problem that stops reading.
+type Fatal = Box<Problem>;
+
+fn syntax(path: &str, line: usize, message: impl Into<String>) -> Fatal {
     let path = if path.is_empty() { "/" } else { path };
-    Problem::new(Code::Syntax, Place::xml(path, line), message)
+    Box::new(Problem::new(Code::Syntax, Place::xml(path, line), message))
 }
 
 fn space_of(namespace: &[u8]) -> Space {
@@ -162,7 +177,10 @@ fn space_of(namespace: &[u8]) -> Space {
         Space::Cac
     } else if namespace == NS_CBC.as_bytes() {
         Space::Cbc
-    } else if Root::ALL.iter().any(|r| r.namespace().as_bytes() == namespace) {
+    } else if Root::ALL
+        .iter()
+        .any(|r| r.namespace().as_bytes() == namespace)
+    {
         Space::Document
     } else {
         Space::Other
@@ -185,7 +203,7 @@ impl<'i> Parser<'i> {
         self.line
     }
 
-    fn run(&mut self) -> Result<(), Problem> {
+    fn run(&mut self) -> Result<(), Fatal> {
         let mut reader = NsReader::from_reader(self.input);
         reader.config_mut().expand_empty_elements = true;
         loop {
@@ -201,7 +219,10 @@ impl<'i> Parser<'i> {
                     return Err(syntax(
                         &self.xpath,
                         line,
-                        format!("the prefix `{}` is not bound to a namespace", String::from_utf8_lossy(&prefix)),
+                        format!(
+                            "the prefix `{}` is not bound to a namespace",
+                            String::from_utf8_lossy(&prefix)
+                        ),
                     ));
                 }
                 Err(e) => {
@@ -227,7 +248,9 @@ impl<'i> Parser<'i> {
                     self.text(&text, line)?;
                 }
                 Event::GeneralRef(r) => {
-                    let name = r.decode().map_err(|_| syntax(&self.xpath, line, "the text is not UTF-8"))?;
+                    let name = r
+                        .decode()
+                        .map_err(|_| syntax(&self.xpath, line, "the text is not UTF-8"))?;
                     let c = match r.resolve_char_ref() {
                         Ok(Some(c)) => c,
                         Ok(None) => match name.as_ref() {
@@ -240,7 +263,9 @@ impl<'i> Parser<'i> {
                                 return Err(syntax(
                                     &self.xpath,
                                     line,
-                                    format!("the entity `&{other};` is not defined (XML defines lt, gt, amp, apos, quot)"),
+                                    format!(
+                                        "the entity `&{other};` is not defined (XML defines lt, gt, amp, apos, quot)"
+                                    ),
                                 ));
                             }
                         },
@@ -258,11 +283,13 @@ impl<'i> Parser<'i> {
                     if let Some(Ok(encoding)) = d.encoding() {
                         let encoding = String::from_utf8_lossy(&encoding).to_ascii_lowercase();
                         if !matches!(encoding.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
-                            return Err(Problem::new(
+                            return Err(Box::new(Problem::new(
                                 Code::Unsupported,
                                 Place::xml("/", line),
-                                format!("the document is declared as {encoding}: UBL documents are read in UTF-8"),
-                            ));
+                                format!(
+                                    "the document is declared as {encoding}: UBL documents are read in UTF-8"
+                                ),
+                            )));
                         }
                     }
                 }
@@ -272,50 +299,61 @@ impl<'i> Parser<'i> {
         }
     }
 
-    fn eof(&mut self, line: usize) -> Result<(), Problem> {
+    fn eof(&mut self, line: usize) -> Result<(), Fatal> {
         if let Some(frame) = self.stack.last() {
             let at = self.xpath.clone();
             return Err(syntax(
                 &at,
                 line,
-                format!("the document ends inside {at} (opened on line {}): it is cut short", frame.line),
+                format!(
+                    "the document ends inside {at} (opened on line {}): it is cut short",
+                    frame.line
+                ),
             ));
         }
         if !self.root_seen {
-            return Err(Problem::new(Code::Missing, Place::whole(), "the input holds no XML element"));
+            return Err(Box::new(Problem::new(
+                Code::Missing,
+                Place::whole(),
+                "the input holds no XML element",
+            )));
         }
         Ok(())
     }
 
-    fn root(&mut self, namespace: Option<String>, local: &str, line: usize) -> Result<(), Problem> {
+    fn root(&mut self, namespace: Option<String>, local: &str, line: usize) -> Result<(), Fatal> {
         let path = format!("/{local}");
         let known = Root::ALL.iter().copied().find(|r| r.name() == local);
         let namespace = namespace.unwrap_or_default();
         let root = match known {
             Some(root) if root.namespace() == namespace => root,
             Some(root) => {
-                return Err(Problem::new(
+                return Err(Box::new(Problem::new(
                     Code::Unsupported,
                     Place::xml(path, line),
                     format!(
                         "the root element {local} is in namespace `{namespace}`; a UBL 2.1 {local} is in `{}`",
                         root.namespace()
                     ),
-                ));
+                )));
             }
             None => {
-                return Err(Problem::new(
+                return Err(Box::new(Problem::new(
                     Code::Unsupported,
                     Place::xml(path, line),
                     format!(
                         "the root element {local} (namespace `{namespace}`) is not a document this reader knows: Order, OrderChange, OrderCancellation, OrderResponse, DespatchAdvice or ReceiptAdvice"
                     ),
-                ));
+                )));
             }
         };
         self.root_seen = true;
         self.xpath = path.clone();
-        self.header = Some(Group { xpath: path, line, nodes: Vec::new() });
+        self.header = Some(Group {
+            xpath: path,
+            line,
+            nodes: Vec::new(),
+        });
         self.mapper = Some(Mapper::new(root));
         self.stack.push(Frame {
             recorded: true,
@@ -331,13 +369,25 @@ impl<'i> Parser<'i> {
         Ok(())
     }
 
-    fn start(&mut self, space: Space, namespace: Option<String>, e: &BytesStart<'_>, line: usize) -> Result<(), Problem> {
+    fn start(
+        &mut self,
+        space: Space,
+        namespace: Option<String>,
+        e: &BytesStart<'_>,
+        line: usize,
+    ) -> Result<(), Fatal> {
         let local = std::str::from_utf8(e.local_name().into_inner())
             .map_err(|_| syntax(&self.xpath, line, "an element name is not UTF-8"))?
             .to_string();
         let mut attrs = Vec::new();
         for a in e.attributes() {
-            let a = a.map_err(|err| syntax(&self.xpath, line, format!("malformed attribute on {local}: {err}")))?;
+            let a = a.map_err(|err| {
+                syntax(
+                    &self.xpath,
+                    line,
+                    format!("malformed attribute on {local}: {err}"),
+                )
+            })?;
             if a.key.as_namespace_binding().is_some() {
                 continue;
             }
@@ -346,33 +396,47 @@ impl<'i> Parser<'i> {
                 .to_string();
             let value = a
                 .unescape_value()
-                .map_err(|err| syntax(&self.xpath, line, format!("malformed attribute {key} on {local}: {err}")))?
+                .map_err(|err| {
+                    syntax(
+                        &self.xpath,
+                        line,
+                        format!("malformed attribute {key} on {local}: {err}"),
+                    )
+                })?
                 .trim()
                 .to_string();
             attrs.push((key, value));
         }
         if self.stack.is_empty() {
             if self.root_seen {
-                return Err(syntax(&self.xpath, line, format!("a second root element {local} after the document")));
+                return Err(syntax(
+                    &self.xpath,
+                    line,
+                    format!("a second root element {local} after the document"),
+                ));
             }
             return self.root(namespace, &local, line);
         }
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Problem::new(
+            return Err(Box::new(Problem::new(
                 Code::Unsupported,
                 Place::xml(self.xpath.clone(), line),
                 format!("elements are nested deeper than {MAX_DEPTH} levels"),
-            ));
+            )));
         }
         let depth = self.stack.len();
         let line_element = self.mapper.as_ref().and_then(|m| m.root.line_element());
-        let Some(parent) = self.stack.last_mut() else { return Ok(()) };
+        let Some(parent) = self.stack.last_mut() else {
+            return Ok(());
+        };
         parent.has_child = true;
         parent.text.clear();
         let name = match space {
             Space::Cac => format!("cac:{local}"),
             Space::Cbc => format!("cbc:{local}"),
-            Space::Document | Space::Other => String::from_utf8_lossy(e.name().into_inner()).into_owned(),
+            Space::Document | Space::Other => {
+                String::from_utf8_lossy(e.name().into_inner()).into_owned()
+            }
         };
         let recorded = parent.recorded && matches!(space, Space::Cac | Space::Cbc);
         let index = match parent.children.iter_mut().find(|(n, _)| *n == name) {
@@ -417,14 +481,18 @@ impl<'i> Parser<'i> {
             }
         }
         if group {
-            self.group = Some(Group { xpath: self.xpath.clone(), line, nodes: Vec::new() });
+            self.group = Some(Group {
+                xpath: self.xpath.clone(),
+                line,
+                nodes: Vec::new(),
+            });
             self.group_key = self.key.len() + 1;
         }
         self.stack.push(frame);
         Ok(())
     }
 
-    fn text(&mut self, text: &str, line: usize) -> Result<(), Problem> {
+    fn text(&mut self, text: &str, line: usize) -> Result<(), Fatal> {
         match self.stack.last_mut() {
             Some(frame) => {
                 if frame.recorded && !frame.has_child {
@@ -438,15 +506,24 @@ impl<'i> Parser<'i> {
     }
 
     fn end(&mut self) {
-        let Some(frame) = self.stack.pop() else { return };
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
         if frame.group {
             if let (Some(group), Some(mapper)) = (self.group.take(), self.mapper.as_mut()) {
                 mapper.line(&group);
             }
         } else if frame.recorded && !self.stack.is_empty() {
-            let text = if frame.has_child { String::new() } else { frame.text.trim().to_string() };
+            let text = if frame.has_child {
+                String::new()
+            } else {
+                frame.text.trim().to_string()
+            };
             let (target, key) = match self.group.as_mut() {
-                Some(group) => (Some(group), self.key.get(self.group_key..).unwrap_or_default()),
+                Some(group) => (
+                    Some(group),
+                    self.key.get(self.group_key..).unwrap_or_default(),
+                ),
                 None => (self.header.as_mut(), self.key.as_str()),
             };
             if let Some(target) = target {
@@ -482,13 +559,21 @@ pub fn read(input: &[u8]) -> Reading {
         mapper: None,
     };
     if let Err(problem) = parser.run() {
-        return Reading { envelope: None, messages: Vec::new(), problems: vec![problem] };
+        return Reading {
+            envelope: None,
+            messages: Vec::new(),
+            problems: vec![*problem],
+        };
     }
     let (Some(header), Some(mapper)) = (parser.header, parser.mapper) else {
         return Reading {
             envelope: None,
             messages: Vec::new(),
-            problems: vec![Problem::new(Code::Missing, Place::whole(), "the input holds no UBL document")],
+            problems: vec![Problem::new(
+                Code::Missing,
+                Place::whole(),
+                "the input holds no UBL document",
+            )],
         };
     };
     let root = mapper.root;
@@ -526,7 +611,11 @@ fn roles(root: Root) -> [(&'static str, &'static str); 2] {
 }
 
 fn role(header: &Group, (preferred, required): (&'static str, &'static str)) -> &'static str {
-    if header.has(preferred) { preferred } else { required }
+    if header.has(preferred) {
+        preferred
+    } else {
+        required
+    }
 }
 
 fn party_id(header: &Group, role: &str) -> Option<String> {
@@ -539,12 +628,19 @@ fn envelope(root: Root, header: &Group) -> Option<Envelope> {
     let [buyer, seller] = roles(root);
     let buyer = party_id(header, role(header, buyer))?;
     let seller = party_id(header, role(header, seller))?;
-    let (sender, recipient) = if root.sent_by_buyer() { (buyer, seller) } else { (seller, buyer) };
+    let (sender, recipient) = if root.sent_by_buyer() {
+        (buyer, seller)
+    } else {
+        (seller, buyer)
+    };
     Some(Envelope {
         sender,
         recipient,
         reference: header.text("cbc:ID")?,
-        prepared: header.get("cbc:IssueDate").and_then(Node::value).and_then(parse_date),
+        prepared: header
+            .get("cbc:IssueDate")
+            .and_then(Node::value)
+            .and_then(parse_date),
         group: None,
     })
 }
@@ -626,7 +722,11 @@ impl Mapper {
     }
 
     fn decimal(&mut self, n: &Node, what: &str) -> Option<Decimal> {
-        let parsed = if n.text.contains(',') { None } else { n.text.parse::<Decimal>().ok() };
+        let parsed = if n.text.contains(',') {
+            None
+        } else {
+            n.text.parse::<Decimal>().ok()
+        };
         if parsed.is_none() {
             self.push(
                 Code::Invalid,
@@ -640,7 +740,11 @@ impl Mapper {
     fn quantity_of(&mut self, n: &Node, what: &str) -> Option<Quantity> {
         let value = self.decimal(n, what);
         if value.is_some_and(Decimal::is_negative) {
-            self.push(Code::Invalid, n.place(), format!("{what} may not be negative"));
+            self.push(
+                Code::Invalid,
+                n.place(),
+                format!("{what} may not be negative"),
+            );
         }
         let unit = match n.attr("unitCode").filter(|u| !u.is_empty()) {
             Some(unit) if unit_valid(unit) => Some(unit.to_string()),
@@ -653,11 +757,18 @@ impl Mapper {
                 None
             }
             None => {
-                self.push(Code::Missing, n.attr_place("unitCode"), format!("{what} has no unitCode"));
+                self.push(
+                    Code::Missing,
+                    n.attr_place("unitCode"),
+                    format!("{what} has no unitCode"),
+                );
                 None
             }
         };
-        Some(Quantity { value: value?, unit: unit? })
+        Some(Quantity {
+            value: value?,
+            unit: unit?,
+        })
     }
 
     fn quantity(&mut self, g: &Group, key: &str, what: &str) -> Option<Quantity> {
@@ -669,19 +780,29 @@ impl Mapper {
         let n = g.get(key).filter(|n| n.value().is_some())?;
         let value = self.decimal(n, "the price");
         match n.attr("currencyID") {
-            Some(c) if currency_valid(c) => self.currencies.push((c.to_string(), n.attr_place("currencyID"))),
+            Some(c) if currency_valid(c) => self
+                .currencies
+                .push((c.to_string(), n.attr_place("currencyID"))),
             Some(c) => self.push(
                 Code::Invalid,
                 n.attr_place("currencyID"),
                 format!("`{c}` is not an ISO 4217 currency code"),
             ),
-            None => self.push(Code::Missing, n.attr_place("currencyID"), "the price has no currencyID"),
+            None => self.push(
+                Code::Missing,
+                n.attr_place("currencyID"),
+                "the price has no currencyID",
+            ),
         }
         value
     }
 
     fn line_number(&mut self, n: &Node, what: &str) -> Option<u32> {
-        let number = if n.text.bytes().all(|b| b.is_ascii_digit()) { n.text.parse::<u32>().ok() } else { None };
+        let number = if n.text.bytes().all(|b| b.is_ascii_digit()) {
+            n.text.parse::<u32>().ok()
+        } else {
+            None
+        };
         if number.is_none() {
             self.push(
                 Code::Invalid,
@@ -694,7 +815,10 @@ impl Mapper {
 
     /// The line number at `key`, checked to be used once.
     fn numbered(&mut self, g: &Group, keys: &[&str], what: &str) -> Option<u32> {
-        let Some(n) = keys.iter().find_map(|k| g.get(k).filter(|n| n.value().is_some())) else {
+        let Some(n) = keys
+            .iter()
+            .find_map(|k| g.get(k).filter(|n| n.value().is_some()))
+        else {
             self.need(g, keys.first().copied().unwrap_or_default(), what);
             return None;
         };
@@ -738,7 +862,9 @@ impl Mapper {
             gtin,
             buyer_code: g.text(&at("cac:BuyersItemIdentification/cbc:ID")),
             seller_code: g.text(&at("cac:SellersItemIdentification/cbc:ID")),
-            description: g.text(&at("cbc:Name")).or_else(|| g.text(&at("cbc:Description"))),
+            description: g
+                .text(&at("cbc:Name"))
+                .or_else(|| g.text(&at("cbc:Description"))),
         };
         if !item.is_identified() {
             let place = g.get(base).map_or_else(|| g.missing(base), Node::place);
@@ -771,14 +897,24 @@ impl Mapper {
         })
     }
 
-    fn code<T: Copy>(&mut self, g: &Group, key: &str, what: &str, codes: &[(&str, T)], expected: &str) -> Option<T> {
+    fn code<T: Copy>(
+        &mut self,
+        g: &Group,
+        key: &str,
+        what: &str,
+        codes: &[(&str, T)],
+        expected: &str,
+    ) -> Option<T> {
         let n = self.need(g, key, what)?;
         let found = codes.iter().find(|(c, _)| *c == n.text).map(|(_, v)| *v);
         if found.is_none() {
             self.push(
                 Code::UnknownQualifier,
                 n.place(),
-                format!("{what} `{}` is not known here (expected {expected})", n.text),
+                format!(
+                    "{what} `{}` is not known here (expected {expected})",
+                    n.text
+                ),
             );
         }
         found
@@ -799,11 +935,17 @@ impl Mapper {
                     g,
                     "cac:LineItem/cbc:LineStatusCode",
                     "the line status code",
-                    &[("1", ChangeAction::Added), ("2", ChangeAction::Deleted), ("3", ChangeAction::Changed)],
+                    &[
+                        ("1", ChangeAction::Added),
+                        ("2", ChangeAction::Deleted),
+                        ("3", ChangeAction::Changed),
+                    ],
                     "UNCL 1229 1 added, 2 deleted or 3 changed",
                 );
                 let line = self.order_line(g);
-                if let (Some(action), Some(line), Lines::Change(lines)) = (action, line, &mut self.lines) {
+                if let (Some(action), Some(line), Lines::Change(lines)) =
+                    (action, line, &mut self.lines)
+                {
                     lines.push(ChangeLine { action, line });
                 }
             }
@@ -814,17 +956,34 @@ impl Mapper {
                 }
             }
             Root::DespatchAdvice => {
-                let line = self.numbered(g, &["cac:OrderLineReference/cbc:LineID"], "the order line reference");
+                let line = self.numbered(
+                    g,
+                    &["cac:OrderLineReference/cbc:LineID"],
+                    "the order line reference",
+                );
                 let quantity = self.quantity(g, "cbc:DeliveredQuantity", "the delivered quantity");
                 let item = self.item(g, "cac:Item");
-                if let (Some(line), Some(quantity), Lines::Despatch(lines)) = (line, quantity, &mut self.lines) {
-                    lines.push(DespatchLine { line, item, quantity });
+                if let (Some(line), Some(quantity), Lines::Despatch(lines)) =
+                    (line, quantity, &mut self.lines)
+                {
+                    lines.push(DespatchLine {
+                        line,
+                        item,
+                        quantity,
+                    });
                 }
             }
             Root::ReceiptAdvice => {
-                let line = self.numbered(g, &["cac:OrderLineReference/cbc:LineID"], "the order line reference");
+                let line = self.numbered(
+                    g,
+                    &["cac:OrderLineReference/cbc:LineID"],
+                    "the order line reference",
+                );
                 let received = self.quantity(g, "cbc:ReceivedQuantity", "the received quantity");
-                let damaged = match g.get("cbc:RejectedQuantity").filter(|n| n.value().is_some()) {
+                let damaged = match g
+                    .get("cbc:RejectedQuantity")
+                    .filter(|n| n.value().is_some())
+                {
                     Some(n) => {
                         let rejected = self.quantity_of(n, "the rejected quantity");
                         let mismatch = match (&rejected, &received) {
@@ -845,7 +1004,12 @@ impl Mapper {
                 if let (Some(line), Some(received), Some(damaged), Lines::Receipt(lines)) =
                     (line, received, damaged, &mut self.lines)
                 {
-                    lines.push(ReceiptLine { line, item, received, damaged });
+                    lines.push(ReceiptLine {
+                        line,
+                        item,
+                        received,
+                        damaged,
+                    });
                 }
             }
             Root::OrderCancellation => {}
@@ -870,7 +1034,10 @@ impl Mapper {
             &["cac:OrderLineReference/cbc:LineID", "cac:LineItem/cbc:ID"],
             "the order line reference",
         );
-        let quantity = match g.get("cac:LineItem/cbc:Quantity").filter(|n| n.value().is_some()) {
+        let quantity = match g
+            .get("cac:LineItem/cbc:Quantity")
+            .filter(|n| n.value().is_some())
+        {
             Some(n) => self.quantity_of(n, "the confirmed quantity"),
             None => {
                 if status.is_some_and(|s| s != LineStatus::Rejected) {
@@ -883,7 +1050,8 @@ impl Mapper {
                 None
             }
         };
-        let quantity = quantity.filter(|q| !(status == Some(LineStatus::Rejected) && q.value.is_zero()));
+        let quantity =
+            quantity.filter(|q| !(status == Some(LineStatus::Rejected) && q.value.is_zero()));
         let unit_price = self.price(g, "cac:LineItem/cac:Price/cbc:PriceAmount");
         let confirmed_delivery = self.date(
             g,
@@ -898,11 +1066,18 @@ impl Mapper {
             quantity,
             unit_price,
             confirmed_delivery,
-            reason: g.joined("cbc:Note").or_else(|| g.joined("cac:LineItem/cbc:Note")),
+            reason: g
+                .joined("cbc:Note")
+                .or_else(|| g.joined("cac:LineItem/cbc:Note")),
         })
     }
 
-    fn party(&mut self, header: &Group, roles: (&'static str, &'static str), who: &str) -> Option<Party> {
+    fn party(
+        &mut self,
+        header: &Group,
+        roles: (&'static str, &'static str),
+        who: &str,
+    ) -> Option<Party> {
         let role = role(header, roles);
         let endpoint = format!("{role}/cac:Party/cbc:EndpointID");
         let id = match header.get(&endpoint).filter(|n| n.value().is_some()) {
@@ -919,18 +1094,30 @@ impl Mapper {
             None => header.text(&format!("{role}/cac:Party/cac:PartyIdentification/cbc:ID")),
         };
         if id.is_none() {
-            self.push(Code::Missing, header.missing(&endpoint), format!("the {who} has no cbc:EndpointID"));
+            self.push(
+                Code::Missing,
+                header.missing(&endpoint),
+                format!("the {who} has no cbc:EndpointID"),
+            );
         }
         let name = header
             .text(&format!("{role}/cac:Party/cac:PartyName/cbc:Name"))
-            .or_else(|| header.text(&format!("{role}/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName")));
+            .or_else(|| {
+                header.text(&format!(
+                    "{role}/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName"
+                ))
+            });
         Some(Party { id: id?, name })
     }
 
     fn currency(&mut self, header: &Group) -> Option<String> {
         let n = self.need(header, "cbc:DocumentCurrencyCode", "the document currency")?;
         if !currency_valid(&n.text) {
-            self.push(Code::Invalid, n.place(), format!("`{}` is not an ISO 4217 currency code", n.text));
+            self.push(
+                Code::Invalid,
+                n.place(),
+                format!("`{}` is not an ISO 4217 currency code", n.text),
+            );
             return None;
         }
         let currency = n.text.clone();
@@ -975,18 +1162,27 @@ impl Mapper {
         let response_code = header
             .get("cbc:OrderResponseCode")
             .filter(|n| self.root == Root::OrderResponse && n.value().is_some())
-            .filter(|n| !["AP", "RE", "CA", "AB", "29", "27", "4", "30"].contains(&n.text.as_str()));
+            .filter(|n| {
+                !["AP", "RE", "CA", "AB", "29", "27", "4", "30"].contains(&n.text.as_str())
+            });
         if let Some(n) = response_code {
             self.push(
                 Code::UnknownQualifier,
                 n.place(),
-                format!("order response code `{}` is not known (AP, RE, CA or AB; 29, 27, 4 or 30)", n.text),
+                format!(
+                    "order response code `{}` is not known (AP, RE, CA or AB; 29, 27, 4 or 30)",
+                    n.text
+                ),
             );
         }
         self.check_lines(header);
         let (shipped, expected_delivery, packages, received) = match self.root {
             Root::DespatchAdvice => (
-                self.date(header, "cac:Shipment/cac:Delivery/cac:Despatch/cbc:ActualDespatchDate", "the despatch date"),
+                self.date(
+                    header,
+                    "cac:Shipment/cac:Delivery/cac:Despatch/cbc:ActualDespatchDate",
+                    "the despatch date",
+                ),
                 self.date(
                     header,
                     "cac:Shipment/cac:Delivery/cac:EstimatedDeliveryPeriod/cbc:EndDate",
@@ -999,7 +1195,11 @@ impl Mapper {
                 None,
                 None,
                 None,
-                self.date(header, "cac:Shipment/cac:Delivery/cbc:ActualDeliveryDate", "the delivery date"),
+                self.date(
+                    header,
+                    "cac:Shipment/cac:Delivery/cbc:ActualDeliveryDate",
+                    "the delivery date",
+                ),
             ),
             _ => (None, None, None, None),
         };
@@ -1033,23 +1233,23 @@ impl Mapper {
                     currency: currency?,
                     lines,
                 }),
-                Lines::Despatch(lines) => {
-                    Document::DespatchAdvice(DespatchAdvice {
-                        number,
-                        order_number: order_number?,
-                        issued,
-                        buyer,
-                        seller,
-                        shipped,
-                        expected_delivery,
-                        carrier: header.text("cac:Shipment/cac:Consignment/cac:CarrierParty/cac:PartyName/cbc:Name"),
-                        tracking: header
-                            .text("cac:Shipment/cac:Consignment/cbc:CarrierAssignedID")
-                            .or_else(|| header.text("cac:Shipment/cac:Delivery/cbc:TrackingID")),
-                        packages: packages?,
-                        lines,
-                    })
-                }
+                Lines::Despatch(lines) => Document::DespatchAdvice(DespatchAdvice {
+                    number,
+                    order_number: order_number?,
+                    issued,
+                    buyer,
+                    seller,
+                    shipped,
+                    expected_delivery,
+                    carrier: header.text(
+                        "cac:Shipment/cac:Consignment/cac:CarrierParty/cac:PartyName/cbc:Name",
+                    ),
+                    tracking: header
+                        .text("cac:Shipment/cac:Consignment/cbc:CarrierAssignedID")
+                        .or_else(|| header.text("cac:Shipment/cac:Delivery/cbc:TrackingID")),
+                    packages: packages?,
+                    lines,
+                }),
                 Lines::Receipt(lines) => Document::ReceiptAdvice(ReceiptAdvice {
                     number,
                     order_number: order_number?,

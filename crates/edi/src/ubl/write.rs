@@ -16,7 +16,8 @@ use crate::{
     Party, Problem, Quantity,
 };
 
-const NS_APPLICATION_RESPONSE: &str = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2";
+const NS_APPLICATION_RESPONSE: &str =
+    "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2";
 
 struct Xml {
     out: String,
@@ -148,7 +149,11 @@ impl Xml {
     }
 
     fn quantity(&mut self, name: &str, quantity: &Quantity) {
-        self.leaf_with(name, &[("unitCode", &quantity.unit)], &quantity.value.to_string());
+        self.leaf_with(
+            name,
+            &[("unitCode", &quantity.unit)],
+            &quantity.value.to_string(),
+        );
     }
 
     fn amount(&mut self, name: &str, value: Decimal, currency: &str) {
@@ -235,7 +240,9 @@ fn anticipated_total(order: &crate::Order) -> Option<Decimal> {
         .lines
         .iter()
         .filter_map(|l| l.unit_price.map(|p| (p, l.quantity.value)))
-        .try_fold(Decimal::ZERO, |sum, (price, quantity)| sum.checked_add(price.checked_mul(quantity)?))
+        .try_fold(Decimal::ZERO, |sum, (price, quantity)| {
+            sum.checked_add(price.checked_mul(quantity)?)
+        })
 }
 
 /// Writes one canonical document as a UBL 2.1 document of the Peppol BIS
@@ -336,7 +343,10 @@ pub fn write(document: &Document) -> String {
             w.party("cac:DeliveryCustomerParty", &d.buyer);
             w.open("cac:Shipment");
             w.leaf("cbc:ID", &d.number);
-            w.leaf("cbc:TotalTransportHandlingUnitQuantity", &d.packages.to_string());
+            w.leaf(
+                "cbc:TotalTransportHandlingUnitQuantity",
+                &d.packages.to_string(),
+            );
             if d.carrier.is_some() || d.tracking.is_some() {
                 w.open("cac:Consignment");
                 w.leaf("cbc:ID", &d.number);
@@ -373,7 +383,10 @@ pub fn write(document: &Document) -> String {
         Document::ReceiptAdvice(d) => {
             w.header(root, &d.number, d.issued);
             w.id_in("cac:OrderReference", Some(&d.order_number));
-            w.id_in("cac:DespatchDocumentReference", d.despatch_number.as_deref());
+            w.id_in(
+                "cac:DespatchDocumentReference",
+                d.despatch_number.as_deref(),
+            );
             w.party("cac:DeliveryCustomerParty", &d.buyer);
             w.party("cac:DespatchSupplierParty", &d.seller);
             if d.received.is_some() {
@@ -459,17 +472,28 @@ fn line_responses(w: &mut Xml, problems: &[Problem]) {
 /// `cbc:Description` its message with line and code, `cbc:StatusReasonCode`
 /// `SV` or `BV`.
 pub fn application_response(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
-    let problems = ack.problems.len() + ack.messages.iter().map(|m| m.problems.len()).sum::<usize>();
-    let mut w = Xml::new("ApplicationResponse", NS_APPLICATION_RESPONSE, 1024 + 512 * problems);
+    let problems =
+        ack.problems.len() + ack.messages.iter().map(|m| m.problems.len()).sum::<usize>();
+    let mut w = Xml::new(
+        "ApplicationResponse",
+        NS_APPLICATION_RESPONSE,
+        1024 + 512 * problems,
+    );
     w.leaf("cbc:CustomizationID", "urn:fdc:peppol.eu:poacc:trns:mlr:3");
     w.leaf("cbc:ProfileID", "urn:fdc:peppol.eu:poacc:bis:mlr:3");
     w.leaf("cbc:ID", &outgoing.reference);
     w.date("cbc:IssueDate", Some(outgoing.prepared));
     let time = outgoing.time.as_bytes();
     if time.len() == 4 && time.iter().all(u8::is_ascii_digit) {
-        w.leaf("cbc:IssueTime", &format!("{}:{}:00", &outgoing.time[..2], &outgoing.time[2..]));
+        w.leaf(
+            "cbc:IssueTime",
+            &format!("{}:{}:00", &outgoing.time[..2], &outgoing.time[2..]),
+        );
     }
-    for (role, id) in [("cac:SenderParty", &outgoing.sender), ("cac:ReceiverParty", &outgoing.recipient)] {
+    for (role, id) in [
+        ("cac:SenderParty", &outgoing.sender),
+        ("cac:ReceiverParty", &outgoing.recipient),
+    ] {
         w.open(role);
         w.scheme_id("cbc:EndpointID", id);
         w.close(role);
@@ -478,7 +502,13 @@ pub fn application_response(outgoing: &Outgoing, ack: &Acknowledgement) -> Strin
     let mut responses: Vec<(&str, Option<&str>, Vec<&Problem>)> = ack
         .messages
         .iter()
-        .map(|m| (m.reference.as_str(), Some(m.message_type.as_str()), m.problems.iter().collect()))
+        .map(|m| {
+            (
+                m.reference.as_str(),
+                Some(m.message_type.as_str()),
+                m.problems.iter().collect(),
+            )
+        })
         .collect();
     if responses.is_empty() {
         responses.push((envelope_reference.unwrap_or("NA"), None, Vec::new()));
@@ -508,8 +538,18 @@ pub fn application_response(outgoing: &Outgoing, ack: &Acknowledgement) -> Strin
         w.leaf("cbc:Description", &description);
         w.close("cac:Response");
         w.open("cac:DocumentReference");
-        w.leaf("cbc:ID", if reference.is_empty() { "NA" } else { reference });
-        w.maybe("cbc:DocumentTypeCode", message_type.and_then(document_type_code));
+        w.leaf(
+            "cbc:ID",
+            if reference.is_empty() {
+                "NA"
+            } else {
+                reference
+            },
+        );
+        w.maybe(
+            "cbc:DocumentTypeCode",
+            message_type.and_then(document_type_code),
+        );
         w.close("cac:DocumentReference");
         line_responses(&mut w, &all);
         w.close("cac:DocumentResponse");
