@@ -6,7 +6,7 @@
 //! A UBL file is one document. [`read`] streams it with `quick_xml`'s
 //! namespace-resolving reader, so element names are matched by namespace
 //! and local name whatever prefixes the sender chose; only the elements of
-//! the header and of one line at a time are kept. [`write`] produces a
+//! the header and of one line at a time are kept. [`write()`] produces a
 //! document with the default namespace of its root and the prefixes `cac`
 //! and `cbc`, one element per line.
 //!
