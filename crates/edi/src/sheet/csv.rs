@@ -18,7 +18,7 @@ const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 pub fn read_csv(input: &[u8]) -> Reading {
     match records(input) {
         Ok(table) => table::read(&table),
-        Err(problem) => Reading { envelope: None, messages: Vec::new(), problems: vec![problem] },
+        Err(problem) => Reading { envelope: None, messages: Vec::new(), problems: vec![*problem] },
     }
 }
 
@@ -85,18 +85,18 @@ fn at_line(line: usize) -> Place {
 
 /// Splits the text into records and cells; rows are numbered by record,
 /// as a spreadsheet shows them, so a quoted line break does not count.
-fn records(input: &[u8]) -> Result<Table, Problem> {
+fn records(input: &[u8]) -> Result<Table, Box<Problem>> {
     if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             Code::Syntax,
             at_line(1),
             "the file is UTF-16 text (Excel's “Unicode text”): save it as “CSV UTF-8 (コンマ区切り) (*.csv)” instead",
-        ));
+        )));
     }
     let body = input.strip_prefix(BOM).unwrap_or(input);
     let text = std::str::from_utf8(body).map_err(|e| {
         let at = e.valid_up_to();
-        Problem::new(
+        Box::new(Problem::new(
             Code::Syntax,
             at_line(line_of(body, at)),
             format!(
@@ -104,7 +104,7 @@ fn records(input: &[u8]) -> Result<Table, Problem> {
                 body.get(at).copied().unwrap_or_default(),
                 at + input.len() - body.len()
             ),
-        )
+        ))
     })?;
     let mut rows = Vec::new();
     let mut row = Row { line: 1, cells: Vec::new() };
@@ -131,11 +131,11 @@ fn records(input: &[u8]) -> Result<Table, Problem> {
                         Some((_, '"')) => break,
                         Some((_, other)) => field.push(other),
                         None => {
-                            return Err(Problem::new(
+                            return Err(Box::new(Problem::new(
                                 Code::Syntax,
                                 at_line(opened),
                                 format!("a quoted field opened on line {opened} is never closed (a `\"` is missing)"),
-                            ));
+                            )));
                         }
                     }
                 }
@@ -143,13 +143,13 @@ fn records(input: &[u8]) -> Result<Table, Problem> {
                     None | Some((_, ',' | '\r' | '\n')) => {}
                     Some(&(after, _)) => {
                         let line = line_of(text.as_bytes(), after);
-                        return Err(Problem::new(
+                        return Err(Box::new(Problem::new(
                             Code::Syntax,
                             at_line(line),
                             format!(
                                 "on line {line}, text follows the closing quote of a field; a quote inside a quoted field is written twice (\"\")"
                             ),
-                        ));
+                        )));
                     }
                 }
                 at_field_start = false;

@@ -30,15 +30,15 @@ const MAX_COLUMNS: usize = 16_384;
 pub fn read_xlsx(input: &[u8]) -> Reading {
     match workbook(input) {
         Ok(table) => table::read(&table),
-        Err(problem) => Reading { envelope: None, messages: Vec::new(), problems: vec![problem] },
+        Err(problem) => Reading { envelope: None, messages: Vec::new(), problems: vec![*problem] },
     }
 }
 
-fn whole(code: Code, message: impl Into<String>) -> Problem {
-    Problem::new(code, Place::whole(), message)
+fn whole(code: Code, message: impl Into<String>) -> Box<Problem> {
+    Box::new(Problem::new(code, Place::whole(), message))
 }
 
-fn workbook(input: &[u8]) -> Result<Table, Problem> {
+fn workbook(input: &[u8]) -> Result<Table, Box<Problem>> {
     let mut archive = ZipArchive::new(Cursor::new(input)).map_err(|e| {
         whole(
             Code::Syntax,
@@ -80,17 +80,17 @@ fn workbook(input: &[u8]) -> Result<Table, Problem> {
 }
 
 /// A part's bytes, `None` when the archive has no such part.
-fn part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<Vec<u8>>, Problem> {
+fn part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<Vec<u8>>, Box<Problem>> {
     let Some(index) = archive.index_for_name(name) else { return Ok(None) };
     let too_big = || {
-        Problem::new(
+        Box::new(Problem::new(
             Code::Unsupported,
             Place::xml(name, 0),
             format!("the part {name} inflates to more than {} MiB, more than this reader accepts", MAX_PART_BYTES >> 20),
-        )
+        ))
     };
     let broken = |e: &dyn std::fmt::Display| {
-        Problem::new(Code::Syntax, Place::xml(name, 0), format!("the part {name} cannot be unpacked: {e}"))
+        Box::new(Problem::new(Code::Syntax, Place::xml(name, 0), format!("the part {name} cannot be unpacked: {e}")))
     };
     let file = archive.by_index(index).map_err(|e| broken(&e))?;
     if file.size() > MAX_PART_BYTES {
@@ -136,19 +136,19 @@ impl<'a> Xml<'a> {
         Xml { reader: Reader::from_reader(bytes), bytes, path }
     }
 
-    fn problem(&self, message: impl Into<String>) -> Problem {
+    fn problem(&self, message: impl Into<String>) -> Box<Problem> {
         let at = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX).min(self.bytes.len());
         let line = self.bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        Problem::new(Code::Syntax, Place::xml(self.path, line), message)
+        Box::new(Problem::new(Code::Syntax, Place::xml(self.path, line), message))
     }
 
-    fn next(&mut self) -> Result<Event<'a>, Problem> {
+    fn next(&mut self) -> Result<Event<'a>, Box<Problem>> {
         self.reader
             .read_event()
             .map_err(|e| self.problem(format!("{} is not well-formed XML: {e}", self.path)))
     }
 
-    fn attribute(&self, element: &BytesStart<'_>, local: &[u8]) -> Result<Option<String>, Problem> {
+    fn attribute(&self, element: &BytesStart<'_>, local: &[u8]) -> Result<Option<String>, Box<Problem>> {
         for attribute in element.attributes() {
             let attribute = attribute.map_err(|e| self.problem(format!("a malformed attribute: {e}")))?;
             if attribute.key.local_name().as_ref() == local {
@@ -162,7 +162,7 @@ impl<'a> Xml<'a> {
     }
 
     /// Appends the text of a text, reference or CDATA event to `out`.
-    fn text(&self, event: &Event<'_>, out: &mut String) -> Result<(), Problem> {
+    fn text(&self, event: &Event<'_>, out: &mut String) -> Result<(), Box<Problem>> {
         let bad = |e: &dyn std::fmt::Display| self.problem(format!("text that cannot be read: {e}"));
         match event {
             Event::Text(t) => out.push_str(&t.xml10_content().map_err(|e| bad(&e))?),
@@ -195,7 +195,7 @@ struct Relationship {
     target: String,
 }
 
-fn relationships(archive: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Vec<Relationship>, Problem> {
+fn relationships(archive: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Vec<Relationship>, Box<Problem>> {
     let Some(bytes) = part(archive, path)? else { return Ok(Vec::new()) };
     let mut xml = Xml::new(&bytes, path);
     let mut out = Vec::new();
@@ -219,7 +219,7 @@ fn relationships(archive: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<
 
 /// The relationship ids of the workbook's sheets, in order, and whether
 /// its dates count from 1904.
-fn sheets(bytes: &[u8], path: &str) -> Result<(Vec<String>, bool), Problem> {
+fn sheets(bytes: &[u8], path: &str) -> Result<(Vec<String>, bool), Box<Problem>> {
     let mut xml = Xml::new(bytes, path);
     let mut ids = Vec::new();
     let mut date1904 = false;
@@ -296,7 +296,7 @@ fn escape(text: &str, out: &mut String) {
 
 /// The shared strings table: each item's text, rich-text runs joined and
 /// phonetic guides (furigana, `rPh`) left out.
-fn shared_strings(bytes: &[u8], path: &str) -> Result<Vec<String>, Problem> {
+fn shared_strings(bytes: &[u8], path: &str) -> Result<Vec<String>, Box<Problem>> {
     let mut xml = Xml::new(bytes, path);
     let mut out = Vec::new();
     let mut current: Option<String> = None;
@@ -353,7 +353,7 @@ struct Open {
 }
 
 /// The rows of a worksheet, cells placed by their references.
-fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Problem> {
+fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Box<Problem>> {
     let mut xml = Xml::new(bytes, path);
     let mut rows: Vec<Row> = Vec::new();
     let mut next_column = 0usize;
