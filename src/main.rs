@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 use renkei_collab as collab;
 use renkei_gateway::{Mounted, SERVICES};
 use renkei_insights as insights;
-use renkei_orders as orders;
 use renkei_kernel::{
     Settings,
     http::Metrics,
@@ -19,6 +18,7 @@ use renkei_kernel::{
     settings::{Backend, BusMode},
     storage::Migrations,
 };
+use renkei_orders as orders;
 
 #[derive(Parser)]
 #[command(
@@ -255,7 +255,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "orders checks access tokens against collab's keys: set auth.jwks_url \
                          (e.g. http://collab:8080/api/collab/.well-known/jwks.json) or gateway.upstreams.collab",
                     )?;
-                    mounted.orders = Some(orders::start(&ctx, verifier).await.context("starting orders")?)
+                    mounted.orders = Some(
+                        orders::start(&ctx, verifier)
+                            .await
+                            .context("starting orders")?,
+                    )
                 }
                 insights::NAME => {
                     mounted.insights =

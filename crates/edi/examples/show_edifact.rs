@@ -9,6 +9,10 @@ fn main() {
     };
     print!(
         "{}",
-        renkei_edi::edifact::write(&outgoing, renkei_edi::edifact::Version::D96A, &renkei_edi::samples::cycle())
+        renkei_edi::edifact::write(
+            &outgoing,
+            renkei_edi::edifact::Version::D96A,
+            &renkei_edi::samples::cycle()
+        )
     );
 }

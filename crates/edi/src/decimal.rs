@@ -298,7 +298,9 @@ impl utoipa::PartialSchema for Decimal {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .pattern(Some(r"^[+-]?[0-9]{1,18}([.][0-9]{1,9})?$"))
-            .description(Some("An exact decimal number written as text, e.g. \"12.5\"."))
+            .description(Some(
+                "An exact decimal number written as text, e.g. \"12.5\".",
+            ))
             .examples(["12.5"])
             .into()
     }
@@ -350,6 +352,9 @@ mod tests {
             "1234567890123456789".parse::<Decimal>(),
             Err(DecimalError::TooLong)
         );
-        assert_eq!("0.1234567891".parse::<Decimal>(), Err(DecimalError::TooLong));
+        assert_eq!(
+            "0.1234567891".parse::<Decimal>(),
+            Err(DecimalError::TooLong)
+        );
     }
 }

@@ -606,8 +606,14 @@ mod tests {
         assert_eq!(Date::from_ccyymmdd("20270229"), None);
         assert_eq!(Date::from_ccyymmdd("21000229"), None);
         assert_eq!(Date::from_ccyymmdd("2026113"), None);
-        assert_eq!(Date::from_yymmdd("261121").map(|d| d.to_string()), Some("2026-11-21".into()));
-        assert_eq!("2026-11-21".parse::<Date>().map(|d| d.ccyymmdd()), Ok("20261121".into()));
+        assert_eq!(
+            Date::from_yymmdd("261121").map(|d| d.to_string()),
+            Some("2026-11-21".into())
+        );
+        assert_eq!(
+            "2026-11-21".parse::<Date>().map(|d| d.ccyymmdd()),
+            Ok("20261121".into())
+        );
         assert!("2026-13-01".parse::<Date>().is_err());
         assert!("21-11-2026".parse::<Date>().is_err());
     }
@@ -618,8 +624,14 @@ mod tests {
             number: "C-1".into(),
             order_number: "PO-1".into(),
             issued: Date::new(2026, 11, 21).expect("date"),
-            buyer: Party { id: "B".into(), name: None },
-            seller: Party { id: "S".into(), name: None },
+            buyer: Party {
+                id: "B".into(),
+                name: None,
+            },
+            seller: Party {
+                id: "S".into(),
+                name: None,
+            },
             reason: Some("二重発注".into()),
         });
         let json = serde_json::to_value(&doc).expect("serialise");

@@ -27,5 +27,7 @@ pub mod x12;
 
 pub use decimal::Decimal;
 pub use document::*;
-pub use interchange::{Acknowledgement, Envelope, Format, MessageAck, MessageOutcome, Outgoing, Reading};
+pub use interchange::{
+    Acknowledgement, Envelope, Format, MessageAck, MessageOutcome, Outgoing, Reading,
+};
 pub use problem::{Code, Place, Problem};

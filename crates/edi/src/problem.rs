@@ -205,7 +205,10 @@ mod tests {
             p.to_string(),
             "segment 14 (QTY), element 1, component 2, line 12: `twelve` is not a number"
         );
-        assert_eq!(Place::cell(3, "quantity").to_string(), "column quantity, line 3");
+        assert_eq!(
+            Place::cell(3, "quantity").to_string(),
+            "column quantity, line 3"
+        );
         assert_eq!(Place::whole().to_string(), "the whole input");
     }
 }

@@ -75,13 +75,21 @@ impl Checker {
                 format!("a document number has at most {MAX_NUMBER} characters"),
             );
         } else if value.chars().any(char::is_control) {
-            self.fail(Code::Invalid, path, "a document number may not contain control characters");
+            self.fail(
+                Code::Invalid,
+                path,
+                "a document number may not contain control characters",
+            );
         }
     }
 
     fn text(&mut self, path: &str, value: Option<&str>) {
         if value.is_some_and(|v| v.chars().count() > MAX_TEXT) {
-            self.fail(Code::Invalid, path, format!("text has at most {MAX_TEXT} characters"));
+            self.fail(
+                Code::Invalid,
+                path,
+                format!("text has at most {MAX_TEXT} characters"),
+            );
         }
     }
 
@@ -89,31 +97,51 @@ impl Checker {
         if id.trim().is_empty() {
             self.fail(Code::Missing, path, "the party's identifier is required");
         } else if id.chars().count() > MAX_PARTY {
-            self.fail(Code::Invalid, path, format!("a party identifier has at most {MAX_PARTY} characters"));
+            self.fail(
+                Code::Invalid,
+                path,
+                format!("a party identifier has at most {MAX_PARTY} characters"),
+            );
         }
     }
 
     fn currency(&mut self, path: &str, code: &str) {
         if !currency_valid(code) {
-            self.fail(Code::Invalid, path, format!("`{code}` is not an ISO 4217 currency code such as JPY"));
+            self.fail(
+                Code::Invalid,
+                path,
+                format!("`{code}` is not an ISO 4217 currency code such as JPY"),
+            );
         }
     }
 
     fn item(&mut self, path: &str, item: &Item) {
         if !item.is_identified() {
-            self.fail(Code::Missing, path, "the item needs a GTIN, a buyer's code or a seller's code");
+            self.fail(
+                Code::Missing,
+                path,
+                "the item needs a GTIN, a buyer's code or a seller's code",
+            );
         }
         if let Some(gtin) = &item.gtin {
             if !gtin_valid(gtin) {
                 self.fail(
                     Code::Invalid,
                     &format!("{path}.gtin"),
-                    format!("`{gtin}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"),
+                    format!(
+                        "`{gtin}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"
+                    ),
                 );
             }
         }
-        for (field, value) in [("buyer_code", &item.buyer_code), ("seller_code", &item.seller_code)] {
-            if value.as_ref().is_some_and(|v| v.trim().is_empty() || v.chars().count() > MAX_NUMBER) {
+        for (field, value) in [
+            ("buyer_code", &item.buyer_code),
+            ("seller_code", &item.seller_code),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.trim().is_empty() || v.chars().count() > MAX_NUMBER)
+            {
                 self.fail(
                     Code::Invalid,
                     &format!("{path}.{field}"),
@@ -129,14 +157,21 @@ impl Checker {
             self.fail(
                 Code::Invalid,
                 &format!("{path}.value"),
-                if zero_allowed { "a quantity may not be negative" } else { "a quantity must be above zero" },
+                if zero_allowed {
+                    "a quantity may not be negative"
+                } else {
+                    "a quantity must be above zero"
+                },
             );
         }
         if !unit_valid(&q.unit) {
             self.fail(
                 Code::UnknownQualifier,
                 &format!("{path}.unit"),
-                format!("`{}` is not a UN/ECE Recommendation 20 unit code such as H87, KGM or CS", q.unit),
+                format!(
+                    "`{}` is not a UN/ECE Recommendation 20 unit code such as H87, KGM or CS",
+                    q.unit
+                ),
             );
         }
     }
@@ -149,14 +184,26 @@ impl Checker {
 
     fn lines(&mut self, numbers: impl Iterator<Item = u32>, count: usize) {
         if count == 0 {
-            self.fail(Code::Missing, "lines", "the document needs at least one line");
+            self.fail(
+                Code::Missing,
+                "lines",
+                "the document needs at least one line",
+            );
         }
         let mut seen = HashSet::new();
         for (i, n) in numbers.enumerate() {
             if n == 0 {
-                self.fail(Code::Invalid, &format!("lines[{i}].line"), "line numbers start at 1");
+                self.fail(
+                    Code::Invalid,
+                    &format!("lines[{i}].line"),
+                    "line numbers start at 1",
+                );
             } else if !seen.insert(n) {
-                self.fail(Code::Rule, &format!("lines[{i}].line"), format!("line number {n} is used twice"));
+                self.fail(
+                    Code::Rule,
+                    &format!("lines[{i}].line"),
+                    format!("line number {n} is used twice"),
+                );
             }
         }
     }
@@ -164,13 +211,19 @@ impl Checker {
 
 /// Every rule the document breaks, each with the JSON path of the value.
 pub fn check(document: &Document) -> Vec<Problem> {
-    let mut c = Checker { problems: Vec::new() };
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
     let (buyer, seller) = document.parties();
     c.number("number", document.number());
     c.party("buyer.id", &buyer.id);
     c.party("seller.id", &seller.id);
     if buyer.id == seller.id && !buyer.id.is_empty() {
-        c.fail(Code::Rule, "seller.id", "buyer and seller must be different parties");
+        c.fail(
+            Code::Rule,
+            "seller.id",
+            "buyer and seller must be different parties",
+        );
     }
     match document {
         Document::Order(o) => {
@@ -203,7 +256,11 @@ pub fn check(document: &Document) -> Vec<Problem> {
             c.lines(o.lines.iter().map(|l| l.line), o.lines.len());
             for (i, l) in o.lines.iter().enumerate() {
                 if let Some(q) = &l.quantity {
-                    c.quantity(&format!("lines[{i}].quantity"), q, l.status == crate::LineStatus::Rejected);
+                    c.quantity(
+                        &format!("lines[{i}].quantity"),
+                        q,
+                        l.status == crate::LineStatus::Rejected,
+                    );
                 }
                 c.price(&format!("lines[{i}].unit_price"), l.unit_price);
                 c.text(&format!("lines[{i}].reason"), l.reason.as_deref());
@@ -216,8 +273,15 @@ pub fn check(document: &Document) -> Vec<Problem> {
                 c.quantity(&format!("lines[{i}].quantity"), &l.quantity, false);
             }
             for (field, value) in [("carrier", &o.carrier), ("tracking", &o.tracking)] {
-                if value.as_ref().is_some_and(|v| v.chars().count() > MAX_NUMBER) {
-                    c.fail(Code::Invalid, field, format!("at most {MAX_NUMBER} characters"));
+                if value
+                    .as_ref()
+                    .is_some_and(|v| v.chars().count() > MAX_NUMBER)
+                {
+                    c.fail(
+                        Code::Invalid,
+                        field,
+                        format!("at most {MAX_NUMBER} characters"),
+                    );
                 }
             }
         }
@@ -227,10 +291,18 @@ pub fn check(document: &Document) -> Vec<Problem> {
             for (i, l) in o.lines.iter().enumerate() {
                 c.quantity(&format!("lines[{i}].received"), &l.received, true);
                 if l.damaged.is_negative() {
-                    c.fail(Code::Invalid, &format!("lines[{i}].damaged"), "a quantity may not be negative");
+                    c.fail(
+                        Code::Invalid,
+                        &format!("lines[{i}].damaged"),
+                        "a quantity may not be negative",
+                    );
                 }
                 if l.received.value.is_zero() && l.damaged.is_zero() {
-                    c.fail(Code::Invalid, &format!("lines[{i}].received.value"), "a receipt line reports something received or damaged");
+                    c.fail(
+                        Code::Invalid,
+                        &format!("lines[{i}].received.value"),
+                        "a receipt line reports something received or damaged",
+                    );
                 }
             }
         }
@@ -258,8 +330,19 @@ mod tests {
         o.lines[2].item.gtin = Some("4901234567890".into());
         o.currency = "yen".into();
         let problems = check(&Document::Order(o));
-        let paths: Vec<&str> = problems.iter().filter_map(|p| p.place.path.as_deref()).collect();
-        assert_eq!(paths, ["currency", "lines[1].line", "lines[0].quantity.value", "lines[2].item.gtin"]);
+        let paths: Vec<&str> = problems
+            .iter()
+            .filter_map(|p| p.place.path.as_deref())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "currency",
+                "lines[1].line",
+                "lines[0].quantity.value",
+                "lines[2].item.gtin"
+            ]
+        );
     }
 
     #[test]

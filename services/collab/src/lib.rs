@@ -31,8 +31,11 @@ pub fn migrations() -> Migrations {
 /// Delivers the events of `sources` (services started after collab, such
 /// as orders) to the webhooks of the apps installed at their parties.
 pub async fn follow(ctx: &Context, app: &app::App, sources: &[&str]) -> Result<(), StartError> {
-    ctx.consume(std::sync::Arc::new(app::WebhookFanout::new(sources)), app.db())
-        .await
+    ctx.consume(
+        std::sync::Arc::new(app::WebhookFanout::new(sources)),
+        app.db(),
+    )
+    .await
 }
 
 /// Opens the database and starts the relay; returns the state handlers use.

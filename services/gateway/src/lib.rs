@@ -21,8 +21,8 @@ use axum::{
 };
 use renkei_collab as collab;
 use renkei_insights as insights;
-use renkei_orders as orders;
 use renkei_kernel::{ApiError, Code, error::ErrorBody, http::Metrics};
+use renkei_orders as orders;
 use utoipa::OpenApi as _;
 
 /// Every service the binary knows, in start-up order (sources before their consumers).

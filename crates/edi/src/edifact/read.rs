@@ -8,15 +8,21 @@
 //! envelope or in the syntax between messages concerns the interchange as a
 //! whole.
 
+// A `Problem` is large, but it is built only when input is bad; boxing it
+// would cost every caller an allocation on that path for no gain.
+#![allow(clippy::result_large_err)]
+
 use std::{borrow::Cow, collections::HashSet, ops::Range};
 
 use super::{
     Version,
-    syntax::{Delimiters, Position, Segment, Segments, SyntaxError, segment_end, service_string_advice},
+    syntax::{
+        Delimiters, Position, Segment, Segments, SyntaxError, segment_end, service_string_advice,
+    },
 };
 use crate::{
-    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document, Envelope,
-    Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
+    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document,
+    Envelope, Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
     rules::{gtin_valid, unit_valid},
@@ -208,7 +214,9 @@ impl Decoder {
                 }
                 Stage::Failed => return,
                 Stage::Advice => {
-                    let Some(start) = self.rest_start() else { return };
+                    let Some(start) = self.rest_start() else {
+                        return;
+                    };
                     if self.buf.len() - start < 9 && !at_end {
                         return;
                     }
@@ -236,7 +244,11 @@ impl Decoder {
                     let outcome = self.take(end, self.segments, |segments| match segments.next() {
                         Some(Ok(s)) => envelope(&s),
                         Some(Err(e)) => Err(syntax_problem(&e)),
-                        None => Err(Problem::new(Code::Missing, Place::whole(), "UNB is missing")),
+                        None => Err(Problem::new(
+                            Code::Missing,
+                            Place::whole(),
+                            "UNB is missing",
+                        )),
                     });
                     self.segments += 1;
                     match outcome {
@@ -252,16 +264,17 @@ impl Decoder {
                     }
                 }
                 Stage::Body => {
-                    let Some(tag) = self.tag_at(self.at) else { return };
+                    let Some(tag) = self.tag_at(self.at) else {
+                        return;
+                    };
                     match tag {
                         b"UNH" => {
                             let Some((end, has_trailer)) = self.message_end(at_end) else {
                                 return;
                             };
                             let line = self.line_of_next();
-                            let (outcome, count) = self.take(end, 0, |segments| {
-                                message(segments, has_trailer)
-                            });
+                            let (outcome, count) =
+                                self.take(end, 0, |segments| message(segments, has_trailer));
                             self.segments += count;
                             self.messages += 1;
                             let outcome = self.check_unique(outcome, line);
@@ -328,7 +341,9 @@ impl Decoder {
                 return Some((from, false));
             }
             let Some(end) = segment_end(&self.buf, from, self.delimiters) else {
-                return at_end.then(|| (self.buf.len(), false)).filter(|_| from > self.at);
+                return at_end
+                    .then_some((self.buf.len(), false))
+                    .filter(|_| from > self.at);
             };
             if tag == Some(b"UNT") {
                 return Some((end, true));
@@ -341,7 +356,11 @@ impl Decoder {
     /// The line the next segment starts on.
     fn line_of_next(&self) -> usize {
         let start = self.rest_start().unwrap_or(self.at);
-        self.line + self.buf[self.at..start].iter().filter(|&&b| b == b'\n').count()
+        self.line
+            + self.buf[self.at..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
     }
 
     fn check_unique(&mut self, mut outcome: MessageOutcome, line: usize) -> MessageOutcome {
@@ -493,7 +512,11 @@ fn message(
         return fail(vec![problem]);
     }
     let Some(unh) = unh else {
-        return fail(vec![Problem::new(Code::Missing, Place::whole(), "the message is empty")]);
+        return fail(vec![Problem::new(
+            Code::Missing,
+            Place::whole(),
+            "the message is empty",
+        )]);
     };
     let mut m = Mapper {
         problems: Vec::new(),
@@ -502,7 +525,11 @@ fn message(
     if reference.is_empty() {
         m.missing(unh, 0, 0, "the message reference number");
     }
-    let version = match (unh.get(1, 1).as_deref(), unh.get(1, 2).as_deref(), unh.get(1, 3).as_deref()) {
+    let version = match (
+        unh.get(1, 1).as_deref(),
+        unh.get(1, 2).as_deref(),
+        unh.get(1, 3).as_deref(),
+    ) {
         (Some("D"), Some(release), Some("UN")) => Version::from_release(release),
         _ => None,
     };
@@ -586,11 +613,42 @@ fn message(
 
 /// The tags each message may carry (beyond UNH/UNT); anything else is refused.
 const ALLOWED: &[(&str, &[&str])] = &[
-    ("ORDERS", &["BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "PAT", "TOD", "TDT", "LOC", "LIN", "PIA", "IMD", "MEA", "QTY", "PRI", "MOA", "ALC", "UNS", "CNT"]),
-    ("ORDCHG", &["BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA", "IMD", "QTY", "PRI", "MOA", "UNS", "CNT"]),
-    ("ORDRSP", &["BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA", "IMD", "QTY", "PRI", "MOA", "UNS", "CNT"]),
-    ("DESADV", &["BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TOD", "TDT", "LOC", "EQD", "CPS", "PAC", "PCI", "GIN", "MEA", "LIN", "PIA", "IMD", "QTY", "FTX", "CNT"]),
-    ("RECADV", &["BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TDT", "LOC", "CPS", "PAC", "LIN", "PIA", "IMD", "QTY", "QVR", "FTX", "CNT"]),
+    (
+        "ORDERS",
+        &[
+            "BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "PAT",
+            "TOD", "TDT", "LOC", "LIN", "PIA", "IMD", "MEA", "QTY", "PRI", "MOA", "ALC", "UNS",
+            "CNT",
+        ],
+    ),
+    (
+        "ORDCHG",
+        &[
+            "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
+            "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
+        ],
+    ),
+    (
+        "ORDRSP",
+        &[
+            "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
+            "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
+        ],
+    ),
+    (
+        "DESADV",
+        &[
+            "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TOD", "TDT", "LOC", "EQD", "CPS", "PAC",
+            "PCI", "GIN", "MEA", "LIN", "PIA", "IMD", "QTY", "FTX", "CNT",
+        ],
+    ),
+    (
+        "RECADV",
+        &[
+            "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TDT", "LOC", "CPS", "PAC", "LIN", "PIA",
+            "IMD", "QTY", "QVR", "FTX", "CNT",
+        ],
+    ),
 ];
 
 /// A message split into the segments before the first LIN, one range per
@@ -601,7 +659,11 @@ struct Parts<'s, 'a> {
     body: &'s [Segment<'a>],
 }
 
-fn first<'s, 'a>(segments: &'s [Segment<'a>], tag: &str, qualifier: &str) -> Option<&'s Segment<'a>> {
+fn first<'s, 'a>(
+    segments: &'s [Segment<'a>],
+    tag: &str,
+    qualifier: &str,
+) -> Option<&'s Segment<'a>> {
     segments
         .iter()
         .find(|s| s.tag == tag && s.get(0, 0).as_deref() == Some(qualifier))
@@ -621,7 +683,13 @@ impl Mapper {
         ));
     }
 
-    fn need<'a>(&mut self, s: &Segment<'a>, e: usize, c: usize, what: &str) -> Option<Cow<'a, str>> {
+    fn need<'a>(
+        &mut self,
+        s: &Segment<'a>,
+        e: usize,
+        c: usize,
+        what: &str,
+    ) -> Option<Cow<'a, str>> {
         let value = s.get(e, c);
         if value.is_none() {
             self.missing(s, e, c, what);
@@ -758,7 +826,10 @@ impl Mapper {
             self.problems.push(Problem::new(
                 Code::UnknownQualifier,
                 place(bgm).element(1).component(1),
-                format!("document name code `{code}` does not belong here (expected {})", codes.join(" or ")),
+                format!(
+                    "document name code `{code}` does not belong here (expected {})",
+                    codes.join(" or ")
+                ),
             ));
         }
         let number = self.need(bgm, 1, 0, "document number")?.into_owned();
@@ -771,7 +842,13 @@ impl Mapper {
         self.date(dtm)
     }
 
-    fn party(&mut self, at: &Segment<'_>, header: &[Segment<'_>], qualifier: &str, who: &str) -> Option<Party> {
+    fn party(
+        &mut self,
+        at: &Segment<'_>,
+        header: &[Segment<'_>],
+        qualifier: &str,
+        who: &str,
+    ) -> Option<Party> {
         let nad = first(header, "NAD", qualifier);
         let nad = self.need_segment(at, nad, "NAD", &format!("qualifier {qualifier} ({who})"))?;
         let id = self.need(nad, 1, 0, "party identification")?.into_owned();
@@ -781,7 +858,13 @@ impl Mapper {
         })
     }
 
-    fn reference(&mut self, at: &Segment<'_>, header: &[Segment<'_>], qualifier: &str, what: &str) -> Option<String> {
+    fn reference(
+        &mut self,
+        at: &Segment<'_>,
+        header: &[Segment<'_>],
+        qualifier: &str,
+        what: &str,
+    ) -> Option<String> {
         let rff = first(header, "RFF", qualifier);
         let rff = self.need_segment(at, rff, "RFF", &format!("qualifier {qualifier} ({what})"))?;
         self.need(rff, 0, 1, what).map(Cow::into_owned)
@@ -804,21 +887,26 @@ impl Mapper {
     /// The item of a line group: LIN's item number and every PIA.
     fn item(&mut self, group: &[Segment<'_>], version: Version) -> Item {
         let mut item = Item::default();
-        let assign = |item: &mut Item, code: Cow<'_, str>, kind: &str, this: &mut Mapper, s: &Segment<'_>, e: usize| {
+        let assign = |item: &mut Item,
+                      code: Cow<'_, str>,
+                      kind: &str,
+                      this: &mut Mapper,
+                      s: &Segment<'_>,
+                      e: usize| {
             let slot = match kind {
                 "EN" | "SRV" | "UP" => &mut item.gtin,
                 "SA" => &mut item.seller_code,
                 "BP" | "IN" => &mut item.buyer_code,
                 _ => return,
             };
-            if kind == "EN" || kind == "SRV" || kind == "UP" {
-                if !gtin_valid(&code) {
-                    this.problems.push(Problem::new(
-                        Code::Invalid,
-                        place(s).element(e + 1).component(1),
-                        format!("`{code}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"),
-                    ));
-                }
+            if matches!(kind, "EN" | "SRV" | "UP") && !gtin_valid(&code) {
+                this.problems.push(Problem::new(
+                    Code::Invalid,
+                    place(s).element(e + 1).component(1),
+                    format!(
+                        "`{code}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"
+                    ),
+                ));
             }
             *slot = Some(code.into_owned());
         };
@@ -836,10 +924,8 @@ impl Mapper {
                         }
                     }
                 }
-                "IMD" => {
-                    if item.description.is_none() {
-                        item.description = s.get(2, 3).map(Cow::into_owned);
-                    }
+                "IMD" if item.description.is_none() => {
+                    item.description = s.get(2, 3).map(Cow::into_owned);
                 }
                 _ => {}
             }
@@ -858,11 +944,24 @@ impl Mapper {
         self.count(lin, 0, 0, "line item number")
     }
 
-    fn quantity(&mut self, at: &Segment<'_>, group: &[Segment<'_>], qualifiers: &[&str], what: &str) -> Option<Quantity> {
-        let qty = group
-            .iter()
-            .find(|s| s.tag == "QTY" && s.get(0, 0).is_some_and(|q| qualifiers.contains(&q.as_ref())));
-        let qty = self.need_segment(at, qty, "QTY", &format!("qualifier {} ({what})", qualifiers[0]))?;
+    fn quantity(
+        &mut self,
+        at: &Segment<'_>,
+        group: &[Segment<'_>],
+        qualifiers: &[&str],
+        what: &str,
+    ) -> Option<Quantity> {
+        let qty = group.iter().find(|s| {
+            s.tag == "QTY"
+                && s.get(0, 0)
+                    .is_some_and(|q| qualifiers.contains(&q.as_ref()))
+        });
+        let qty = self.need_segment(
+            at,
+            qty,
+            "QTY",
+            &format!("qualifier {} ({what})", qualifiers[0]),
+        )?;
         self.quantity_of(qty, what)
     }
 
@@ -875,7 +974,9 @@ impl Mapper {
                 format!("{what} may not be negative"),
             ));
         }
-        let unit = qty.get(0, 2).map_or_else(|| "H87".to_string(), Cow::into_owned);
+        let unit = qty
+            .get(0, 2)
+            .map_or_else(|| "H87".to_string(), Cow::into_owned);
         if !unit_valid(&unit) {
             self.problems.push(Problem::new(
                 Code::UnknownQualifier,
@@ -894,7 +995,10 @@ impl Mapper {
                 self.problems.push(Problem::new(
                     Code::UnknownQualifier,
                     place(pri).element(1).component(1),
-                    format!("price qualifier `{}` is not supported (AAA net, AAB gross)", other.unwrap_or_default()),
+                    format!(
+                        "price qualifier `{}` is not supported (AAA net, AAB gross)",
+                        other.unwrap_or_default()
+                    ),
                 ));
                 None
             }
@@ -906,13 +1010,27 @@ impl Mapper {
         self.date(dtm)
     }
 
-    fn line_text(group: &[Segment<'_>], tag: &str, qualifier: &str, element: usize) -> Option<String> {
+    fn line_text(
+        group: &[Segment<'_>],
+        tag: &str,
+        qualifier: &str,
+        element: usize,
+    ) -> Option<String> {
         first(group, tag, qualifier).and_then(|s| s.text(element))
     }
 
-    fn check_lines(&mut self, at: &Segment<'_>, parts: &Parts<'_, '_>, numbers: impl Iterator<Item = (u32, usize)>) {
+    fn check_lines(
+        &mut self,
+        at: &Segment<'_>,
+        parts: &Parts<'_, '_>,
+        numbers: impl Iterator<Item = (u32, usize)>,
+    ) {
         if parts.lines.is_empty() {
-            self.problems.push(Problem::new(Code::Missing, place(at), "the message has no line items (LIN)"));
+            self.problems.push(Problem::new(
+                Code::Missing,
+                place(at),
+                "the message has no line items (LIN)",
+            ));
         }
         let mut seen = HashSet::new();
         for (number, index) in numbers {
@@ -926,7 +1044,9 @@ impl Mapper {
             }
         }
         if let Some(cnt) = first(parts.body, "CNT", "2") {
-            let counted = cnt.get(0, 1).and_then(|c| Decimal::parse_with_mark(&c, self.decimal).ok());
+            let counted = cnt
+                .get(0, 1)
+                .and_then(|c| Decimal::parse_with_mark(&c, self.decimal).ok());
             if counted != Some(Decimal::from_int(parts.lines.len() as i64)) {
                 self.problems.push(Problem::new(
                     Code::CountMismatch,
@@ -948,7 +1068,9 @@ impl Mapper {
         let quantity = self.quantity(lin, group, &["21"], "ordered quantity");
         let unit_price = self.price(group);
         let requested_delivery = self.line_date(group, "2");
-        let delivery_site = first(group, "LOC", "7").and_then(|s| s.get(1, 0)).map(Cow::into_owned);
+        let delivery_site = first(group, "LOC", "7")
+            .and_then(|s| s.get(1, 0))
+            .map(Cow::into_owned);
         Some(OrderLine {
             line: line?,
             item,
@@ -1036,21 +1158,25 @@ impl Mapper {
         let currency = self.currency(at, parts.header);
         let lines = self.lines(&parts, |m, g| {
             let lin = &g[0];
-            let action = match lin.get(1, 0).as_deref() {
-                Some("1") => Some(ChangeAction::Added),
-                Some("2") => Some(ChangeAction::Deleted),
-                Some("3") => Some(ChangeAction::Changed),
-                other => {
-                    m.problems.push(Problem::new(
+            let action =
+                match lin.get(1, 0).as_deref() {
+                    Some("1") => Some(ChangeAction::Added),
+                    Some("2") => Some(ChangeAction::Deleted),
+                    Some("3") => Some(ChangeAction::Changed),
+                    other => {
+                        m.problems.push(Problem::new(
                         if other.is_some() { Code::UnknownQualifier } else { Code::Missing },
                         place(lin).element(2),
                         "an order change line needs action 1 (added), 2 (deleted) or 3 (changed)",
                     ));
-                    None
-                }
-            };
+                        None
+                    }
+                };
             let line = m.order_line(g, version);
-            Some(ChangeLine { action: action?, line: line? })
+            Some(ChangeLine {
+                action: action?,
+                line: line?,
+            })
         });
         self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
         Some(Document::OrderChange(OrderChange {

@@ -123,7 +123,7 @@ pub struct Segment<'a> {
 }
 
 /// Splits `text` at `separator`, leaving released characters in place.
-fn split_at<'a>(text: &'a str, separator: u8, release: Option<u8>) -> impl Iterator<Item = &'a str> {
+fn split_at(text: &str, separator: u8, release: Option<u8>) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut from = 0;
     let mut done = false;

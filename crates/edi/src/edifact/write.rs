@@ -23,7 +23,14 @@ impl Writer {
         let d = Delimiters::default();
         let mut out = String::with_capacity(capacity);
         out.push_str("UNA");
-        for b in [d.component, d.element, d.decimal, d.release, b' ', d.segment] {
+        for b in [
+            d.component,
+            d.element,
+            d.decimal,
+            d.release,
+            b' ',
+            d.segment,
+        ] {
             out.push(char::from(b));
         }
         out.push('\n');
@@ -43,9 +50,7 @@ impl Writer {
     fn value(&mut self, text: &str) {
         let d = self.d;
         for c in text.chars() {
-            if c.is_ascii()
-                && [d.component, d.element, d.release, d.segment].contains(&(c as u8))
-            {
+            if c.is_ascii() && [d.component, d.element, d.release, d.segment].contains(&(c as u8)) {
                 self.out.push(char::from(d.release));
             }
             self.out.push(c);
@@ -85,7 +90,12 @@ impl Writer {
             "UNH",
             &[
                 &[Some(reference)],
-                &[Some(message_type), Some("D"), Some(version.release()), Some("UN")],
+                &[
+                    Some(message_type),
+                    Some("D"),
+                    Some(version.release()),
+                    Some("UN"),
+                ],
             ],
         );
     }
@@ -300,7 +310,13 @@ impl Writer {
                 if let Some(carrier) = &a.carrier {
                     self.segment(
                         "TDT",
-                        &[&[Some("20")], &[], &[], &[], &[None, None, None, Some(carrier)]],
+                        &[
+                            &[Some("20")],
+                            &[],
+                            &[],
+                            &[],
+                            &[None, None, None, Some(carrier)],
+                        ],
                     );
                 }
                 self.segment("CPS", &[&[Some("1")]]);
@@ -364,7 +380,10 @@ fn unb(w: &mut Writer, outgoing: &Outgoing, ascii: bool) {
                 &[Some("UNOW"), Some("4")]
             },
             &[Some(&outgoing.sender), Some(qualifier(&outgoing.sender))],
-            &[Some(&outgoing.recipient), Some(qualifier(&outgoing.recipient))],
+            &[
+                Some(&outgoing.recipient),
+                Some(qualifier(&outgoing.recipient)),
+            ],
             &[Some(&date), Some(&outgoing.time)],
             &[Some(&outgoing.reference)],
         ],
@@ -383,7 +402,11 @@ pub fn write(outgoing: &Outgoing, version: Version, documents: &[Document]) -> S
         body.document(&(i + 1).to_string(), document, version);
     }
     let mut w = Writer::new(256 + body.out.len());
-    unb(&mut w, outgoing, body.out.is_ascii() && outgoing.sender.is_ascii() && outgoing.recipient.is_ascii());
+    unb(
+        &mut w,
+        outgoing,
+        body.out.is_ascii() && outgoing.sender.is_ascii() && outgoing.recipient.is_ascii(),
+    );
     w.out.push_str(&body.out);
     w.messages = body.messages;
     unz(&mut w, outgoing);
@@ -406,7 +429,11 @@ pub fn contrl(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
         ],
     );
     let (reference, sender, recipient) = ack.envelope.as_ref().map_or(("", "", ""), |e| {
-        (e.reference.as_str(), e.sender.as_str(), e.recipient.as_str())
+        (
+            e.reference.as_str(),
+            e.sender.as_str(),
+            e.recipient.as_str(),
+        )
     });
     let first = ack.problems.first();
     let action = if first.is_some() { "4" } else { "7" };
@@ -427,10 +454,17 @@ pub fn contrl(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
             let error = m.problems.first().map(|p| syntax_error_code(p.code));
             w.segment(
                 "UCM",
-                &[&[Some(&m.reference)], &[Some(&m.message_type)], &[Some(action)], &[error]],
+                &[
+                    &[Some(&m.reference)],
+                    &[Some(&m.message_type)],
+                    &[Some(action)],
+                    &[error],
+                ],
             );
             for p in &m.problems {
-                let Some(position) = p.place.segment else { continue };
+                let Some(position) = p.place.segment else {
+                    continue;
+                };
                 let position = position.to_string();
                 let code = syntax_error_code(p.code);
                 w.segment("UCS", &[&[Some(&position)], &[Some(code)]]);

@@ -98,9 +98,10 @@ impl Column {
     /// The column a header cell names, if any.
     pub(crate) fn find(header: &str) -> Option<Column> {
         let key = key(header);
-        Column::ALL.iter().copied().find(|c| {
-            key == c.name() || c.japanese().iter().any(|alias| key == self::key(alias))
-        })
+        Column::ALL
+            .iter()
+            .copied()
+            .find(|c| key == c.name() || c.japanese().iter().any(|alias| key == self::key(alias)))
     }
 
     /// Whether a document of `kind` uses this column.
@@ -213,9 +214,15 @@ pub(crate) fn action_name(action: ChangeAction, language: Language) -> &'static 
 /// The change action an `action` cell names, in either language.
 pub(crate) fn parse_action(text: &str) -> Option<ChangeAction> {
     let key = key(text);
-    [ChangeAction::Added, ChangeAction::Changed, ChangeAction::Deleted]
-        .into_iter()
-        .find(|&a| key == action_name(a, Language::English) || key == action_name(a, Language::Japanese))
+    [
+        ChangeAction::Added,
+        ChangeAction::Changed,
+        ChangeAction::Deleted,
+    ]
+    .into_iter()
+    .find(|&a| {
+        key == action_name(a, Language::English) || key == action_name(a, Language::Japanese)
+    })
 }
 
 /// A line status's name in `language`.
@@ -233,9 +240,15 @@ pub(crate) fn status_name(status: LineStatus, language: Language) -> &'static st
 /// The line status a `status` cell names, in either language.
 pub(crate) fn parse_status(text: &str) -> Option<LineStatus> {
     let key = key(text);
-    [LineStatus::Accepted, LineStatus::Changed, LineStatus::Rejected]
-        .into_iter()
-        .find(|&s| key == status_name(s, Language::English) || key == status_name(s, Language::Japanese))
+    [
+        LineStatus::Accepted,
+        LineStatus::Changed,
+        LineStatus::Rejected,
+    ]
+    .into_iter()
+    .find(|&s| {
+        key == status_name(s, Language::English) || key == status_name(s, Language::Japanese)
+    })
 }
 
 #[cfg(test)]
@@ -249,15 +262,24 @@ mod tests {
         assert_eq!(Column::find("jan"), Some(Column::Gtin));
         assert_eq!(Column::find("数量"), Some(Column::Quantity));
         assert_eq!(Column::find("quantities"), None);
-        assert_eq!(parse_kind("Despatch Advice"), Some(DocumentKind::DespatchAdvice));
-        assert_eq!(parse_kind("発注取消"), Some(DocumentKind::OrderCancellation));
+        assert_eq!(
+            parse_kind("Despatch Advice"),
+            Some(DocumentKind::DespatchAdvice)
+        );
+        assert_eq!(
+            parse_kind("発注取消"),
+            Some(DocumentKind::OrderCancellation)
+        );
         assert_eq!(parse_status("拒否"), Some(LineStatus::Rejected));
     }
 
     #[test]
     fn every_column_is_used_by_some_kind_and_names_are_unique() {
         for &c in Column::ALL {
-            assert!(DocumentKind::ALL.iter().any(|&k| c.usage(k) != Use::No), "{c:?}");
+            assert!(
+                DocumentKind::ALL.iter().any(|&k| c.usage(k) != Use::No),
+                "{c:?}"
+            );
             for &other in Column::ALL.iter().filter(|&&o| o != c) {
                 assert_ne!(Column::find(c.name()), Some(other));
                 for alias in c.japanese() {

@@ -18,7 +18,11 @@ const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 pub fn read_csv(input: &[u8]) -> Reading {
     match records(input) {
         Ok(table) => table::read(&table),
-        Err(problem) => Reading { envelope: None, messages: Vec::new(), problems: vec![*problem] },
+        Err(problem) => Reading {
+            envelope: None,
+            messages: Vec::new(),
+            problems: vec![*problem],
+        },
     }
 }
 
@@ -27,7 +31,11 @@ pub fn read_csv(input: &[u8]) -> Reading {
 pub fn write_csv(documents: &[Document], language: Language) -> Vec<u8> {
     let sheet = sheet(documents, language);
     let mut out = String::with_capacity(256 * (sheet.rows.len() + 1));
-    let header: Vec<String> = sheet.columns.iter().map(|c| c.header(language).to_string()).collect();
+    let header: Vec<String> = sheet
+        .columns
+        .iter()
+        .map(|c| c.header(language).to_string())
+        .collect();
     record(&mut out, header.iter().map(String::as_str));
     for row in &sheet.rows {
         let cells: Vec<String> = row
@@ -76,11 +84,18 @@ fn unguard(text: String) -> String {
 
 /// The line (from 1) byte `offset` is on.
 fn line_of(input: &[u8], offset: usize) -> usize {
-    input[..offset.min(input.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    input[..offset.min(input.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn at_line(line: usize) -> Place {
-    Place { line: Some(line), ..Place::default() }
+    Place {
+        line: Some(line),
+        ..Place::default()
+    }
 }
 
 /// Splits the text into records and cells; rows are numbered by record,
@@ -107,7 +122,10 @@ fn records(input: &[u8]) -> Result<Table, Box<Problem>> {
         ))
     })?;
     let mut rows = Vec::new();
-    let mut row = Row { line: 1, cells: Vec::new() };
+    let mut row = Row {
+        line: 1,
+        cells: Vec::new(),
+    };
     let mut field = String::new();
     let mut chars = text.char_indices().peekable();
     let mut at_field_start = true;
@@ -134,7 +152,9 @@ fn records(input: &[u8]) -> Result<Table, Box<Problem>> {
                             return Err(Box::new(Problem::new(
                                 Code::Syntax,
                                 at_line(opened),
-                                format!("a quoted field opened on line {opened} is never closed (a `\"` is missing)"),
+                                format!(
+                                    "a quoted field opened on line {opened} is never closed (a `\"` is missing)"
+                                ),
                             )));
                         }
                     }
@@ -164,7 +184,13 @@ fn records(input: &[u8]) -> Result<Table, Box<Problem>> {
                 }
                 push_field(&mut row, &mut field);
                 let next = row.line + 1;
-                rows.push(std::mem::replace(&mut row, Row { line: next, cells: Vec::new() }));
+                rows.push(std::mem::replace(
+                    &mut row,
+                    Row {
+                        line: next,
+                        cells: Vec::new(),
+                    },
+                ));
                 at_field_start = true;
             }
             other => {
@@ -173,10 +199,14 @@ fn records(input: &[u8]) -> Result<Table, Box<Problem>> {
             }
         }
     }
-    Ok(Table { rows, date1904: false })
+    Ok(Table {
+        rows,
+        date1904: false,
+    })
 }
 
 fn push_field(row: &mut Row, field: &mut String) {
     let index = row.cells.len();
-    row.cells.push((index, Cell::Text(unguard(std::mem::take(field)))));
+    row.cells
+        .push((index, Cell::Text(unguard(std::mem::take(field)))));
 }

@@ -171,7 +171,9 @@ fn example(kind: DocumentKind) -> Document {
             d.lines.truncate(1);
             Document::OrderChange(d)
         }
-        DocumentKind::OrderCancellation => Document::OrderCancellation(samples::order_cancellation()),
+        DocumentKind::OrderCancellation => {
+            Document::OrderCancellation(samples::order_cancellation())
+        }
         DocumentKind::OrderResponse => {
             let mut d = samples::order_response();
             d.lines.truncate(1);

@@ -78,16 +78,28 @@ fn parties(buyer: &Party, seller: &Party) -> Cells {
         (Column::BuyerId, Value::text(&buyer.id)),
         (Column::BuyerName, Value::optional_text(buyer.name.as_ref())),
         (Column::SellerId, Value::text(&seller.id)),
-        (Column::SellerName, Value::optional_text(seller.name.as_ref())),
+        (
+            Column::SellerName,
+            Value::optional_text(seller.name.as_ref()),
+        ),
     ]
 }
 
 fn item(item: &Item) -> Cells {
     vec![
         (Column::Gtin, Value::optional_text(item.gtin.as_ref())),
-        (Column::BuyerCode, Value::optional_text(item.buyer_code.as_ref())),
-        (Column::SellerCode, Value::optional_text(item.seller_code.as_ref())),
-        (Column::Description, Value::optional_text(item.description.as_ref())),
+        (
+            Column::BuyerCode,
+            Value::optional_text(item.buyer_code.as_ref()),
+        ),
+        (
+            Column::SellerCode,
+            Value::optional_text(item.seller_code.as_ref()),
+        ),
+        (
+            Column::Description,
+            Value::optional_text(item.description.as_ref()),
+        ),
     ]
 }
 
@@ -99,7 +111,10 @@ fn quantity(column: Column, quantity: &Quantity) -> Cells {
 }
 
 fn line_number(line: u32) -> (Column, Value) {
-    (Column::Line, Value::Number(Decimal::from_int(i64::from(line))))
+    (
+        Column::Line,
+        Value::Number(Decimal::from_int(i64::from(line))),
+    )
 }
 
 fn order_line(line: &crate::OrderLine) -> Cells {
@@ -108,8 +123,14 @@ fn order_line(line: &crate::OrderLine) -> Cells {
     cells.extend(quantity(Column::Quantity, &line.quantity));
     cells.extend([
         (Column::UnitPrice, Value::optional_number(line.unit_price)),
-        (Column::RequestedDelivery, Value::optional_date(line.requested_delivery)),
-        (Column::DeliverySite, Value::optional_text(line.delivery_site.as_ref())),
+        (
+            Column::RequestedDelivery,
+            Value::optional_date(line.requested_delivery),
+        ),
+        (
+            Column::DeliverySite,
+            Value::optional_text(line.delivery_site.as_ref()),
+        ),
     ]);
     cells
 }
@@ -117,7 +138,10 @@ fn order_line(line: &crate::OrderLine) -> Cells {
 /// One list of cells per row of a document.
 fn document_rows(document: &Document, language: Language) -> Vec<Cells> {
     let mut head = vec![
-        (Column::DocumentType, Value::text(kind_name(document.kind(), language))),
+        (
+            Column::DocumentType,
+            Value::text(kind_name(document.kind(), language)),
+        ),
         (Column::Number, Value::text(document.number())),
         (Column::OrderNumber, Value::text(document.order_number())),
     ];
@@ -140,7 +164,8 @@ fn document_rows(document: &Document, language: Language) -> Vec<Cells> {
             d.lines
                 .iter()
                 .map(|l| {
-                    let mut cells = vec![(Column::Action, Value::text(action_name(l.action, language)))];
+                    let mut cells =
+                        vec![(Column::Action, Value::text(action_name(l.action, language)))];
                     cells.extend(order_line(&l.line));
                     cells
                 })
@@ -171,7 +196,10 @@ fn document_rows(document: &Document, language: Language) -> Vec<Cells> {
                     }
                     cells.extend([
                         (Column::UnitPrice, Value::optional_number(l.unit_price)),
-                        (Column::ConfirmedDelivery, Value::optional_date(l.confirmed_delivery)),
+                        (
+                            Column::ConfirmedDelivery,
+                            Value::optional_date(l.confirmed_delivery),
+                        ),
                         (Column::Reason, Value::optional_text(l.reason.as_ref())),
                     ]);
                     cells
@@ -182,10 +210,16 @@ fn document_rows(document: &Document, language: Language) -> Vec<Cells> {
             head.extend([
                 (Column::Issued, Value::Date(d.issued)),
                 (Column::Shipped, Value::optional_date(d.shipped)),
-                (Column::ExpectedDelivery, Value::optional_date(d.expected_delivery)),
+                (
+                    Column::ExpectedDelivery,
+                    Value::optional_date(d.expected_delivery),
+                ),
                 (Column::Carrier, Value::optional_text(d.carrier.as_ref())),
                 (Column::Tracking, Value::optional_text(d.tracking.as_ref())),
-                (Column::Packages, Value::Number(Decimal::from_int(i64::from(d.packages)))),
+                (
+                    Column::Packages,
+                    Value::Number(Decimal::from_int(i64::from(d.packages))),
+                ),
             ]);
             d.lines
                 .iter()
@@ -200,7 +234,10 @@ fn document_rows(document: &Document, language: Language) -> Vec<Cells> {
         Document::ReceiptAdvice(d) => {
             head.extend([
                 (Column::Issued, Value::Date(d.issued)),
-                (Column::DespatchNumber, Value::optional_text(d.despatch_number.as_ref())),
+                (
+                    Column::DespatchNumber,
+                    Value::optional_text(d.despatch_number.as_ref()),
+                ),
                 (Column::Received, Value::optional_date(d.received)),
             ]);
             d.lines

@@ -103,7 +103,9 @@ impl Layout {
 fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(t) | Cell::Date(t) | Cell::Error(t) => t.clone(),
-        Cell::Number(raw) => values::stored_number(raw).map_or_else(|_| raw.clone(), |d| d.to_string()),
+        Cell::Number(raw) => {
+            values::stored_number(raw).map_or_else(|_| raw.clone(), |d| d.to_string())
+        }
     }
 }
 
@@ -117,9 +119,16 @@ pub(crate) fn read(table: &Table) -> Reading {
             Place::whole(),
             "the sheet is empty: its first row must name the columns (document_type, number, issued, …)",
         ));
-        return Reading { envelope: None, messages: Vec::new(), problems };
+        return Reading {
+            envelope: None,
+            messages: Vec::new(),
+            problems,
+        };
     };
-    let mut layout = Layout { line: header.line, columns: HashMap::new() };
+    let mut layout = Layout {
+        line: header.line,
+        columns: HashMap::new(),
+    };
     let mut named = HashSet::new();
     for (index, cell) in header.cells.iter().filter(|(_, c)| !c.is_blank()) {
         let written = cell_text(cell).trim().to_string();
@@ -147,7 +156,11 @@ pub(crate) fn read(table: &Table) -> Reading {
                 format!(
                     "column {} (`{written}`) is not a column of this layout; the columns are {}",
                     column_letters(*index),
-                    Column::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+                    Column::ALL
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )),
         }
@@ -157,18 +170,28 @@ pub(crate) fn read(table: &Table) -> Reading {
             problems.push(Problem::new(
                 Code::Missing,
                 Place::cell(header.line, column.name()),
-                format!("the header row has no column {}: every row needs it", column.both()),
+                format!(
+                    "the header row has no column {}: every row needs it",
+                    column.both()
+                ),
             ));
         }
     }
     if layout.index(Column::DocumentType).is_none() || layout.index(Column::Number).is_none() {
-        return Reading { envelope: None, messages: Vec::new(), problems };
+        return Reading {
+            envelope: None,
+            messages: Vec::new(),
+            problems,
+        };
     }
     let data: Vec<&Row> = rows.collect();
     if data.is_empty() {
         problems.push(Problem::new(
             Code::Missing,
-            Place { line: Some(header.line + 1), ..Place::default() },
+            Place {
+                line: Some(header.line + 1),
+                ..Place::default()
+            },
             "the sheet has a header row but no document rows under it",
         ));
     }
@@ -191,7 +214,11 @@ pub(crate) fn read(table: &Table) -> Reading {
         .into_iter()
         .map(|group| document(&layout, &group, table.date1904))
         .collect();
-    Reading { envelope: None, messages, problems }
+    Reading {
+        envelope: None,
+        messages,
+        problems,
+    }
 }
 
 /// The rows of one document.
@@ -216,10 +243,17 @@ fn groups<'t>(layout: &Layout, data: &[&'t Row]) -> Vec<Group<'t>> {
         };
         let kind = text(Column::DocumentType).unwrap_or_else(|| previous.0.clone());
         let number = text(Column::Number).unwrap_or_else(|| previous.1.clone());
-        let group_key = (parse_kind(&kind).map_or_else(|| key(&kind), |k| k.as_str().to_string()), number.clone());
+        let group_key = (
+            parse_kind(&kind).map_or_else(|| key(&kind), |k| k.as_str().to_string()),
+            number.clone(),
+        );
         previous = (kind.clone(), number.clone());
         let at = *index.entry(group_key).or_insert_with(|| {
-            out.push(Group { kind, number, rows: Vec::new() });
+            out.push(Group {
+                kind,
+                number,
+                rows: Vec::new(),
+            });
             out.len() - 1
         });
         out[at].rows.push(row);
@@ -249,7 +283,11 @@ fn document(layout: &Layout, group: &Group<'_>, date1904: bool) -> MessageOutcom
     let place = |column| Place::cell(first.line, layout.name(column));
     let Some(kind) = kind else {
         let problem = if group.kind.is_empty() {
-            Problem::new(Code::Missing, place(Column::DocumentType), "the document type is empty")
+            Problem::new(
+                Code::Missing,
+                place(Column::DocumentType),
+                "the document type is empty",
+            )
         } else {
             Problem::new(
                 Code::UnknownQualifier,
@@ -262,13 +300,23 @@ fn document(layout: &Layout, group: &Group<'_>, date1904: bool) -> MessageOutcom
         };
         return outcome(Err(vec![problem]));
     };
-    let mut m = Mapper { layout, kind, date1904, problems: Vec::new(), absent: HashSet::new() };
+    let mut m = Mapper {
+        layout,
+        kind,
+        date1904,
+        problems: Vec::new(),
+        absent: HashSet::new(),
+    };
     let document = m.map(group);
     match document {
         Some(d) if m.problems.is_empty() => outcome(Ok(d)),
         _ => {
             if m.problems.is_empty() {
-                m.problems.push(Problem::new(Code::Missing, place(Column::Number), "the document could not be read"));
+                m.problems.push(Problem::new(
+                    Code::Missing,
+                    place(Column::Number),
+                    "the document could not be read",
+                ));
             }
             outcome(Err(m.problems))
         }
@@ -277,7 +325,10 @@ fn document(layout: &Layout, group: &Group<'_>, date1904: bool) -> MessageOutcom
 
 fn text_value(cell: &Cell) -> Parsed<String> {
     match cell {
-        Cell::Error(e) => Err((Code::Invalid, format!("the cell holds the spreadsheet error `{}`", e.trim()))),
+        Cell::Error(e) => Err((
+            Code::Invalid,
+            format!("the cell holds the spreadsheet error `{}`", e.trim()),
+        )),
         other => Ok(cell_text(other)),
     }
 }
@@ -299,7 +350,10 @@ fn decimal_value(cell: &Cell) -> Parsed<Decimal> {
 fn amount_value(cell: &Cell) -> Parsed<Decimal> {
     let value = decimal_value(cell)?;
     if value.is_negative() {
-        return Err((Code::Invalid, format!("`{value}` is negative; quantities and prices are zero or more")));
+        return Err((
+            Code::Invalid,
+            format!("`{value}` is negative; quantities and prices are zero or more"),
+        ));
     }
     Ok(value)
 }
@@ -309,7 +363,12 @@ fn count_value(cell: &Cell) -> Parsed<u32> {
     value
         .to_int()
         .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| (Code::Invalid, format!("`{value}` is not a whole number from 0 to 4294967295")))
+        .ok_or_else(|| {
+            (
+                Code::Invalid,
+                format!("`{value}` is not a whole number from 0 to 4294967295"),
+            )
+        })
 }
 
 fn gtin_value(cell: &Cell) -> Parsed<String> {
@@ -324,7 +383,9 @@ fn gtin_value(cell: &Cell) -> Parsed<String> {
     };
     Err((
         Code::Invalid,
-        format!("`{code}` is not a GTIN/JAN code (8, 12, 13 or 14 digits with a valid check digit){hint}"),
+        format!(
+            "`{code}` is not a GTIN/JAN code (8, 12, 13 or 14 digits with a valid check digit){hint}"
+        ),
     ))
 }
 
@@ -339,7 +400,9 @@ impl Mapper<'_> {
 
     fn article(&self) -> &'static str {
         match self.kind {
-            DocumentKind::Order | DocumentKind::OrderChange | DocumentKind::OrderCancellation
+            DocumentKind::Order
+            | DocumentKind::OrderChange
+            | DocumentKind::OrderCancellation
             | DocumentKind::OrderResponse => "an",
             _ => "a",
         }
@@ -353,7 +416,10 @@ impl Mapper<'_> {
                 self.problems.push(Problem::new(
                     Code::Missing,
                     Place::cell(self.layout.line, column.name()),
-                    format!("the header row has no column {}, which {article} {kind} needs", column.both()),
+                    format!(
+                        "the header row has no column {}, which {article} {kind} needs",
+                        column.both()
+                    ),
                 ));
             }
         } else {
@@ -366,7 +432,12 @@ impl Mapper<'_> {
         }
     }
 
-    fn get<T>(&mut self, row: &Row, column: Column, parse: impl Fn(&Cell) -> Parsed<T>) -> Option<T> {
+    fn get<T>(
+        &mut self,
+        row: &Row,
+        column: Column,
+        parse: impl Fn(&Cell) -> Parsed<T>,
+    ) -> Option<T> {
         let cell = self.cell(row, column)?;
         match parse(cell) {
             Ok(value) => Some(value),
@@ -378,7 +449,13 @@ impl Mapper<'_> {
         }
     }
 
-    fn need<T>(&mut self, row: &Row, column: Column, what: &str, parse: impl Fn(&Cell) -> Parsed<T>) -> Option<T> {
+    fn need<T>(
+        &mut self,
+        row: &Row,
+        column: Column,
+        what: &str,
+        parse: impl Fn(&Cell) -> Parsed<T>,
+    ) -> Option<T> {
         if self.cell(row, column).is_none() {
             self.missing(row, column, what);
             return None;
@@ -392,7 +469,9 @@ impl Mapper<'_> {
             match cell {
                 Cell::Text(t) | Cell::Date(t) => values::typed_date(t),
                 Cell::Number(raw) => values::serial_date(raw, date1904),
-                Cell::Error(_) => return text_value(cell).and_then(|_| Err((Code::Invalid, String::new()))),
+                Cell::Error(_) => {
+                    return text_value(cell).and_then(|_| Err((Code::Invalid, String::new())));
+                }
             }
             .map_err(|e| (Code::Invalid, e))
         }
@@ -413,7 +492,9 @@ impl Mapper<'_> {
                 continue;
             }
             filled = true;
-            let Some(value) = self.get(row, column, &parse) else { continue };
+            let Some(value) = self.get(row, column, &parse) else {
+                continue;
+            };
             match &found {
                 None => found = Some((value, row.line)),
                 Some((first, line)) if *first != value => {
@@ -522,7 +603,10 @@ impl Mapper<'_> {
         let unit = self.need(row, Column::Unit, "the unit of its quantity", |c| {
             values::unit(&code_value(c)?).map_err(|e| (Code::UnknownQualifier, e))
         });
-        Some(Quantity { value: value?, unit: unit? })
+        Some(Quantity {
+            value: value?,
+            unit: unit?,
+        })
     }
 
     fn order_line(&mut self, row: &Row, seen: &mut HashMap<u32, usize>) -> Option<OrderLine> {
@@ -539,9 +623,15 @@ impl Mapper<'_> {
         })
     }
 
-    fn each<T>(&mut self, rows: &[&Row], mut line: impl FnMut(&mut Self, &Row, &mut HashMap<u32, usize>) -> Option<T>) -> Vec<T> {
+    fn each<T>(
+        &mut self,
+        rows: &[&Row],
+        mut line: impl FnMut(&mut Self, &Row, &mut HashMap<u32, usize>) -> Option<T>,
+    ) -> Vec<T> {
         let mut seen = HashMap::new();
-        rows.iter().filter_map(|row| line(self, row, &mut seen)).collect()
+        rows.iter()
+            .filter_map(|row| line(self, row, &mut seen))
+            .collect()
     }
 
     fn map(&mut self, group: &Group<'_>) -> Option<Document> {
@@ -559,12 +649,20 @@ impl Mapper<'_> {
         );
         let issued = self.header(rows, Column::Issued, Some("its date of issue"), self.date());
         let buyer = self.party(rows, Column::BuyerId, Column::BuyerName, "the buyer's id");
-        let seller = self.party(rows, Column::SellerId, Column::SellerName, "the seller's id");
+        let seller = self.party(
+            rows,
+            Column::SellerId,
+            Column::SellerName,
+            "the seller's id",
+        );
         let currency = match Column::Currency.usage(self.kind) {
             Use::No => None,
-            _ => self.header(rows, Column::Currency, Some("the currency of its prices"), |c| {
-                values::currency(&code_value(c)?).map_err(|e| (Code::Invalid, e))
-            }),
+            _ => self.header(
+                rows,
+                Column::Currency,
+                Some("the currency of its prices"),
+                |c| values::currency(&code_value(c)?).map_err(|e| (Code::Invalid, e)),
+            ),
         };
         Some(match self.kind {
             DocumentKind::Order => {
@@ -616,7 +714,10 @@ impl Mapper<'_> {
                     self.problems.push(Problem::new(
                         Code::Rule,
                         place,
-                        format!("a cancellation takes one row, but row {} already holds {}", rows[0].line, group.number),
+                        format!(
+                            "a cancellation takes one row, but row {} already holds {}",
+                            rows[0].line, group.number
+                        ),
                     ));
                 }
                 let reason = self.get(rows[0], Column::Reason, text_value);
@@ -668,15 +769,22 @@ impl Mapper<'_> {
             }
             DocumentKind::DespatchAdvice => {
                 let shipped = self.header(rows, Column::Shipped, None, self.date());
-                let expected_delivery = self.header(rows, Column::ExpectedDelivery, None, self.date());
+                let expected_delivery =
+                    self.header(rows, Column::ExpectedDelivery, None, self.date());
                 let carrier = self.free_text(rows, Column::Carrier);
                 let tracking = self.header(rows, Column::Tracking, None, code_value);
-                let packages = self.header(rows, Column::Packages, None, count_value).unwrap_or(0);
+                let packages = self
+                    .header(rows, Column::Packages, None, count_value)
+                    .unwrap_or(0);
                 let lines = self.each(rows, |m, row, seen| {
                     let line = m.line_number(row, seen);
                     let item = m.item(row);
                     let quantity = m.quantity(row, Column::Quantity, "the quantity shipped");
-                    Some(DespatchLine { line: line?, item, quantity: quantity? })
+                    Some(DespatchLine {
+                        line: line?,
+                        item,
+                        quantity: quantity?,
+                    })
                 });
                 Document::DespatchAdvice(DespatchAdvice {
                     number: number?,
@@ -698,9 +806,17 @@ impl Mapper<'_> {
                 let lines = self.each(rows, |m, row, seen| {
                     let line = m.line_number(row, seen);
                     let item = m.item(row);
-                    let received = m.quantity(row, Column::ReceivedQuantity, "the quantity received");
-                    let damaged = m.get(row, Column::DamagedQuantity, amount_value).unwrap_or(Decimal::ZERO);
-                    Some(ReceiptLine { line: line?, item, received: received?, damaged })
+                    let received =
+                        m.quantity(row, Column::ReceivedQuantity, "the quantity received");
+                    let damaged = m
+                        .get(row, Column::DamagedQuantity, amount_value)
+                        .unwrap_or(Decimal::ZERO);
+                    Some(ReceiptLine {
+                        line: line?,
+                        item,
+                        received: received?,
+                        damaged,
+                    })
                 });
                 Document::ReceiptAdvice(ReceiptAdvice {
                     number: number?,

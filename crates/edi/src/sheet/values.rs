@@ -56,24 +56,43 @@ fn exact(text: &str, spreadsheet: bool) -> Result<Decimal, String> {
         Some(at) => {
             let power = &rest[at + 1..];
             let digits = power.trim_start_matches(['+', '-']);
-            if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit())
+            if digits.is_empty()
+                || digits.len() > 4
+                || !digits.bytes().all(|b| b.is_ascii_digit())
                 || power.len() - digits.len() > 1
             {
                 return Err("has a malformed exponent".into());
             }
-            let value: i32 = digits.parse().map_err(|_| "has a malformed exponent".to_string())?;
-            (&rest[..at], if power.starts_with('-') { -value } else { value })
+            let value: i32 = digits
+                .parse()
+                .map_err(|_| "has a malformed exponent".to_string())?;
+            (
+                &rest[..at],
+                if power.starts_with('-') {
+                    -value
+                } else {
+                    value
+                },
+            )
         }
         None => (rest, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if whole.is_empty() && fraction.is_empty()
-        || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return Err("is not a number (digits with an optional sign and decimal dot)".into());
     }
-    let mut digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).map(|b| b - b'0').collect();
-    let mut power = exponent - i32::try_from(fraction.len()).map_err(|_| "is too long".to_string())?;
+    let mut digits: Vec<u8> = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .map(|b| b - b'0')
+        .collect();
+    let mut power =
+        exponent - i32::try_from(fraction.len()).map_err(|_| "is too long".to_string())?;
     let leading = digits.iter().take_while(|&&d| d == 0).count();
     digits.drain(..leading);
     if spreadsheet && digits.len() > SPREADSHEET_DIGITS {
@@ -109,13 +128,18 @@ fn exact(text: &str, spreadsheet: bool) -> Result<Decimal, String> {
     if digits.is_empty() {
         return Ok(Decimal::ZERO);
     }
-    let too_long = || "has too many digits (at most 18, of which at most 9 after the decimal mark)".to_string();
+    let too_long = || {
+        "has too many digits (at most 18, of which at most 9 after the decimal mark)".to_string()
+    };
     if power < -i32::from(MAX_SCALE) {
         return Err(too_long());
     }
     let mut value: i64 = 0;
     for d in digits {
-        value = value.checked_mul(10).and_then(|v| v.checked_add(i64::from(d))).ok_or_else(too_long)?;
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(d)))
+            .ok_or_else(too_long)?;
     }
     let scale = if power < 0 {
         u8::try_from(-power).map_err(|_| too_long())?
@@ -139,7 +163,13 @@ pub(crate) fn typed_date(text: &str) -> Result<Date, String> {
     let trimmed = folded.trim();
     let refuse = || format!("`{trimmed}` is not a date (write it as 2026-11-25 or 2026/11/25)");
     let date_part = match trimmed.split_once([' ', 'T']) {
-        Some((date, time)) if time.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') => date,
+        Some((date, time))
+            if time
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b':' || b == b'.') =>
+        {
+            date
+        }
         Some(_) => return Err(refuse()),
         None => trimmed,
     };
@@ -149,24 +179,36 @@ pub(crate) fn typed_date(text: &str) -> Result<Date, String> {
     let unified = date_part.replace(['/', '.', '年', '月'], "-");
     let unified = unified.strip_suffix('日').unwrap_or(&unified);
     let parts: Vec<&str> = unified.split('-').collect();
-    let [year, month, day] = parts.as_slice() else { return Err(refuse()) };
+    let [year, month, day] = parts.as_slice() else {
+        return Err(refuse());
+    };
     let number = |s: &str, max: usize| {
         (!s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit()))
             .then(|| s.parse::<u16>().ok())
             .flatten()
     };
-    match (number(year, 4).filter(|_| year.len() == 4), number(month, 2), number(day, 2)) {
-        (Some(y), Some(m), Some(d)) => {
-            Date::new(y, u8::try_from(m).map_err(|_| refuse())?, u8::try_from(d).map_err(|_| refuse())?)
-                .ok_or_else(|| format!("`{trimmed}` is not a date that exists"))
-        }
+    match (
+        number(year, 4).filter(|_| year.len() == 4),
+        number(month, 2),
+        number(day, 2),
+    ) {
+        (Some(y), Some(m), Some(d)) => Date::new(
+            y,
+            u8::try_from(m).map_err(|_| refuse())?,
+            u8::try_from(d).map_err(|_| refuse())?,
+        )
+        .ok_or_else(|| format!("`{trimmed}` is not a date that exists")),
         _ => Err(refuse()),
     }
 }
 
 /// Days from 1970-01-01 to a date.
 fn days_from_civil(date: Date) -> i64 {
-    let (y, m, d) = (i64::from(date.year()), i64::from(date.month()), i64::from(date.day()));
+    let (y, m, d) = (
+        i64::from(date.year()),
+        i64::from(date.month()),
+        i64::from(date.day()),
+    );
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -187,7 +229,11 @@ fn civil_from_days(days: i64) -> Option<Date> {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    Date::new(u16::try_from(y).ok()?, u8::try_from(m).ok()?, u8::try_from(d).ok()?)
+    Date::new(
+        u16::try_from(y).ok()?,
+        u8::try_from(m).ok()?,
+        u8::try_from(d).ok()?,
+    )
 }
 
 /// Days between 1899-12-30 (day 0 of the 1900 date system, as spreadsheets
@@ -200,7 +246,12 @@ const DATE_1904: i64 = 1_462;
 /// The date a spreadsheet date serial stands for (its time of day dropped).
 pub(crate) fn serial_date(text: &str, date1904: bool) -> Result<Date, String> {
     let value = stored_number(text)?;
-    let refuse = || format!("the date serial number `{}` is not a date from 1900-03-01 to 9999-12-31", text.trim());
+    let refuse = || {
+        format!(
+            "the date serial number `{}` is not a date from 1900-03-01 to 9999-12-31",
+            text.trim()
+        )
+    };
     let rounded = value.round(0);
     let days = rounded.to_int().ok_or_else(refuse)? - i64::from(rounded > value);
     let days = if date1904 { days + DATE_1904 } else { days };
@@ -215,21 +266,7 @@ pub(crate) fn date_serial(date: Date) -> i64 {
     days_from_civil(date) + SERIAL_EPOCH
 }
 
-/// Whether `code` is a GTIN: 8, 12, 13 or 14 digits with a valid GS1 check digit.
-pub(crate) fn gtin_valid(code: &str) -> bool {
-    let b = code.as_bytes();
-    if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let (body, check) = b.split_at(b.len() - 1);
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    (10 - sum % 10) % 10 == u32::from(check[0] - b'0')
-}
+pub(crate) use crate::rules::gtin_valid;
 
 /// Japanese unit words read as their UN/ECE Recommendation 20 codes.
 const UNIT_WORDS: &[(&str, &str)] = &[
@@ -250,7 +287,11 @@ pub(crate) fn unit(text: &str) -> Result<String, String> {
         return Ok((*code).to_string());
     }
     let code = trimmed.to_ascii_uppercase();
-    if matches!(code.len(), 2 | 3) && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if matches!(code.len(), 2 | 3)
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         Ok(code)
     } else {
         Err(format!(
@@ -270,7 +311,9 @@ pub(crate) fn currency(text: &str) -> Result<String, String> {
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(code)
     } else {
-        Err(format!("`{trimmed}` is not an ISO 4217 currency code (JPY, USD, …)"))
+        Err(format!(
+            "`{trimmed}` is not an ISO 4217 currency code (JPY, USD, …)"
+        ))
     }
 }
 
@@ -303,7 +346,10 @@ mod tests {
         assert_eq!(stored_number("2.9999999999999996"), Ok(d("3")));
         assert_eq!(stored_number("4.901234567894E+12"), Ok(d("4901234567894")));
         assert_eq!(stored_number("1E-3"), Ok(d("0.001")));
-        assert_eq!(stored_number("123456789.123456789"), Ok(d("123456789.123457")));
+        assert_eq!(
+            stored_number("123456789.123456789"),
+            Ok(d("123456789.123457"))
+        );
         assert_eq!(stored_number("0.123456789"), Ok(d("0.123456789")));
         assert_eq!(stored_number("0"), Ok(Decimal::ZERO));
         assert!(stored_number("1E+30").is_err());
@@ -315,18 +361,35 @@ mod tests {
     #[test]
     fn dates_are_read_in_the_forms_people_type_and_as_serials() {
         let want = Date::new(2026, 11, 25).expect("date");
-        for text in ["2026-11-25", "2026/11/25", "２０２６/11/25", "20261125", "2026年11月25日", "2026/11/25 0:00", "2026-11-25T00:00:00"] {
+        for text in [
+            "2026-11-25",
+            "2026/11/25",
+            "２０２６/11/25",
+            "20261125",
+            "2026年11月25日",
+            "2026/11/25 0:00",
+            "2026-11-25T00:00:00",
+        ] {
             assert_eq!(typed_date(text), Ok(want), "{text}");
         }
-        assert_eq!(typed_date("2026/1/5"), Ok(Date::new(2026, 1, 5).expect("date")));
+        assert_eq!(
+            typed_date("2026/1/5"),
+            Ok(Date::new(2026, 1, 5).expect("date"))
+        );
         assert!(typed_date("2026/2/30").is_err());
         assert!(typed_date("25/11/2026").is_err());
         assert!(typed_date("2026/11/25 noon").is_err());
         assert_eq!(date_serial(want), 46_351);
         assert_eq!(serial_date("46351", false), Ok(want));
         assert_eq!(serial_date("46351.75", false), Ok(want));
-        assert_eq!(serial_date(&(46_351 - DATE_1904).to_string(), true), Ok(want));
-        assert_eq!(serial_date("61", false), Ok(Date::new(1900, 3, 1).expect("date")));
+        assert_eq!(
+            serial_date(&(46_351 - DATE_1904).to_string(), true),
+            Ok(want)
+        );
+        assert_eq!(
+            serial_date("61", false),
+            Ok(Date::new(1900, 3, 1).expect("date"))
+        );
         assert!(serial_date("60", false).is_err());
         assert!(serial_date("-5", false).is_err());
         assert!(serial_date("99999999", false).is_err());

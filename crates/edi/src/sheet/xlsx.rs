@@ -30,7 +30,11 @@ const MAX_COLUMNS: usize = 16_384;
 pub fn read_xlsx(input: &[u8]) -> Reading {
     match workbook(input) {
         Ok(table) => table::read(&table),
-        Err(problem) => Reading { envelope: None, messages: Vec::new(), problems: vec![*problem] },
+        Err(problem) => Reading {
+            envelope: None,
+            messages: Vec::new(),
+            problems: vec![*problem],
+        },
     }
 }
 
@@ -51,16 +55,28 @@ fn workbook(input: &[u8]) -> Result<Table, Box<Problem>> {
         .find(|r| r.kind.ends_with("/officeDocument"))
         .map_or_else(|| "xl/workbook.xml".to_string(), |r| resolve("", &r.target));
     let workbook = part(&mut archive, &workbook_path)?.ok_or_else(|| {
-        whole(Code::Missing, format!("the workbook part {workbook_path} is missing: this is not an .xlsx workbook"))
+        whole(
+            Code::Missing,
+            format!("the workbook part {workbook_path} is missing: this is not an .xlsx workbook"),
+        )
     })?;
     let (sheets, date1904) = sheets(&workbook, &workbook_path)?;
     let base = workbook_path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    let file = workbook_path.rsplit_once('/').map_or(workbook_path.as_str(), |(_, f)| f);
-    let rels_path = if base.is_empty() { format!("_rels/{file}.rels") } else { format!("{base}/_rels/{file}.rels") };
+    let file = workbook_path
+        .rsplit_once('/')
+        .map_or(workbook_path.as_str(), |(_, f)| f);
+    let rels_path = if base.is_empty() {
+        format!("_rels/{file}.rels")
+    } else {
+        format!("{base}/_rels/{file}.rels")
+    };
     let rels = relationships(&mut archive, &rels_path)?;
     let sheet_path = sheets
         .iter()
-        .find_map(|id| rels.iter().find(|r| &r.id == id && r.kind.ends_with("/worksheet")))
+        .find_map(|id| {
+            rels.iter()
+                .find(|r| &r.id == id && r.kind.ends_with("/worksheet"))
+        })
         .map(|r| resolve(base, &r.target))
         .ok_or_else(|| whole(Code::Missing, "the workbook has no worksheet"))?;
     let shared = match rels.iter().find(|r| r.kind.ends_with("/sharedStrings")) {
@@ -73,31 +89,49 @@ fn workbook(input: &[u8]) -> Result<Table, Box<Problem>> {
         }
         None => Vec::new(),
     };
-    let sheet = part(&mut archive, &sheet_path)?
-        .ok_or_else(|| whole(Code::Missing, format!("the worksheet part {sheet_path} is missing")))?;
+    let sheet = part(&mut archive, &sheet_path)?.ok_or_else(|| {
+        whole(
+            Code::Missing,
+            format!("the worksheet part {sheet_path} is missing"),
+        )
+    })?;
     let rows = worksheet(&sheet, &sheet_path, &shared)?;
     Ok(Table { rows, date1904 })
 }
 
 /// A part's bytes, `None` when the archive has no such part.
-fn part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<Vec<u8>>, Box<Problem>> {
-    let Some(index) = archive.index_for_name(name) else { return Ok(None) };
+fn part(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<Option<Vec<u8>>, Box<Problem>> {
+    let Some(index) = archive.index_for_name(name) else {
+        return Ok(None);
+    };
     let too_big = || {
         Box::new(Problem::new(
             Code::Unsupported,
             Place::xml(name, 0),
-            format!("the part {name} inflates to more than {} MiB, more than this reader accepts", MAX_PART_BYTES >> 20),
+            format!(
+                "the part {name} inflates to more than {} MiB, more than this reader accepts",
+                MAX_PART_BYTES >> 20
+            ),
         ))
     };
     let broken = |e: &dyn std::fmt::Display| {
-        Box::new(Problem::new(Code::Syntax, Place::xml(name, 0), format!("the part {name} cannot be unpacked: {e}")))
+        Box::new(Problem::new(
+            Code::Syntax,
+            Place::xml(name, 0),
+            format!("the part {name} cannot be unpacked: {e}"),
+        ))
     };
     let file = archive.by_index(index).map_err(|e| broken(&e))?;
     if file.size() > MAX_PART_BYTES {
         return Err(too_big());
     }
     let mut bytes = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0).min(1 << 20));
-    file.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).map_err(|e| broken(&e))?;
+    file.take(MAX_PART_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| broken(&e))?;
     if bytes.len() as u64 > MAX_PART_BYTES {
         return Err(too_big());
     }
@@ -133,13 +167,23 @@ struct Xml<'a> {
 
 impl<'a> Xml<'a> {
     fn new(bytes: &'a [u8], path: &'a str) -> Xml<'a> {
-        Xml { reader: Reader::from_reader(bytes), bytes, path }
+        Xml {
+            reader: Reader::from_reader(bytes),
+            bytes,
+            path,
+        }
     }
 
     fn problem(&self, message: impl Into<String>) -> Box<Problem> {
-        let at = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX).min(self.bytes.len());
+        let at = usize::try_from(self.reader.buffer_position())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
         let line = self.bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        Box::new(Problem::new(Code::Syntax, Place::xml(self.path, line), message))
+        Box::new(Problem::new(
+            Code::Syntax,
+            Place::xml(self.path, line),
+            message,
+        ))
     }
 
     fn next(&mut self) -> Result<Event<'a>, Box<Problem>> {
@@ -148,9 +192,14 @@ impl<'a> Xml<'a> {
             .map_err(|e| self.problem(format!("{} is not well-formed XML: {e}", self.path)))
     }
 
-    fn attribute(&self, element: &BytesStart<'_>, local: &[u8]) -> Result<Option<String>, Box<Problem>> {
+    fn attribute(
+        &self,
+        element: &BytesStart<'_>,
+        local: &[u8],
+    ) -> Result<Option<String>, Box<Problem>> {
         for attribute in element.attributes() {
-            let attribute = attribute.map_err(|e| self.problem(format!("a malformed attribute: {e}")))?;
+            let attribute =
+                attribute.map_err(|e| self.problem(format!("a malformed attribute: {e}")))?;
             if attribute.key.local_name().as_ref() == local {
                 let value = attribute
                     .unescape_value()
@@ -163,7 +212,8 @@ impl<'a> Xml<'a> {
 
     /// Appends the text of a text, reference or CDATA event to `out`.
     fn text(&self, event: &Event<'_>, out: &mut String) -> Result<(), Box<Problem>> {
-        let bad = |e: &dyn std::fmt::Display| self.problem(format!("text that cannot be read: {e}"));
+        let bad =
+            |e: &dyn std::fmt::Display| self.problem(format!("text that cannot be read: {e}"));
         match event {
             Event::Text(t) => out.push_str(&t.xml10_content().map_err(|e| bad(&e))?),
             Event::CData(t) => out.push_str(&t.decode().map_err(|e| bad(&e))?),
@@ -178,7 +228,11 @@ impl<'a> Xml<'a> {
                         "gt" => '>',
                         "quot" => '"',
                         "apos" => '\'',
-                        other => return Err(self.problem(format!("the entity `&{other};` is not defined"))),
+                        other => {
+                            return Err(
+                                self.problem(format!("the entity `&{other};` is not defined"))
+                            );
+                        }
                     });
                 }
             }
@@ -195,8 +249,13 @@ struct Relationship {
     target: String,
 }
 
-fn relationships(archive: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Vec<Relationship>, Box<Problem>> {
-    let Some(bytes) = part(archive, path)? else { return Ok(Vec::new()) };
+fn relationships(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    path: &str,
+) -> Result<Vec<Relationship>, Box<Problem>> {
+    let Some(bytes) = part(archive, path)? else {
+        return Ok(Vec::new());
+    };
     let mut xml = Xml::new(&bytes, path);
     let mut out = Vec::new();
     loop {
@@ -205,9 +264,11 @@ fn relationships(archive: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<
                 if xml.attribute(&e, b"TargetMode")?.as_deref() == Some("External") {
                     continue;
                 }
-                if let (Some(id), Some(kind), Some(target)) =
-                    (xml.attribute(&e, b"Id")?, xml.attribute(&e, b"Type")?, xml.attribute(&e, b"Target")?)
-                {
+                if let (Some(id), Some(kind), Some(target)) = (
+                    xml.attribute(&e, b"Id")?,
+                    xml.attribute(&e, b"Type")?,
+                    xml.attribute(&e, b"Target")?,
+                ) {
                     out.push(Relationship { id, kind, target });
                 }
             }
@@ -228,7 +289,10 @@ fn sheets(bytes: &[u8], path: &str) -> Result<(Vec<String>, bool), Box<Problem>>
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                 b"sheet" => ids.extend(xml.attribute(&e, b"id")?),
                 b"workbookPr" => {
-                    date1904 = matches!(xml.attribute(&e, b"date1904")?.as_deref(), Some("1" | "true"));
+                    date1904 = matches!(
+                        xml.attribute(&e, b"date1904")?.as_deref(),
+                        Some("1" | "true")
+                    );
                 }
                 _ => {}
             },
@@ -280,7 +344,9 @@ fn escape(text: &str, out: &mut String) {
             '"' => out.push_str("&quot;"),
             '_' if text[at..].len() >= 7
                 && text[at + 1..].starts_with('x')
-                && text.as_bytes()[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit)
+                && text.as_bytes()[at + 2..at + 6]
+                    .iter()
+                    .all(u8::is_ascii_hexdigit)
                 && text.as_bytes()[at + 6] == b'_' =>
             {
                 out.push_str("_x005F_");
@@ -339,7 +405,10 @@ fn cell_reference(text: &str) -> Option<(usize, usize)> {
     if digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let column = letters.bytes().fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1)) - 1;
+    let column = letters
+        .bytes()
+        .fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1))
+        - 1;
     let row: usize = digits.parse().ok()?;
     (column < MAX_COLUMNS && (1..=MAX_ROWS).contains(&row)).then_some((column, row))
 }
@@ -380,9 +449,14 @@ fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Bo
                             None => previous + 1,
                         };
                         if line <= previous || line > MAX_ROWS {
-                            return Err(xml.problem(format!("row {line} comes after row {previous}: rows must be in order")));
+                            return Err(xml.problem(format!(
+                                "row {line} comes after row {previous}: rows must be in order"
+                            )));
                         }
-                        rows.push(Row { line, cells: Vec::new() });
+                        rows.push(Row {
+                            line,
+                            cells: Vec::new(),
+                        });
                         next_column = 0;
                     }
                     b"c" => {
@@ -392,7 +466,12 @@ fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Bo
                         let column = match xml.attribute(e, b"r")? {
                             Some(r) => match cell_reference(&r) {
                                 Some((column, line)) if line == row.line => column,
-                                _ => return Err(xml.problem(format!("`{r}` is not a cell of row {}", row.line))),
+                                _ => {
+                                    return Err(xml.problem(format!(
+                                        "`{r}` is not a cell of row {}",
+                                        row.line
+                                    )));
+                                }
                             },
                             None => next_column,
                         };
@@ -406,7 +485,12 @@ fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Bo
                         next_column = column + 1;
                         if !empty {
                             let kind = xml.attribute(e, b"t")?.unwrap_or_default();
-                            cell = Some(Open { column, kind, value: String::new(), inline: String::new() });
+                            cell = Some(Open {
+                                column,
+                                kind,
+                                value: String::new(),
+                                inline: String::new(),
+                            });
                         }
                     }
                     b"v" if !empty => in_value = cell.is_some(),
@@ -449,7 +533,12 @@ fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Bo
 }
 
 /// A read cell's value by its type attribute.
-fn finish(kind: String, value: String, inline: String, shared: &[String]) -> Result<Option<Cell>, String> {
+fn finish(
+    kind: String,
+    value: String,
+    inline: String,
+    shared: &[String],
+) -> Result<Option<Cell>, String> {
     let cell = match kind.as_str() {
         "s" => {
             let index: usize = value
@@ -457,7 +546,10 @@ fn finish(kind: String, value: String, inline: String, shared: &[String]) -> Res
                 .parse()
                 .map_err(|_| format!("`{value}` is not a shared string number"))?;
             let text = shared.get(index).ok_or_else(|| {
-                format!("shared string {index} does not exist (the workbook has {})", shared.len())
+                format!(
+                    "shared string {index} does not exist (the workbook has {})",
+                    shared.len()
+                )
             })?;
             Cell::Text(text.clone())
         }
@@ -496,7 +588,9 @@ pub fn write_xlsx(documents: &[Document], language: Language) -> Vec<u8> {
     let sheet = sheet(documents, language);
     let mut xml = String::with_capacity(512 * (sheet.rows.len() + 1));
     xml.push_str(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#);
-    xml.push_str("\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">");
+    xml.push_str(
+        "\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">",
+    );
     xml.push_str(r#"<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>"#);
     xml.push_str(&format!(
         r#"<cols><col min="1" max="{}" width="18" customWidth="1"/></cols><sheetData>"#,
@@ -517,7 +611,10 @@ pub fn write_xlsx(documents: &[Document], language: Language) -> Vec<u8> {
                 Value::Number(n) => {
                     let digits = n.mantissa().unsigned_abs().to_string().len();
                     if digits <= EXACT_DIGITS {
-                        xml.push_str(&format!(r#"<c r="{}{line}"><v>{n}</v></c>"#, column_letters(i)));
+                        xml.push_str(&format!(
+                            r#"<c r="{}{line}"><v>{n}</v></c>"#,
+                            column_letters(i)
+                        ));
                     } else {
                         text_cell(&mut xml, i, line, &n.to_string(), None);
                     }
@@ -548,7 +645,8 @@ pub fn write_xlsx(documents: &[Document], language: Language) -> Vec<u8> {
         ("xl/styles.xml", STYLES),
         ("xl/worksheets/sheet1.xml", &xml),
     ];
-    zip_parts(&parts).unwrap_or_else(|e| unreachable!("writing a zip archive into memory cannot fail: {e}"))
+    zip_parts(&parts)
+        .unwrap_or_else(|e| unreachable!("writing a zip archive into memory cannot fail: {e}"))
 }
 
 /// Packs parts into a zip archive.
@@ -578,7 +676,15 @@ mod tests {
 
     #[test]
     fn office_escapes_round_trip() {
-        for text in ["plain", "a\rb", "tab\there", "_x0041_ literal", "\u{1}ctl", "end_x", "_x12_"] {
+        for text in [
+            "plain",
+            "a\rb",
+            "tab\there",
+            "_x0041_ literal",
+            "\u{1}ctl",
+            "end_x",
+            "_x12_",
+        ] {
             let mut out = String::new();
             escape(text, &mut out);
             assert!(!out.contains('\r') && !out.contains('\u{1}'), "{out}");
@@ -604,9 +710,18 @@ mod tests {
         assert_eq!(cell_reference("A0"), None);
         assert_eq!(cell_reference("a1"), None);
         assert_eq!(cell_reference("1"), None);
-        assert_eq!(resolve("xl", "worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
-        assert_eq!(resolve("xl", "/xl/worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
-        assert_eq!(resolve("xl/sub", "../sharedStrings.xml"), "xl/sharedStrings.xml");
+        assert_eq!(
+            resolve("xl", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl", "/xl/worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl/sub", "../sharedStrings.xml"),
+            "xl/sharedStrings.xml"
+        );
         for (i, letters) in [(0, "A"), (25, "Z"), (26, "AA"), (16_383, "XFD")] {
             assert_eq!(column_letters(i), letters);
         }

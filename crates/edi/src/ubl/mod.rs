@@ -208,24 +208,6 @@ impl Root {
     }
 }
 
-/// Whether `code` is a GTIN: 8, 12, 13 or 14 digits with a valid GS1 check digit.
-fn gs1_valid(code: &str) -> bool {
-    let b = code.as_bytes();
-    if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let Some((check, body)) = b.split_last() else {
-        return false;
-    };
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    (10 - sum % 10) % 10 == u32::from(check - b'0')
-}
-
 /// Whether `id` has the shape of a GLN: 13 digits. The check digit is not
 /// verified: party ids are matched against partner profiles, not computed.
 fn gln_shaped(id: &str) -> bool {
@@ -242,18 +224,4 @@ fn endpoint_scheme(id: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// Whether `unit` has the shape of a UN/ECE Recommendation 20 code (two or
-/// three upper-case letters or digits).
-fn unit_valid(unit: &str) -> bool {
-    matches!(unit.len(), 2 | 3)
-        && unit
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
-/// Whether `code` has the shape of an ISO 4217 currency code.
-fn currency_valid(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }

@@ -15,7 +15,8 @@ use quick_xml::{
     name::ResolveResult,
 };
 
-use super::{NS_CAC, NS_CBC, Root, currency_valid, gln_shaped, gs1_valid, unit_valid};
+use super::{NS_CAC, NS_CBC, Root, gln_shaped};
+use crate::rules::{currency_valid, gtin_valid, unit_valid};
 use crate::{
     ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document,
     Envelope, Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
@@ -840,7 +841,7 @@ impl Mapper {
             Some(n) => {
                 match n.attr("schemeID") {
                     None | Some("0160") => {
-                        if !gs1_valid(&n.text) {
+                        if !gtin_valid(&n.text) {
                             self.push(
                                 Code::Invalid,
                                 n.place(),

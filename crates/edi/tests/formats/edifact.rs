@@ -7,11 +7,17 @@ use renkei_edi::{
 use crate::{date, fixture, outgoing};
 
 fn gln(id: &str) -> Party {
-    Party { id: id.into(), name: None }
+    Party {
+        id: id.into(),
+        name: None,
+    }
 }
 
 fn qty(value: &str, unit: &str) -> Quantity {
-    Quantity { value: value.parse().expect("decimal"), unit: unit.into() }
+    Quantity {
+        value: value.parse().expect("decimal"),
+        unit: unit.into(),
+    }
 }
 
 #[test]
@@ -19,9 +25,18 @@ fn every_document_survives_a_round_trip_in_both_directories() {
     for version in [Version::D96A, Version::D01B] {
         let written = edifact::write(&outgoing(), version, &samples::cycle());
         let reading = edifact::read(written.as_bytes());
-        assert!(reading.problems.is_empty(), "{version:?}: {:?}", reading.problems);
+        assert!(
+            reading.problems.is_empty(),
+            "{version:?}: {:?}",
+            reading.problems
+        );
         for m in &reading.messages {
-            assert!(m.result.is_ok(), "{version:?} {}: {:?}\n{written}", m.message_type, m.result);
+            assert!(
+                m.result.is_ok(),
+                "{version:?} {}: {:?}\n{written}",
+                m.message_type,
+                m.result
+            );
         }
         let documents: Vec<Document> = reading.documents().cloned().collect();
         assert_eq!(documents, samples::cycle(), "{version:?}\n{written}");
@@ -36,7 +51,10 @@ fn every_document_survives_a_round_trip_in_both_directories() {
 fn values_holding_delimiters_are_released_on_the_way_out() {
     let written = edifact::write(&outgoing(), Version::D96A, &samples::cycle());
     assert!(written.contains("L?'玉?+M?:玉??混載"), "{written}");
-    assert!(written.starts_with("UNA:+.? '\nUNB+UNOW:4+"), "UTF-8 text is declared as UNOW");
+    assert!(
+        written.starts_with("UNA:+.? '\nUNB+UNOW:4+"),
+        "UTF-8 text is declared as UNOW"
+    );
     let mut plain = samples::large_order(1, 3);
     plain.buyer.name = None;
     plain.seller.name = None;
@@ -77,10 +95,19 @@ fn a_hand_written_d96a_order_reads_into_the_order_it_describes() {
     };
     assert_eq!(order.number, "PO-2026-0417");
     assert_eq!(order.issued, date("2026-11-21"));
-    assert_eq!(order.buyer, Party { id: "4912345000019".into(), name: Some("戸越銀座 青果まるやま".into()) });
+    assert_eq!(
+        order.buyer,
+        Party {
+            id: "4912345000019".into(),
+            name: Some("戸越銀座 青果まるやま".into())
+        }
+    );
     assert_eq!(order.seller.id, "4998765000011");
     assert_eq!(order.currency, "JPY");
-    assert_eq!(order.note.as_deref(), Some("朝8時までに裏口へ搬入+検品は店長立会い"));
+    assert_eq!(
+        order.note.as_deref(),
+        Some("朝8時までに裏口へ搬入+検品は店長立会い")
+    );
     assert_eq!(order.lines.len(), 2);
     let first = &order.lines[0];
     assert_eq!(
@@ -98,7 +125,11 @@ fn a_hand_written_d96a_order_reads_into_the_order_it_describes() {
     assert_eq!(first.delivery_site.as_deref(), Some("4912345000026"));
     let second = &order.lines[1];
     assert_eq!(second.item.seller_code.as_deref(), Some("W-1200"));
-    assert_eq!(second.quantity, qty("25.5", "KGM"), "a comma is a decimal mark too");
+    assert_eq!(
+        second.quantity,
+        qty("25.5", "KGM"),
+        "a comma is a decimal mark too"
+    );
     assert_eq!(second.unit_price, Some("318.5".parse().expect("decimal")));
     assert_eq!(second.requested_delivery, None);
 }
@@ -109,16 +140,27 @@ fn a_hand_written_d01b_response_and_despatch_read_into_their_documents() {
     assert!(reading.problems.is_empty(), "{:?}", reading.problems);
     let documents: Vec<&Document> = reading.documents().collect();
     assert_eq!(documents.len(), 2, "{:?}", reading.messages);
-    let Document::OrderResponse(response) = documents[0] else { panic!("a response") };
+    let Document::OrderResponse(response) = documents[0] else {
+        panic!("a response")
+    };
     assert_eq!(response.order_number, "PO-2026-0417");
     assert_eq!(response.buyer, gln("4912345000019"));
     assert_eq!(response.lines[0].status, LineStatus::Accepted);
     assert_eq!(response.lines[0].quantity, Some(qty("12", "CS")));
     assert_eq!(response.lines[1].status, LineStatus::Changed);
-    assert_eq!(response.lines[1].confirmed_delivery, Some(date("2026-11-26")), "format 203 keeps the date");
-    assert_eq!(response.lines[1].reason.as_deref(), Some("在庫不足: 20kgのみ"));
+    assert_eq!(
+        response.lines[1].confirmed_delivery,
+        Some(date("2026-11-26")),
+        "format 203 keeps the date"
+    );
+    assert_eq!(
+        response.lines[1].reason.as_deref(),
+        Some("在庫不足: 20kgのみ")
+    );
     assert_eq!(response.overall(), LineStatus::Changed);
-    let Document::DespatchAdvice(despatch) = documents[1] else { panic!("a despatch") };
+    let Document::DespatchAdvice(despatch) = documents[1] else {
+        panic!("a despatch")
+    };
     assert_eq!(despatch.number, "DN-0417");
     assert_eq!(despatch.shipped, Some(date("2026-11-24")));
     assert_eq!(despatch.expected_delivery, Some(date("2026-11-25")));
@@ -135,22 +177,32 @@ fn a_hand_written_interchange_with_its_own_delimiters_reads_receipt_and_cancella
     assert!(reading.problems.is_empty(), "{:?}", reading.problems);
     let documents: Vec<&Document> = reading.documents().collect();
     assert_eq!(documents.len(), 2, "{:?}", reading.messages);
-    let Document::ReceiptAdvice(receipt) = documents[0] else { panic!("a receipt") };
+    let Document::ReceiptAdvice(receipt) = documents[0] else {
+        panic!("a receipt")
+    };
     assert_eq!(receipt.despatch_number.as_deref(), Some("DN-0417"));
     assert_eq!(receipt.received, Some(date("2026-11-25")));
     assert_eq!(receipt.lines[0].received, qty("11", "CS"));
     assert_eq!(receipt.lines[0].damaged, Decimal::from_int(1));
     assert_eq!(receipt.lines[1].damaged, Decimal::ZERO);
-    let Document::OrderCancellation(cancel) = documents[1] else { panic!("a cancellation") };
+    let Document::OrderCancellation(cancel) = documents[1] else {
+        panic!("a cancellation")
+    };
     assert_eq!(cancel.order_number, "PO-2026-0418");
-    assert_eq!(cancel.reason.as_deref(), Some("店舗改装のため取消 (25|26日休業)"));
+    assert_eq!(
+        cancel.reason.as_deref(),
+        Some("店舗改装のため取消 (25|26日休業)")
+    );
 }
 
 /// The cycle written, with `edit` applied to the text.
 fn edited(edit: impl Fn(String) -> String) -> Vec<u8> {
     let written = edifact::write(&outgoing(), Version::D96A, &samples::cycle());
     let changed = edit(written.clone());
-    assert_ne!(changed, written, "the edit must change the interchange:\n{written}");
+    assert_ne!(
+        changed, written,
+        "the edit must change the interchange:\n{written}"
+    );
     changed.into_bytes()
 }
 
@@ -165,7 +217,11 @@ fn a_message_with_a_wrong_segment_count_is_rejected_alone() {
     assert_eq!(problems[0].place.tag.as_deref(), Some("UNT"));
     assert_eq!(problems[0].place.segment, Some(26), "counted from UNH");
     assert_eq!(problems[0].place.element, Some(1));
-    assert_eq!(reading.documents().count(), 5, "the other messages go through");
+    assert_eq!(
+        reading.documents().count(),
+        5,
+        "the other messages go through"
+    );
 }
 
 #[test]
@@ -175,9 +231,16 @@ fn an_unknown_qualifier_is_named_with_its_segment_element_component_and_line() {
     let problems = reading.messages[0].result.as_ref().expect_err("rejected");
     let p = &problems[0];
     assert_eq!(p.code, Code::UnknownQualifier);
-    assert_eq!((p.place.tag.as_deref(), p.place.element, p.place.component), (Some("PRI"), Some(1), Some(1)));
+    assert_eq!(
+        (p.place.tag.as_deref(), p.place.element, p.place.component),
+        (Some("PRI"), Some(1), Some(1))
+    );
     let text = String::from_utf8(input.clone()).expect("utf-8");
-    let line = text.lines().position(|l| l.starts_with("PRI+XYZ")).expect("line") + 1;
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("PRI+XYZ"))
+        .expect("line")
+        + 1;
     assert_eq!(p.place.line, Some(line));
     assert!(p.to_string().contains("`XYZ`"), "{p}");
 }
@@ -186,14 +249,34 @@ fn an_unknown_qualifier_is_named_with_its_segment_element_component_and_line() {
 fn bad_values_are_refused_where_they_are() {
     let cases = [
         ("QTY+21:12:CS'", "QTY+21:twelve:CS'", Code::Invalid, "QTY"),
-        ("DTM+137:20261121:102'", "DTM+137:20261131:102'", Code::Invalid, "DTM"),
-        ("LIN+1++4901234567894:EN'", "LIN+1++4901234567895:EN'", Code::Invalid, "LIN"),
+        (
+            "DTM+137:20261121:102'",
+            "DTM+137:20261131:102'",
+            Code::Invalid,
+            "DTM",
+        ),
+        (
+            "LIN+1++4901234567894:EN'",
+            "LIN+1++4901234567895:EN'",
+            Code::Invalid,
+            "LIN",
+        ),
         ("CUX+2:JPY:9'", "CUX+2:yen:9'", Code::Invalid, "CUX"),
-        ("QTY+21:12:CS'", "QTY+21:12:piece'", Code::UnknownQualifier, "QTY"),
+        (
+            "QTY+21:12:CS'",
+            "QTY+21:12:piece'",
+            Code::UnknownQualifier,
+            "QTY",
+        ),
         ("BGM+220+", "BGM+221+", Code::UnknownQualifier, "BGM"),
         ("CNT+2:3'", "CNT+2:4'", Code::CountMismatch, "CNT"),
         ("LIN+2'", "LIN+1'", Code::Rule, "LIN"),
-        ("NAD+SU+4998765000011::9++品川中央卸 株式会社'\n", "", Code::Missing, "BGM"),
+        (
+            "NAD+SU+4998765000011::9++品川中央卸 株式会社'\n",
+            "",
+            Code::Missing,
+            "BGM",
+        ),
         ("UNS+S'", "UNS+S'\nXYZ+1'", Code::Unexpected, "XYZ"),
     ];
     for (from, to, code, tag) in cases {
@@ -201,7 +284,9 @@ fn bad_values_are_refused_where_they_are() {
         let reading = edifact::read(&input);
         let problems = reading.messages[0].result.as_ref().expect_err(to);
         assert!(
-            problems.iter().any(|p| p.code == code && p.place.tag.as_deref() == Some(tag)),
+            problems
+                .iter()
+                .any(|p| p.code == code && p.place.tag.as_deref() == Some(tag)),
             "{to}: {problems:?}"
         );
     }
@@ -211,16 +296,28 @@ fn bad_values_are_refused_where_they_are() {
 fn interchange_faults_reject_the_whole_interchange() {
     let cases: [(&str, &str, Code); 5] = [
         ("UNZ+6+000000417'", "UNZ+5+000000417'", Code::CountMismatch),
-        ("UNZ+6+000000417'", "UNZ+6+000000418'", Code::ReferenceMismatch),
+        (
+            "UNZ+6+000000417'",
+            "UNZ+6+000000418'",
+            Code::ReferenceMismatch,
+        ),
         ("UNZ+6+000000417'\n", "", Code::Missing),
-        ("UNZ+6+000000417'\n", "UNZ+6+000000417'\nUNH+9'", Code::Unexpected),
+        (
+            "UNZ+6+000000417'\n",
+            "UNZ+6+000000417'\nUNH+9'",
+            Code::Unexpected,
+        ),
         ("UNB+UNOW:4+", "UNB+XXXX:4+", Code::UnknownQualifier),
     ];
     for (from, to, code) in cases {
         let input = edited(|t| t.replacen(from, to, 1));
         let reading = edifact::read(&input);
         assert!(reading.rejected(), "{to}");
-        assert_eq!(reading.problems[0].code, code, "{to}: {:?}", reading.problems);
+        assert_eq!(
+            reading.problems[0].code, code,
+            "{to}: {:?}",
+            reading.problems
+        );
     }
 }
 
@@ -231,7 +328,10 @@ fn a_truncated_interchange_says_where_it_stops() {
         let reading = edifact::read(&written.as_bytes()[..cut]);
         assert!(reading.rejected(), "cut at {cut}");
         let p = &reading.problems[0];
-        assert!(matches!(p.code, Code::Syntax | Code::Missing), "cut at {cut}: {p:?}");
+        assert!(
+            matches!(p.code, Code::Syntax | Code::Missing),
+            "cut at {cut}: {p:?}"
+        );
         assert!(p.place.line.is_some() || cut < 9, "cut at {cut}: {p:?}");
     }
     assert_eq!(edifact::read(b"").problems[0].code, Code::Missing);
@@ -239,14 +339,27 @@ fn a_truncated_interchange_says_where_it_stops() {
 
 #[test]
 fn duplicate_message_references_and_unsupported_versions_are_refused_per_message() {
-    let input = edited(|t| t.replacen("UNH+2+ORDCHG", "UNH+1+ORDCHG", 1).replacen("UNT+25+2'", "UNT+25+1'", 1));
+    let input = edited(|t| {
+        t.replacen("UNH+2+ORDCHG", "UNH+1+ORDCHG", 1)
+            .replacen("UNT+25+2'", "UNT+25+1'", 1)
+    });
     let reading = edifact::read(&input);
     let problems = reading.messages[1].result.as_ref().expect_err("duplicate");
-    assert!(problems.iter().any(|p| p.code == Code::Duplicate), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.code == Code::Duplicate),
+        "{problems:?}"
+    );
     let input = edited(|t| t.replacen("ORDRSP:D:96A:UN", "ORDRSP:D:93A:UN", 1));
     let reading = edifact::read(&input);
-    let response = reading.messages.iter().find(|m| m.message_type == "ORDRSP").expect("ORDRSP");
-    assert_eq!(response.result.as_ref().expect_err("unsupported")[0].code, Code::Unsupported);
+    let response = reading
+        .messages
+        .iter()
+        .find(|m| m.message_type == "ORDRSP")
+        .expect("ORDRSP");
+    assert_eq!(
+        response.result.as_ref().expect_err("unsupported")[0].code,
+        Code::Unsupported
+    );
     assert_eq!(reading.documents().count(), 5);
 }
 
@@ -261,23 +374,41 @@ fn contrl_accepts_the_good_messages_and_points_at_the_bad_ones() {
         .expect("CONTRL is well-formed");
     let uci = segments.iter().find(|s| s.tag == "UCI").expect("UCI");
     assert_eq!(uci.get(0, 0).as_deref(), Some("000000417"));
-    assert_eq!(uci.get(3, 0).as_deref(), Some("7"), "the interchange is accepted");
+    assert_eq!(
+        uci.get(3, 0).as_deref(),
+        Some("7"),
+        "the interchange is accepted"
+    );
     let ucm: Vec<_> = segments.iter().filter(|s| s.tag == "UCM").collect();
     assert_eq!(ucm.len(), 6);
-    assert_eq!(ucm[0].get(2, 0).as_deref(), Some("4"), "the bad order is rejected");
+    assert_eq!(
+        ucm[0].get(2, 0).as_deref(),
+        Some("4"),
+        "the bad order is rejected"
+    );
     assert_eq!(ucm[0].get(3, 0).as_deref(), Some("12"), "invalid value");
     assert!(ucm[1..].iter().all(|s| s.get(2, 0).as_deref() == Some("7")));
     let ucs = segments.iter().find(|s| s.tag == "UCS").expect("UCS");
-    let expected = ack.messages[0].problems[0].place.segment.expect("segment").to_string();
+    let expected = ack.messages[0].problems[0]
+        .place
+        .segment
+        .expect("segment")
+        .to_string();
     assert_eq!(ucs.get(0, 0).as_deref(), Some(expected.as_str()));
     let ucd = segments.iter().find(|s| s.tag == "UCD").expect("UCD");
     assert_eq!(ucd.get(1, 0).as_deref(), Some("1"));
     let unt = segments.iter().find(|s| s.tag == "UNT").expect("UNT");
     let unh_at = segments.iter().position(|s| s.tag == "UNH").expect("UNH");
     let unt_at = segments.iter().position(|s| s.tag == "UNT").expect("UNT");
-    assert_eq!(unt.get(0, 0).as_deref(), Some((unt_at - unh_at + 1).to_string().as_str()));
+    assert_eq!(
+        unt.get(0, 0).as_deref(),
+        Some((unt_at - unh_at + 1).to_string().as_str())
+    );
 
     let rejected = edifact::read(&edited(|t| t.replacen("UNZ+6+", "UNZ+2+", 1))).acknowledgement();
     let contrl = edifact::contrl(&outgoing(), &rejected);
-    assert!(contrl.contains("UCI+000000417+4912345000019+4998765000011+4+29'"), "{contrl}");
+    assert!(
+        contrl.contains("UCI+000000417+4912345000019+4998765000011+4+29'"),
+        "{contrl}"
+    );
 }

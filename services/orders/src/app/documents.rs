@@ -64,7 +64,11 @@ impl App {
     }
 
     /// [`App::submit`] for an organisation already authorised (EDI intake).
-    pub(crate) async fn submit_as(&self, organisation_id: &str, submission: Submission) -> Result<Submitted, AppError> {
+    pub(crate) async fn submit_as(
+        &self,
+        organisation_id: &str,
+        submission: Submission,
+    ) -> Result<Submitted, AppError> {
         idempotency::validate_key(&submission.idempotency_key)?;
         let document = &submission.document;
         if let Some(problem) = rules::check(document).into_iter().next() {
@@ -88,10 +92,14 @@ impl App {
                 ),
             ));
         }
-        let body = serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))?;
+        let body =
+            serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))?;
         let fingerprint = idempotency::fingerprint(&[organisation_id.as_bytes(), body.as_bytes()]);
         for _ in 0..3 {
-            match self.attempt(organisation_id, &submission, &body, &fingerprint).await? {
+            match self
+                .attempt(organisation_id, &submission, &body, &fingerprint)
+                .await?
+            {
                 Attempt::Done(done) => return Ok(done),
                 Attempt::Raced => continue,
             }
@@ -109,7 +117,8 @@ impl App {
         let document = &submission.document;
         let scope = format!("orders:{organisation_id}");
         let mut tx = self.db.begin().await?;
-        match idempotency::recall(&mut tx, &scope, &submission.idempotency_key, fingerprint).await? {
+        match idempotency::recall(&mut tx, &scope, &submission.idempotency_key, fingerprint).await?
+        {
             Prior::Answered { body, .. } => {
                 let earlier: Submitted =
                     serde_json::from_str(&body).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -128,7 +137,9 @@ impl App {
                     return Err(AppError::NotFound("order"));
                 }
             }
-            None if document.kind() != DocumentKind::Order => return Err(AppError::NotFound("order")),
+            None if document.kind() != DocumentKind::Order => {
+                return Err(AppError::NotFound("order"));
+            }
             other => other,
         };
         let before: Option<OrderState> = existing
@@ -141,15 +152,22 @@ impl App {
         let now = now_ms();
         let (order_id, version) = match &existing {
             Some(row) => {
-                let advanced =
-                    db::order_advance(&mut tx, &row.order_id, row.version, after.status.as_str(), &state).await?;
+                let advanced = db::order_advance(
+                    &mut tx,
+                    &row.order_id,
+                    row.version,
+                    after.status.as_str(),
+                    &state,
+                )
+                .await?;
                 if !advanced {
                     return Ok(Attempt::Raced);
                 }
                 (row.order_id.clone(), row.version + 1)
             }
             None => {
-                let (partnership_id, partnership_version) = partnership(&mut tx, &buyer.id, &seller.id).await?;
+                let (partnership_id, partnership_version) =
+                    partnership(&mut tx, &buyer.id, &seller.id).await?;
                 let group = db::shared_group(&mut tx, &buyer.id, &seller.id).await?;
                 let row = OrderRow {
                     order_id: Uuid::now_v7().to_string(),
@@ -214,8 +232,18 @@ impl App {
             kind: document.kind(),
             status: after.status,
         };
-        let answer = serde_json::to_string(&submitted).map_err(|e| AppError::Internal(e.to_string()))?;
-        match idempotency::remember(&mut tx, &scope, &submission.idempotency_key, fingerprint, 201, &answer).await {
+        let answer =
+            serde_json::to_string(&submitted).map_err(|e| AppError::Internal(e.to_string()))?;
+        match idempotency::remember(
+            &mut tx,
+            &scope,
+            &submission.idempotency_key,
+            fingerprint,
+            201,
+            &answer,
+        )
+        .await
+        {
             Ok(()) => {}
             Err(e) if is_unique_violation(&e) => return Ok(Attempt::Raced),
             Err(e) => return Err(e.into()),
@@ -226,7 +254,11 @@ impl App {
 }
 
 /// The active partnership that lets `buyer` order from `seller`.
-async fn partnership(conn: &mut Conn, buyer: &str, seller: &str) -> Result<(String, i64), AppError> {
+async fn partnership(
+    conn: &mut Conn,
+    buyer: &str,
+    seller: &str,
+) -> Result<(String, i64), AppError> {
     let links = db::active_links(conn, buyer, seller).await?;
     if links.is_empty() {
         return Err(AppError::NotPartners(format!(

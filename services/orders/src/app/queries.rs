@@ -101,7 +101,8 @@ pub struct DocumentView {
 }
 
 fn state_of(row: &OrderRow) -> Result<OrderState, AppError> {
-    serde_json::from_str(&row.state).map_err(|e| AppError::Internal(format!("order {} state: {e}", row.order_id)))
+    serde_json::from_str(&row.state)
+        .map_err(|e| AppError::Internal(format!("order {} state: {e}", row.order_id)))
 }
 
 fn summary(row: &OrderRow, state: &OrderState, organisation_id: &str) -> OrderSummary {
@@ -110,7 +111,11 @@ fn summary(row: &OrderRow, state: &OrderState, organisation_id: &str) -> OrderSu
         number: row.number.clone(),
         buyer: state.buyer.clone(),
         seller: state.seller.clone(),
-        side: if row.buyer_id == organisation_id { Side::Buyer } else { Side::Seller },
+        side: if row.buyer_id == organisation_id {
+            Side::Buyer
+        } else {
+            Side::Seller
+        },
         status: state.status,
         currency: state.currency.clone(),
         lines: state
@@ -128,7 +133,12 @@ fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
     let kind = DocumentKind::ALL
         .into_iter()
         .find(|k| k.as_str() == row.kind)
-        .ok_or_else(|| AppError::Internal(format!("document {} has kind {}", row.document_id, row.kind)))?;
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "document {} has kind {}",
+                row.document_id, row.kind
+            ))
+        })?;
     Ok(DocumentMeta {
         document_id: row.document_id.clone(),
         version: row.version,
@@ -142,7 +152,12 @@ fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
 
 impl App {
     /// The organisation's orders, most recently changed first.
-    pub async fn orders(&self, caller: &Caller, organisation_id: &str, filter: OrderFilter) -> Result<Vec<OrderSummary>, AppError> {
+    pub async fn orders(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        filter: OrderFilter,
+    ) -> Result<Vec<OrderSummary>, AppError> {
         self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
         let mut conn = self.db.acquire().await?;
         let rows = db::orders_list(&mut conn, organisation_id, &filter).await?;
@@ -151,7 +166,12 @@ impl App {
             .collect()
     }
 
-    async fn own_order(&self, caller: &Caller, organisation_id: &str, order_id: &str) -> Result<OrderRow, AppError> {
+    async fn own_order(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        order_id: &str,
+    ) -> Result<OrderRow, AppError> {
         self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
         let mut conn = self.db.acquire().await?;
         db::order_get(&mut conn, order_id)
@@ -161,7 +181,12 @@ impl App {
     }
 
     /// One order as the caller's organisation sees it.
-    pub async fn order(&self, caller: &Caller, organisation_id: &str, order_id: &str) -> Result<OrderView, AppError> {
+    pub async fn order(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        order_id: &str,
+    ) -> Result<OrderView, AppError> {
         let row = self.own_order(caller, organisation_id, order_id).await?;
         let state = state_of(&row)?;
         let mut conn = self.db.acquire().await?;
@@ -197,9 +222,16 @@ impl App {
             .into_iter()
             .find(|d| d.version == version)
             .ok_or(AppError::NotFound("document"))?;
-        let document: Document = serde_json::from_str(&row.body)
-            .map_err(|e| AppError::Internal(format!("document {} does not read back: {e}", row.document_id)))?;
-        Ok(DocumentView { meta: meta(&row)?, document })
+        let document: Document = serde_json::from_str(&row.body).map_err(|e| {
+            AppError::Internal(format!(
+                "document {} does not read back: {e}",
+                row.document_id
+            ))
+        })?;
+        Ok(DocumentView {
+            meta: meta(&row)?,
+            document,
+        })
     }
 
     /// Attaches a collab message thread to an order (or detaches it with `None`).
@@ -213,7 +245,10 @@ impl App {
         self.authorize(caller, organisation_id, Role::Member, SCOPE_WRITE)?;
         if let Some(id) = thread_id {
             if uuid::Uuid::parse_str(id).is_err() {
-                return Err(AppError::invalid("thread_id", "a thread id is a UUID from the collab service"));
+                return Err(AppError::invalid(
+                    "thread_id",
+                    "a thread id is a UUID from the collab service",
+                ));
             }
         }
         let row = self.own_order(caller, organisation_id, order_id).await?;

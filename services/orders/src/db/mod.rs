@@ -40,7 +40,11 @@ pub async fn partner_link_save(conn: &mut Conn, link: &PartnerLink) -> Result<()
 }
 
 /// The active partnerships between two organisations (either direction).
-pub async fn active_links(conn: &mut Conn, a: &str, b: &str) -> Result<Vec<PartnerLink>, sqlx::Error> {
+pub async fn active_links(
+    conn: &mut Conn,
+    a: &str,
+    b: &str,
+) -> Result<Vec<PartnerLink>, sqlx::Error> {
     let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
         "SELECT partnership_id, proposer_id, counterparty_id, buyer_id, status, version FROM partner_link \
          WHERE status = 'active' AND ((proposer_id = $1 AND counterparty_id = $2) \
@@ -53,13 +57,15 @@ pub async fn active_links(conn: &mut Conn, a: &str, b: &str) -> Result<Vec<Partn
     Ok(rows
         .into_iter()
         .map(
-            |(partnership_id, proposer_id, counterparty_id, buyer_id, status, version)| PartnerLink {
-                partnership_id,
-                proposer_id,
-                counterparty_id,
-                buyer_id,
-                status,
-                version,
+            |(partnership_id, proposer_id, counterparty_id, buyer_id, status, version)| {
+                PartnerLink {
+                    partnership_id,
+                    proposer_id,
+                    counterparty_id,
+                    buyer_id,
+                    status,
+                    version,
+                }
             },
         )
         .collect())
@@ -73,10 +79,11 @@ pub async fn group_save(
     version: i64,
     members: &[String],
 ) -> Result<(), sqlx::Error> {
-    let known: Option<(i64,)> = sqlx::query_as("SELECT version FROM group_head WHERE group_id = $1")
-        .bind(group_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let known: Option<(i64,)> =
+        sqlx::query_as("SELECT version FROM group_head WHERE group_id = $1")
+            .bind(group_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if known.is_some_and(|(v,)| v >= version) {
         return Ok(());
     }
@@ -93,18 +100,24 @@ pub async fn group_save(
         .execute(&mut *conn)
         .await?;
     for member in members {
-        sqlx::query("INSERT INTO group_link (group_id, organisation_id, version) VALUES ($1, $2, $3)")
-            .bind(group_id)
-            .bind(member)
-            .bind(version)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO group_link (group_id, organisation_id, version) VALUES ($1, $2, $3)",
+        )
+        .bind(group_id)
+        .bind(member)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
 
 /// The first group (by id) both organisations belong to now, with its version.
-pub async fn shared_group(conn: &mut Conn, a: &str, b: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
+pub async fn shared_group(
+    conn: &mut Conn,
+    a: &str,
+    b: &str,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT x.group_id, x.version FROM group_link x JOIN group_link y ON y.group_id = x.group_id \
          WHERE x.organisation_id = $1 AND y.organisation_id = $2 ORDER BY x.group_id LIMIT 1",
@@ -154,7 +167,11 @@ const ORDER_COLUMNS: &str = "order_id, buyer_id, seller_id, number, status, curr
     partnership_version, group_id, group_version, thread_id, version, state, created_at_ms, updated_at_ms";
 
 /// The buyer's order with this number.
-pub async fn order_by_number(conn: &mut Conn, buyer_id: &str, number: &str) -> Result<Option<OrderRow>, sqlx::Error> {
+pub async fn order_by_number(
+    conn: &mut Conn,
+    buyer_id: &str,
+    number: &str,
+) -> Result<Option<OrderRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {ORDER_COLUMNS} FROM purchase_order WHERE buyer_id = $1 AND number = $2"
     ))
@@ -166,10 +183,12 @@ pub async fn order_by_number(conn: &mut Conn, buyer_id: &str, number: &str) -> R
 
 /// An order by id.
 pub async fn order_get(conn: &mut Conn, order_id: &str) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM purchase_order WHERE order_id = $1"))
-        .bind(order_id)
-        .fetch_optional(&mut *conn)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {ORDER_COLUMNS} FROM purchase_order WHERE order_id = $1"
+    ))
+    .bind(order_id)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// Inserts a new order.
@@ -221,7 +240,11 @@ pub async fn order_advance(
 }
 
 /// Attaches a collab thread to an order.
-pub async fn order_thread_set(conn: &mut Conn, order_id: &str, thread_id: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn order_thread_set(
+    conn: &mut Conn,
+    order_id: &str,
+    thread_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE purchase_order SET thread_id = $1 WHERE order_id = $2")
         .bind(thread_id)
         .bind(order_id)
@@ -249,7 +272,11 @@ pub struct OrderFilter {
 }
 
 /// An organisation's orders, most recently changed first.
-pub async fn orders_list(conn: &mut Conn, organisation_id: &str, f: &OrderFilter) -> Result<Vec<OrderRow>, sqlx::Error> {
+pub async fn orders_list(
+    conn: &mut Conn,
+    organisation_id: &str,
+    f: &OrderFilter,
+) -> Result<Vec<OrderRow>, sqlx::Error> {
     let side = match f.inbox {
         Some(true) => "seller_id = $1",
         Some(false) => "buyer_id = $1",
@@ -258,7 +285,9 @@ pub async fn orders_list(conn: &mut Conn, organisation_id: &str, f: &OrderFilter
     let pattern = f.number.as_deref().map(|n| {
         format!(
             "%{}%",
-            n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            n.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         )
     });
     sqlx::query_as(&format!(
@@ -323,7 +352,10 @@ pub async fn document_insert(conn: &mut Conn, row: &DocumentRow) -> Result<(), s
 }
 
 /// Every document of an order, oldest first.
-pub async fn documents_of(conn: &mut Conn, order_id: &str) -> Result<Vec<DocumentRow>, sqlx::Error> {
+pub async fn documents_of(
+    conn: &mut Conn,
+    order_id: &str,
+) -> Result<Vec<DocumentRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT document_id, order_id, version, kind, number, sender_id, channel, body, created_at_ms \
          FROM order_document WHERE order_id = $1 ORDER BY version",

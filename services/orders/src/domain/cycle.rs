@@ -13,9 +13,7 @@
 
 use std::collections::HashSet;
 
-use renkei_edi::{
-    ChangeAction, Date, Decimal, Document, Item, LineStatus as Answer, Order, Party,
-};
+use renkei_edi::{ChangeAction, Date, Decimal, Document, Item, LineStatus as Answer, Order, Party};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -237,7 +235,13 @@ impl OrderState {
         self.lines
             .iter_mut()
             .find(|l| l.line == number)
-            .ok_or_else(|| refuse("unknown_line", words, format!("the order has no line {number}")))
+            .ok_or_else(|| {
+                refuse(
+                    "unknown_line",
+                    words,
+                    format!("the order has no line {number}"),
+                )
+            })
     }
 
     fn derive_status(&mut self) {
@@ -277,7 +281,10 @@ impl OrderState {
             return Err(refuse(
                 "document_number_repeated",
                 self.status_words(),
-                format!("a {} numbered {number} was already sent for this order", kind.replace('_', " ")),
+                format!(
+                    "a {} numbered {number} was already sent for this order",
+                    kind.replace('_', " ")
+                ),
             ));
         }
         Ok(())
@@ -330,7 +337,10 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
             return Err(refuse(
                 "order_number_taken",
                 before.status_words(),
-                format!("order {} already exists; send an order change instead", o.number),
+                format!(
+                    "order {} already exists; send an order change instead",
+                    o.number
+                ),
             ));
         }
         Document::OrderChange(change) => {
@@ -347,7 +357,10 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                 return Err(refuse(
                     "currency_mismatch",
                     format!("the order is in {}", s.currency),
-                    format!("the change is in {}, the order in {}", change.currency, s.currency),
+                    format!(
+                        "the change is in {}, the order in {}",
+                        change.currency, s.currency
+                    ),
                 ));
             }
             for c in &change.lines {
@@ -366,13 +379,19 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                     ChangeAction::Changed | ChangeAction::Deleted => {
                         let line = s.line_mut(number)?;
                         if line.state == LineState::Deleted {
-                            return Err(refuse("line_deleted", line.describe(), format!("line {number} was deleted")));
+                            return Err(refuse(
+                                "line_deleted",
+                                line.describe(),
+                                format!("line {number} was deleted"),
+                            ));
                         }
                         if !line.shipped.is_zero() {
                             return Err(refuse(
                                 "no_change_after_despatch",
                                 format!("line {number} has {} {} shipped", line.shipped, line.unit),
-                                format!("line {number} has been shipped against and can no longer change"),
+                                format!(
+                                    "line {number} has been shipped against and can no longer change"
+                                ),
                             ));
                         }
                         if c.action == ChangeAction::Deleted {
@@ -393,7 +412,10 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
             if let Some(shipped) = s.lines.iter().find(|l| !l.shipped.is_zero()) {
                 return Err(refuse(
                     "no_cancellation_after_despatch",
-                    format!("line {} has {} {} shipped", shipped.line, shipped.shipped, shipped.unit),
+                    format!(
+                        "line {} has {} {} shipped",
+                        shipped.line, shipped.shipped, shipped.unit
+                    ),
                     "goods have been shipped against this order; delete the remaining lines with an order change instead",
                 ));
             }
@@ -409,13 +431,20 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                 return Err(refuse(
                     "currency_mismatch",
                     format!("the order is in {}", s.currency),
-                    format!("the response is in {}, the order in {}", r.currency, s.currency),
+                    format!(
+                        "the response is in {}, the order in {}",
+                        r.currency, s.currency
+                    ),
                 ));
             }
             let mut seen = HashSet::new();
             for answer in &r.lines {
                 if !seen.insert(answer.line) {
-                    return Err(refuse("line_repeated", s.status_words(), format!("line {} is answered twice", answer.line)));
+                    return Err(refuse(
+                        "line_repeated",
+                        s.status_words(),
+                        format!("line {} is answered twice", answer.line),
+                    ));
                 }
                 let line = s.line_mut(answer.line)?;
                 if line.state != LineState::AwaitingResponse {
@@ -434,7 +463,10 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                         if quantity.is_some_and(|q| q != line.ordered) {
                             return Err(refuse(
                                 "accepted_quantity_differs",
-                                format!("line {} was ordered {} {}", line.line, line.ordered, line.unit),
+                                format!(
+                                    "line {} was ordered {} {}",
+                                    line.line, line.ordered, line.unit
+                                ),
                                 format!(
                                     "line {} is accepted with another quantity; answer it as changed",
                                     line.line
@@ -450,14 +482,23 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                             return Err(refuse(
                                 "changed_to_nothing",
                                 line.describe(),
-                                format!("line {} is confirmed with nothing; reject it instead", line.line),
+                                format!(
+                                    "line {} is confirmed with nothing; reject it instead",
+                                    line.line
+                                ),
                             ));
                         }
                         if confirmed > line.ordered {
                             return Err(refuse(
                                 "confirmed_above_ordered",
-                                format!("line {} was ordered {} {}", line.line, line.ordered, line.unit),
-                                format!("line {} cannot be confirmed for more than was ordered", line.line),
+                                format!(
+                                    "line {} was ordered {} {}",
+                                    line.line, line.ordered, line.unit
+                                ),
+                                format!(
+                                    "line {} cannot be confirmed for more than was ordered",
+                                    line.line
+                                ),
                             ));
                         }
                         line.state = LineState::Changed;
@@ -485,7 +526,11 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                     LineState::Accepted | LineState::Changed => None,
                 };
                 if let Some(rule) = rule {
-                    return Err(refuse(rule, line.describe(), format!("nothing may be shipped against line {}", line.line)));
+                    return Err(refuse(
+                        rule,
+                        line.describe(),
+                        format!("nothing may be shipped against line {}", line.line),
+                    ));
                 }
                 OrderState::unit_matches(line, &shipped.quantity.unit)?;
                 let confirmed = line.confirmed.unwrap_or(line.ordered);
@@ -510,7 +555,11 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
             s.not_cancelled()?;
             s.document_number_free(kind, &r.number)?;
             if let Some(despatch) = &r.despatch_number {
-                if !s.documents.iter().any(|(k, n)| k == "despatch_advice" && n == despatch) {
+                if !s
+                    .documents
+                    .iter()
+                    .any(|(k, n)| k == "despatch_advice" && n == despatch)
+                {
                     return Err(refuse(
                         "unknown_despatch",
                         s.status_words(),
@@ -524,7 +573,10 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                     return Err(refuse(
                         "no_receipt_before_despatch",
                         format!("line {} has nothing shipped", line.line),
-                        format!("nothing was shipped against line {} to be received", line.line),
+                        format!(
+                            "nothing was shipped against line {} to be received",
+                            line.line
+                        ),
                     ));
                 }
                 OrderState::unit_matches(line, &got.received.unit)?;
@@ -541,7 +593,10 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                             line.unit,
                             fits(line.received, line.damaged).unwrap_or(line.received)
                         ),
-                        format!("line {} would be reported received beyond what was shipped", line.line),
+                        format!(
+                            "line {} would be reported received beyond what was shipped",
+                            line.line
+                        ),
                     ));
                 }
                 line.received = fits(line.received, got.received.value).unwrap_or(line.received);
@@ -549,7 +604,8 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
             }
         }
     }
-    s.documents.push((kind.to_string(), document.number().to_string()));
+    s.documents
+        .push((kind.to_string(), document.number().to_string()));
     s.derive_status();
     Ok(s)
 }
@@ -594,7 +650,12 @@ mod tests {
         let states: Vec<LineState> = state.lines.iter().map(|l| l.state).collect();
         assert_eq!(
             states,
-            [LineState::Accepted, LineState::Changed, LineState::Deleted, LineState::Rejected]
+            [
+                LineState::Accepted,
+                LineState::Changed,
+                LineState::Deleted,
+                LineState::Rejected
+            ]
         );
         assert_eq!(state.lines[0].damaged, Decimal::from_int(1));
         assert_eq!(state.documents.len(), 5);
@@ -617,14 +678,26 @@ mod tests {
 
     #[test]
     fn nothing_ships_before_the_response_and_never_more_than_confirmed() {
-        let refusal = run(&[order(), Document::DespatchAdvice(samples::despatch_advice())]).expect_err("early");
+        let refusal = run(&[
+            order(),
+            Document::DespatchAdvice(samples::despatch_advice()),
+        ])
+        .expect_err("early");
         assert_eq!(refusal.rule, "no_despatch_before_response");
         let mut more = samples::despatch_advice();
         more.lines[1].quantity.value = Decimal::from_int(21);
-        let refusal = run(&[order(), Document::OrderResponse(samples::order_response()), Document::DespatchAdvice(more)])
-            .expect_err("too much");
+        let refusal = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(more),
+        ])
+        .expect_err("too much");
         assert_eq!(refusal.rule, "despatch_exceeds_confirmed");
-        assert!(refusal.state.contains("20 KGM confirmed"), "{}", refusal.state);
+        assert!(
+            refusal.state.contains("20 KGM confirmed"),
+            "{}",
+            refusal.state
+        );
     }
 
     #[test]
@@ -634,12 +707,18 @@ mod tests {
         let mut second = samples::despatch_advice();
         second.number = "DN-55013".into();
         second.lines.remove(0);
-        let after_first = run(&[order(), Document::OrderResponse(samples::order_response()), Document::DespatchAdvice(first.clone())])
-            .expect("first");
+        let after_first = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(first.clone()),
+        ])
+        .expect("first");
         assert_eq!(after_first.status, OrderStatus::PartiallyDespatched);
-        let after_both = apply(Some(&after_first), &Document::DespatchAdvice(second)).expect("second");
+        let after_both =
+            apply(Some(&after_first), &Document::DespatchAdvice(second)).expect("second");
         assert_eq!(after_both.status, OrderStatus::Despatched);
-        let again = apply(Some(&after_both), &Document::DespatchAdvice(first)).expect_err("same number");
+        let again =
+            apply(Some(&after_both), &Document::DespatchAdvice(first)).expect_err("same number");
         assert_eq!(again.rule, "document_number_repeated");
     }
 
@@ -652,11 +731,16 @@ mod tests {
         ])
         .expect("shipped");
         assert_eq!(shipped.status, OrderStatus::Despatched);
-        let change = apply(Some(&shipped), &Document::OrderChange(samples::order_change())).expect_err("change");
+        let change = apply(
+            Some(&shipped),
+            &Document::OrderChange(samples::order_change()),
+        )
+        .expect_err("change");
         assert_eq!(change.rule, "no_change_after_full_despatch");
         let mut cancel = samples::order_cancellation();
         cancel.order_number = shipped.number.clone();
-        let cancel = apply(Some(&shipped), &Document::OrderCancellation(cancel)).expect_err("cancel");
+        let cancel =
+            apply(Some(&shipped), &Document::OrderCancellation(cancel)).expect_err("cancel");
         assert_eq!(cancel.rule, "no_cancellation_after_despatch");
     }
 
@@ -666,14 +750,19 @@ mod tests {
         cancel.order_number = samples::order().number;
         let state = run(&[order(), Document::OrderCancellation(cancel)]).expect("cancelled");
         assert_eq!(state.status, OrderStatus::Cancelled);
-        let refusal = apply(Some(&state), &Document::OrderResponse(samples::order_response())).expect_err("after");
+        let refusal = apply(
+            Some(&state),
+            &Document::OrderResponse(samples::order_response()),
+        )
+        .expect_err("after");
         assert_eq!(refusal.rule, "order_cancelled");
         assert_eq!(refusal.state, "the order is cancelled");
     }
 
     #[test]
     fn responses_answer_only_lines_that_wait_and_in_their_unit() {
-        let answered = run(&[order(), Document::OrderResponse(samples::order_response())]).expect("answered");
+        let answered =
+            run(&[order(), Document::OrderResponse(samples::order_response())]).expect("answered");
         assert_eq!(answered.status, OrderStatus::Confirmed);
         let mut again = samples::order_response();
         again.number = "RSP-2".into();
@@ -683,7 +772,8 @@ mod tests {
         unit.lines[0].quantity.as_mut().expect("qty").unit = "H87".into();
         let refusal = run(&[order(), Document::OrderResponse(unit)]).expect_err("unit");
         assert_eq!(refusal.rule, "unit_mismatch");
-        let refusal = run(&[Document::OrderResponse(samples::order_response())]).expect_err("no order");
+        let refusal =
+            run(&[Document::OrderResponse(samples::order_response())]).expect_err("no order");
         assert_eq!(refusal.rule, "unknown_order");
     }
 

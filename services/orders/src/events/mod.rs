@@ -36,21 +36,33 @@ pub fn event_type(kind: DocumentKind) -> &'static str {
 
 /// Writes the event for an accepted document to the outbox. The tenant is
 /// the sender; both sides find it by the ids it carries.
-pub async fn publish(conn: &mut Conn, kind: DocumentKind, document: OrderDocument) -> Result<Envelope, sqlx::Error> {
+pub async fn publish(
+    conn: &mut Conn,
+    kind: DocumentKind,
+    document: OrderDocument,
+) -> Result<Envelope, sqlx::Error> {
     let sender = document.sender_id.clone();
     let order_id = document.order_id.clone();
     let document = Some(document);
     match kind {
-        DocumentKind::Order => events::publish(conn, &sender, &order_id, &OrderSent { document }).await,
-        DocumentKind::OrderChange => events::publish(conn, &sender, &order_id, &OrderChanged { document }).await,
+        DocumentKind::Order => {
+            events::publish(conn, &sender, &order_id, &OrderSent { document }).await
+        }
+        DocumentKind::OrderChange => {
+            events::publish(conn, &sender, &order_id, &OrderChanged { document }).await
+        }
         DocumentKind::OrderCancellation => {
             events::publish(conn, &sender, &order_id, &OrderCancelled { document }).await
         }
-        DocumentKind::OrderResponse => events::publish(conn, &sender, &order_id, &OrderResponded { document }).await,
+        DocumentKind::OrderResponse => {
+            events::publish(conn, &sender, &order_id, &OrderResponded { document }).await
+        }
         DocumentKind::DespatchAdvice => {
             events::publish(conn, &sender, &order_id, &OrderDespatched { document }).await
         }
-        DocumentKind::ReceiptAdvice => events::publish(conn, &sender, &order_id, &OrderReceived { document }).await,
+        DocumentKind::ReceiptAdvice => {
+            events::publish(conn, &sender, &order_id, &OrderReceived { document }).await
+        }
     }
 }
 
@@ -61,7 +73,9 @@ impl CollabLinks {
     /// The consumer's name.
     pub const NAME: &'static str = "orders.collab_links";
 
-    fn partnership(event: &Envelope) -> Result<Option<renkei_kernel::events::proto::Partnership>, HandlerError> {
+    fn partnership(
+        event: &Envelope,
+    ) -> Result<Option<renkei_kernel::events::proto::Partnership>, HandlerError> {
         Ok(match event.event_type.as_str() {
             PartnershipProposed::TYPE => event.payload_as::<PartnershipProposed>()?.partnership,
             PartnershipAccepted::TYPE => event.payload_as::<PartnershipAccepted>()?.partnership,
@@ -83,11 +97,18 @@ impl Handler for CollabLinks {
     fn handles(&self, event_type: &str) -> bool {
         matches!(
             event_type,
-            PartnershipProposed::TYPE | PartnershipAccepted::TYPE | PartnershipEnded::TYPE | GroupChanged::TYPE
+            PartnershipProposed::TYPE
+                | PartnershipAccepted::TYPE
+                | PartnershipEnded::TYPE
+                | GroupChanged::TYPE
         )
     }
 
-    fn handle<'a>(&'a self, conn: &'a mut Conn, event: &'a Envelope) -> BoxFuture<'a, Result<(), HandlerError>> {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut Conn,
+        event: &'a Envelope,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
             if event.event_type == GroupChanged::TYPE {
                 let group: GroupChanged = event.payload_as()?;

@@ -133,7 +133,10 @@ impl OrderQuery {
             Some("inbox") => Some(true),
             Some("outbox") => Some(false),
             Some(other) => {
-                return Err(AppError::invalid("box", format!("`{other}` is neither inbox nor outbox")));
+                return Err(AppError::invalid(
+                    "box",
+                    format!("`{other}` is neither inbox nor outbox"),
+                ));
             }
         };
         if let Some(status) = self.status.as_deref().filter(|s| !s.is_empty()) {
@@ -141,7 +144,10 @@ impl OrderQuery {
                 let names: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
                 return Err(AppError::invalid(
                     "status",
-                    format!("`{status}` is not a status; use one of {}", names.join(", ")),
+                    format!(
+                        "`{status}` is not a status; use one of {}",
+                        names.join(", ")
+                    ),
                 ));
             }
         }
@@ -231,7 +237,10 @@ async fn document_view(
     caller: Caller,
     Path((organisation_id, order_id, version)): Path<(String, String, i64)>,
 ) -> Result<Json<DocumentView>, ApiError> {
-    Ok(Json(app.document(&caller, &organisation_id, &order_id, version).await?))
+    Ok(Json(
+        app.document(&caller, &organisation_id, &order_id, version)
+            .await?,
+    ))
 }
 
 /// The thread to attach.
@@ -268,7 +277,12 @@ async fn order_thread_update(
     Path((organisation_id, order_id)): Path<(String, String)>,
     JsonBody(body): JsonBody<ThreadAttach>,
 ) -> Result<StatusCode, ApiError> {
-    app.attach_thread(&caller, &organisation_id, &order_id, body.thread_id.as_deref())
-        .await?;
+    app.attach_thread(
+        &caller,
+        &organisation_id,
+        &order_id,
+        body.thread_id.as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -69,7 +69,9 @@ impl TestApp {
             .await
             .expect("orders migrates");
         let key = SigningKey::generate();
-        let verifier = Verifier::fixed(&Jwks { keys: vec![key.jwk()] });
+        let verifier = Verifier::fixed(&Jwks {
+            keys: vec![key.jwk()],
+        });
         let app = App::new(db, verifier);
         let router = Router::new().nest(
             "/api/orders",
@@ -126,8 +128,17 @@ impl TestApp {
             partnership_id: org(),
             proposer_id: seller.to_string(),
             counterparty_id: buyer.to_string(),
-            kind: if directed { "buyer_supplier" } else { "partner" }.into(),
-            buyer_id: if directed { buyer.to_string() } else { String::new() },
+            kind: if directed {
+                "buyer_supplier"
+            } else {
+                "partner"
+            }
+            .into(),
+            buyer_id: if directed {
+                buyer.to_string()
+            } else {
+                String::new()
+            },
             status: "active".into(),
             version: 2,
         };
@@ -154,9 +165,13 @@ impl TestApp {
             status: "ended".into(),
             version: 3,
         };
-        self.collab_event(Envelope::new(seller, id, &PartnershipEnded {
-            partnership: Some(partnership),
-        }))
+        self.collab_event(Envelope::new(
+            seller,
+            id,
+            &PartnershipEnded {
+                partnership: Some(partnership),
+            },
+        ))
         .await;
     }
 
@@ -177,7 +192,14 @@ impl TestApp {
         .await;
     }
 
-    pub(crate) async fn call(&self, method: &str, uri: &str, token: &str, key: Option<&str>, body: Option<&Value>) -> Resp {
+    pub(crate) async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Resp {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("/api/orders{uri}"))
@@ -208,7 +230,12 @@ impl TestApp {
     }
 
     /// Sends `document` as `organisation_id` with a fresh idempotency key.
-    pub(crate) async fn send(&self, organisation_id: &str, token: &str, document: &Document) -> Resp {
+    pub(crate) async fn send(
+        &self,
+        organisation_id: &str,
+        token: &str,
+        document: &Document,
+    ) -> Resp {
         let body = serde_json::to_value(document).expect("json");
         let key = uuid::Uuid::new_v4().to_string();
         self.call(
@@ -231,10 +258,11 @@ impl TestApp {
 
     /// Event types in the outbox, oldest first.
     pub(crate) async fn events(&self) -> Vec<String> {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT event_type FROM outbox ORDER BY outbox_id")
-            .fetch_all(self.app.db().pool())
-            .await
-            .expect("outbox");
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT event_type FROM outbox ORDER BY outbox_id")
+                .fetch_all(self.app.db().pool())
+                .await
+                .expect("outbox");
         rows.into_iter().map(|(t,)| t).collect()
     }
 }
