@@ -305,14 +305,14 @@ impl Decoder {
                         Ok((delimiters, length)) => {
                             self.delimiters = delimiters;
                             let end = self.at + length;
-                            let outcome = self.take_one(end, |s| s.and_then(interchange_envelope));
+                            let outcome = self.take_one(end, |s| s.map_err(Box::new).and_then(interchange_envelope));
                             match outcome {
                                 Ok(envelope) => {
                                     self.interchange = Some(envelope);
                                     self.stage = Stage::Interchange;
                                 }
                                 Err(problem) => {
-                                    self.fail(problem);
+                                    self.fail(*problem);
                                     return;
                                 }
                             }
@@ -329,7 +329,7 @@ impl Decoder {
                     let is_iea = tag == b"IEA";
                     let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else { return };
                     if is_gs {
-                        let outcome = self.take_one(end, |s| s.and_then(group_header));
+                        let outcome = self.take_one(end, |s| s.map_err(Box::new).and_then(group_header));
                         match outcome {
                             Ok((group, place)) => {
                                 if !self.seen_groups.insert(group.control.clone()) {
@@ -347,7 +347,7 @@ impl Decoder {
                                 self.announce(Some(&control), on);
                             }
                             Err(problem) => {
-                                self.fail(problem);
+                                self.fail(*problem);
                                 return;
                             }
                         }
@@ -493,34 +493,34 @@ fn syntax_problem(e: &SyntaxError) -> Problem {
     Problem::new(Code::Syntax, place_at(e.position, None), super::syntax::describe(&e.kind))
 }
 
-fn required(s: &Segment<'_>, e: usize, what: &str) -> Result<String, Problem> {
+fn required(s: &Segment<'_>, e: usize, what: &str) -> Result<String, Box<Problem>> {
     s.element(e).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).ok_or_else(|| {
-        Problem::new(
+        Box::new(Problem::new(
             Code::Missing,
             place(s).element(e + 1),
             format!("{}{:02} ({what}) is missing", s.tag, e + 1),
-        )
+        ))
     })
 }
 
-fn interchange_envelope(isa: &Segment<'_>) -> Result<Envelope, Problem> {
+fn interchange_envelope(isa: &Segment<'_>) -> Result<Envelope, Box<Problem>> {
     let version = isa.element(11).unwrap_or_default();
     if !matches!(version, "00401" | "00501") {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             Code::Unsupported,
             place(isa).element(12),
             format!("interchange control version `{version}` is not supported (00401 or 00501)"),
-        ));
+        )));
     }
     let sender = required(isa, 5, "interchange sender id")?;
     let recipient = required(isa, 7, "interchange receiver id")?;
     let reference = required(isa, 12, "interchange control number")?;
     if reference.len() != 9 || !reference.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             Code::Invalid,
             place(isa).element(13),
             format!("interchange control number `{reference}` is not nine digits"),
-        ));
+        )));
     }
     let prepared = isa.element(8).and_then(Date::from_yymmdd);
     Ok(Envelope {
@@ -555,19 +555,19 @@ fn interchange_trailer(iea: &Segment<'_>, groups: usize, reference: &str) -> Vec
     problems
 }
 
-fn group_header(gs: &Segment<'_>) -> Result<(Group, Place), Problem> {
+fn group_header(gs: &Segment<'_>) -> Result<(Group, Place), Box<Problem>> {
     if gs.tag != "GS" {
-        return Err(Problem::new(Code::Missing, place(gs), "GS is missing"));
+        return Err(Box::new(Problem::new(Code::Missing, place(gs), "GS is missing")));
     }
     let functional = required(gs, 0, "functional identifier code")?;
     let control = required(gs, 5, "group control number")?;
     let named = gs.element(7).unwrap_or_default();
     if Version::from_group(named).is_none() {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             Code::Unsupported,
             place(gs).element(8),
             format!("version `{named}` is not supported (004010 or 005010)"),
-        ));
+        )));
     }
     Ok((
         Group {

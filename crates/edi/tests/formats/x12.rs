@@ -545,3 +545,19 @@ fn problems_map_to_the_x12_error_code_lists() {
     assert_eq!(x12::ack_code(&problem(Code::Invalid, at("PO1", Some(2)))), Segment("8", Some("6")));
     assert_eq!(x12::ack_code(&problem(Code::Missing, at("PO1", Some(2)))), Segment("8", Some("1")));
 }
+
+#[test]
+fn no_edit_of_a_single_byte_makes_the_reader_panic() {
+    let written = written(Version::V005010).into_bytes();
+    for at in (0..written.len()).step_by(3) {
+        for byte in [b'*', b'~', b':', b'^', b'\n', b'9', 0xff] {
+            let mut input = written.clone();
+            input[at] = byte;
+            let reading = x12::read(&input);
+            assert!(reading.messages.len() <= 6, "at {at}");
+        }
+        let mut shorter = written.clone();
+        shorter.remove(at);
+        let _ = x12::read(&shorter);
+    }
+}
