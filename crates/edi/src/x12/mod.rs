@@ -144,12 +144,18 @@ pub const UNITS: &[(&str, &str)] = &[
 
 /// The Rec 20 unit an X12 unit code stands for.
 pub fn unit_from_x12(code: &str) -> Option<&'static str> {
-    UNITS.iter().find(|(x12, _)| *x12 == code).map(|(_, rec20)| *rec20)
+    UNITS
+        .iter()
+        .find(|(x12, _)| *x12 == code)
+        .map(|(_, rec20)| *rec20)
 }
 
 /// The X12 unit code for a Rec 20 unit.
 pub fn unit_to_x12(unit: &str) -> Option<&'static str> {
-    UNITS.iter().find(|(_, rec20)| *rec20 == unit).map(|(x12, _)| *x12)
+    UNITS
+        .iter()
+        .find(|(_, rec20)| *rec20 == unit)
+        .map(|(x12, _)| *x12)
 }
 
 /// The functional identifier code (GS01) of a transaction set.
@@ -222,7 +228,14 @@ pub fn ack_code(problem: &crate::Problem) -> AckCode {
 fn is_date(tag: &str, element: usize) -> bool {
     matches!(
         (tag, element),
-        ("DTM", 2) | ("BEG", 5) | ("BCH", 6) | ("BCH", 11) | ("BAK", 4) | ("BSN", 3) | ("BRA", 2) | ("ACK", 5)
+        ("DTM", 2)
+            | ("BEG", 5)
+            | ("BCH", 6)
+            | ("BCH", 11)
+            | ("BAK", 4)
+            | ("BSN", 3)
+            | ("BRA", 2)
+            | ("ACK", 5)
     )
 }
 

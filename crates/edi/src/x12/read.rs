@@ -24,8 +24,8 @@ use super::{
     unit_from_x12,
 };
 use crate::{
-    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document, Envelope,
-    Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
+    ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document,
+    Envelope, Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
 };
@@ -158,11 +158,17 @@ impl Decoder {
                         "the interchange ends inside a segment (no segment terminator)",
                     )
                 } else if stage == Stage::Group {
-                    let control = self.group.as_ref().map(|g| g.control.clone()).unwrap_or_default();
+                    let control = self
+                        .group
+                        .as_ref()
+                        .map(|g| g.control.clone())
+                        .unwrap_or_default();
                     Problem::new(
                         Code::Missing,
                         place_at(position, Some("GE")),
-                        format!("the interchange ends inside functional group {control}, without GE and IEA"),
+                        format!(
+                            "the interchange ends inside functional group {control}, without GE and IEA"
+                        ),
                     )
                 } else {
                     Problem::new(
@@ -218,7 +224,10 @@ impl Decoder {
         let rest = rest.get(first_non_break(rest)..)?;
         let window = rest.get(..rest.len().min(4))?;
         let d = self.delimiters;
-        match window.iter().position(|&b| b == d.element || b == d.segment) {
+        match window
+            .iter()
+            .position(|&b| b == d.element || b == d.segment)
+        {
             Some(i) => window.get(..i),
             None if window.len() == 4 => Some(window),
             None => None,
@@ -229,7 +238,13 @@ impl Decoder {
     fn line_of_next(&self) -> usize {
         let start = self.rest_start().unwrap_or(self.at);
         self.line
-            + self.buf.get(self.at..start).unwrap_or_default().iter().filter(|&&b| b == b'\n').count()
+            + self
+                .buf
+                .get(self.at..start)
+                .unwrap_or_default()
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
     }
 
     /// Consumes the buffer up to `end`, reading its segments (numbered after
@@ -254,12 +269,20 @@ impl Decoder {
     }
 
     /// Reads the one segment that starts at the cursor with `with`.
-    fn take_one<T>(&mut self, end: usize, with: impl FnOnce(Result<&Segment<'_>, Problem>) -> T) -> T {
+    fn take_one<T>(
+        &mut self,
+        end: usize,
+        with: impl FnOnce(Result<&Segment<'_>, Problem>) -> T,
+    ) -> T {
         let base = self.segments;
         let result = self.take(end, base, |segments| match segments.next() {
             Some(Ok(s)) => with(Ok(&s)),
             Some(Err(e)) => with(Err(syntax_problem(&e))),
-            None => with(Err(Problem::new(Code::Missing, Place::whole(), "a segment is missing"))),
+            None => with(Err(Problem::new(
+                Code::Missing,
+                Place::whole(),
+                "a segment is missing",
+            ))),
         });
         self.segments += 1;
         result
@@ -284,7 +307,9 @@ impl Decoder {
                     return;
                 }
                 Stage::Header => {
-                    let Some(start) = self.rest_start() else { return };
+                    let Some(start) = self.rest_start() else {
+                        return;
+                    };
                     if self.buf.len() - start < ISA_LENGTH && !at_end {
                         return;
                     }
@@ -295,7 +320,14 @@ impl Decoder {
                             .collect();
                         let problem = Problem::new(
                             Code::Missing,
-                            place_at(Position { segment: 1, line: self.line_of_next(), offset: start }, None),
+                            place_at(
+                                Position {
+                                    segment: 1,
+                                    line: self.line_of_next(),
+                                    offset: start,
+                                },
+                                None,
+                            ),
                             format!("an interchange starts with ISA, not `{shown}`"),
                         );
                         self.fail(problem);
@@ -305,7 +337,9 @@ impl Decoder {
                         Ok((delimiters, length)) => {
                             self.delimiters = delimiters;
                             let end = self.at + length;
-                            let outcome = self.take_one(end, |s| s.map_err(Box::new).and_then(interchange_envelope));
+                            let outcome = self.take_one(end, |s| {
+                                s.map_err(Box::new).and_then(interchange_envelope)
+                            });
                             match outcome {
                                 Ok(envelope) => {
                                     self.interchange = Some(envelope);
@@ -324,12 +358,17 @@ impl Decoder {
                     }
                 }
                 Stage::Interchange => {
-                    let Some(tag) = self.tag_at(self.at) else { return };
+                    let Some(tag) = self.tag_at(self.at) else {
+                        return;
+                    };
                     let is_gs = tag == b"GS";
                     let is_iea = tag == b"IEA";
-                    let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else { return };
+                    let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                        return;
+                    };
                     if is_gs {
-                        let outcome = self.take_one(end, |s| s.map_err(Box::new).and_then(group_header));
+                        let outcome =
+                            self.take_one(end, |s| s.map_err(Box::new).and_then(group_header));
                         match outcome {
                             Ok((group, place)) => {
                                 if !self.seen_groups.insert(group.control.clone()) {
@@ -353,7 +392,11 @@ impl Decoder {
                         }
                     } else if is_iea {
                         let groups = self.groups;
-                        let reference = self.interchange.as_ref().map(|e| e.reference.clone()).unwrap_or_default();
+                        let reference = self
+                            .interchange
+                            .as_ref()
+                            .map(|e| e.reference.clone())
+                            .unwrap_or_default();
                         let problems = self.take_one(end, |s| match s {
                             Ok(s) => interchange_trailer(s, groups, &reference),
                             Err(p) => vec![p],
@@ -380,14 +423,20 @@ impl Decoder {
                     }
                 }
                 Stage::Group => {
-                    let Some(tag) = self.tag_at(self.at) else { return };
+                    let Some(tag) = self.tag_at(self.at) else {
+                        return;
+                    };
                     match tag {
                         b"ST" => {
-                            let Some((end, has_trailer)) = self.message_end(at_end) else { return };
+                            let Some((end, has_trailer)) = self.message_end(at_end) else {
+                                return;
+                            };
                             let line = self.line_of_next();
-                            let Some(group) = self.group.clone() else { return };
-                            let (outcome, count) =
-                                self.take(end, 0, |segments| message(segments, has_trailer, &group));
+                            let Some(group) = self.group.clone() else {
+                                return;
+                            };
+                            let (outcome, count) = self
+                                .take(end, 0, |segments| message(segments, has_trailer, &group));
                             self.segments += count;
                             if let Some(g) = self.group.as_mut() {
                                 g.sets += 1;
@@ -396,7 +445,9 @@ impl Decoder {
                             on(Event::Message(outcome));
                         }
                         b"GE" => {
-                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else { return };
+                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                                return;
+                            };
                             let group = self.group.take();
                             let problems = self.take_one(end, |s| match (s, &group) {
                                 (Ok(s), Some(g)) => group_trailer(s, g),
@@ -407,23 +458,38 @@ impl Decoder {
                             self.stage = Stage::Interchange;
                         }
                         b"GS" | b"IEA" => {
-                            let control = self.group.as_ref().map(|g| g.control.clone()).unwrap_or_default();
-                            let position = Position { line: self.line_of_next(), ..self.position() };
+                            let control = self
+                                .group
+                                .as_ref()
+                                .map(|g| g.control.clone())
+                                .unwrap_or_default();
+                            let position = Position {
+                                line: self.line_of_next(),
+                                ..self.position()
+                            };
                             let problem = Problem::new(
                                 Code::Missing,
                                 place_at(position, Some("GE")),
-                                format!("functional group {control} must end with GE before the next {}", String::from_utf8_lossy(tag)),
+                                format!(
+                                    "functional group {control} must end with GE before the next {}",
+                                    String::from_utf8_lossy(tag)
+                                ),
                             );
                             self.fail(problem);
                             return;
                         }
                         _ => {
-                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else { return };
+                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                                return;
+                            };
                             let problem = self.take_one(end, |s| match s {
                                 Ok(s) => Problem::new(
                                     Code::Unexpected,
                                     place(s),
-                                    format!("{} is outside any transaction set: ST or GE belongs here", s.tag),
+                                    format!(
+                                        "{} is outside any transaction set: ST or GE belongs here",
+                                        s.tag
+                                    ),
                                 ),
                                 Err(p) => p,
                             });
@@ -447,7 +513,9 @@ impl Decoder {
                 return Some((from, false));
             }
             let Some(end) = segment_end(&self.buf, from, self.delimiters) else {
-                return at_end.then_some((self.buf.len(), false)).filter(|_| from > self.at);
+                return at_end
+                    .then_some((self.buf.len(), false))
+                    .filter(|_| from > self.at);
             };
             if !first && tag == Some(b"SE") {
                 return Some((end, true));
@@ -490,17 +558,24 @@ fn place_at(position: Position, tag: Option<&str>) -> Place {
 }
 
 fn syntax_problem(e: &SyntaxError) -> Problem {
-    Problem::new(Code::Syntax, place_at(e.position, None), super::syntax::describe(&e.kind))
+    Problem::new(
+        Code::Syntax,
+        place_at(e.position, None),
+        super::syntax::describe(&e.kind),
+    )
 }
 
 fn required(s: &Segment<'_>, e: usize, what: &str) -> Result<String, Box<Problem>> {
-    s.element(e).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).ok_or_else(|| {
-        Box::new(Problem::new(
-            Code::Missing,
-            place(s).element(e + 1),
-            format!("{}{:02} ({what}) is missing", s.tag, e + 1),
-        ))
-    })
+    s.element(e)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            Box::new(Problem::new(
+                Code::Missing,
+                place(s).element(e + 1),
+                format!("{}{:02} ({what}) is missing", s.tag, e + 1),
+            ))
+        })
 }
 
 fn interchange_envelope(isa: &Segment<'_>) -> Result<Envelope, Box<Problem>> {
@@ -557,7 +632,11 @@ fn interchange_trailer(iea: &Segment<'_>, groups: usize, reference: &str) -> Vec
 
 fn group_header(gs: &Segment<'_>) -> Result<(Group, Place), Box<Problem>> {
     if gs.tag != "GS" {
-        return Err(Box::new(Problem::new(Code::Missing, place(gs), "GS is missing")));
+        return Err(Box::new(Problem::new(
+            Code::Missing,
+            place(gs),
+            "GS is missing",
+        )));
     }
     let functional = required(gs, 0, "functional identifier code")?;
     let control = required(gs, 5, "group control number")?;
@@ -625,8 +704,14 @@ fn message(
         }
     }
     let st = all.first();
-    let reference = st.and_then(|s| s.element(1)).unwrap_or_default().to_string();
-    let message_type = st.and_then(|s| s.element(0)).unwrap_or_default().to_string();
+    let reference = st
+        .and_then(|s| s.element(1))
+        .unwrap_or_default()
+        .to_string();
+    let message_type = st
+        .and_then(|s| s.element(0))
+        .unwrap_or_default()
+        .to_string();
     let fail = |problems| {
         (
             MessageOutcome {
@@ -641,7 +726,11 @@ fn message(
         return fail(vec![problem]);
     }
     let (Some(st), Some(last)) = (st, all.last()) else {
-        return fail(vec![Problem::new(Code::Missing, Place::whole(), "the transaction set is empty")]);
+        return fail(vec![Problem::new(
+            Code::Missing,
+            Place::whole(),
+            "the transaction set is empty",
+        )]);
     };
     let mut m = Mapper {
         problems: Vec::new(),
@@ -650,7 +739,8 @@ fn message(
     if reference.is_empty() {
         m.missing(st, 1, "transaction set control number");
     }
-    let Some(expected_group) = functional_id(&message_type).filter(|_| message_type != "997") else {
+    let Some(expected_group) = functional_id(&message_type).filter(|_| message_type != "997")
+    else {
         m.problems.push(Problem::new(
             Code::Unsupported,
             place(st).element(1),
@@ -725,11 +815,53 @@ fn message(
 /// The tags each transaction set may carry (beyond ST/SE), and the tag that
 /// starts a line loop; anything else is refused.
 const SETS: &[(&str, &str, &[&str])] = &[
-    ("850", "PO1", &["BEG", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "TC2", "SAC", "ITD", "DIS", "INC", "DTM", "LDT", "LIN", "SI", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN", "PCT", "CTB", "TXI", "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "NX2", "PO1", "PO3", "PO4", "SDQ", "IT8", "SCH", "QTY", "SLN", "AMT", "CTT"]),
-    ("860", "POC", &["BCH", "CUR", "REF", "PER", "FOB", "CSH", "SAC", "ITD", "DIS", "INC", "TAX", "DTM", "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN", "CTB", "TXI", "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "POC", "LIN", "SI", "PO3", "CTP", "PO4", "SCH", "QTY", "AMT", "CTT"]),
-    ("855", "PO1", &["BAK", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "SAC", "ITD", "DIS", "INC", "DTM", "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN", "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "PO1", "LIN", "SI", "PO3", "PO4", "ACK", "SCH", "AMT", "CTT"]),
-    ("856", "HL", &["BSN", "DTM", "HL", "LIN", "SN1", "SLN", "PRF", "PO4", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "REF", "PER", "MAN", "FOB", "N1", "N2", "N3", "N4", "CUR", "ITD", "TSD", "SAC", "CTT"]),
-    ("861", "RCD", &["BRA", "CUR", "REF", "PER", "DTM", "FOB", "PRF", "TD1", "TD5", "TD3", "TD4", "N1", "N2", "N3", "N4", "RCD", "SN1", "LIN", "PO4", "PID", "MEA", "N9", "MSG", "NTE", "CTT"]),
+    (
+        "850",
+        "PO1",
+        &[
+            "BEG", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "TC2", "SAC", "ITD",
+            "DIS", "INC", "DTM", "LDT", "LIN", "SI", "PID", "MEA", "PWK", "PKG", "TD1", "TD5",
+            "TD3", "TD4", "MAN", "PCT", "CTB", "TXI", "N9", "MSG", "NTE", "N1", "N2", "N3", "N4",
+            "NX2", "PO1", "PO3", "PO4", "SDQ", "IT8", "SCH", "QTY", "SLN", "AMT", "CTT",
+        ],
+    ),
+    (
+        "860",
+        "POC",
+        &[
+            "BCH", "CUR", "REF", "PER", "FOB", "CSH", "SAC", "ITD", "DIS", "INC", "TAX", "DTM",
+            "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN", "CTB", "TXI",
+            "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "POC", "LIN", "SI", "PO3", "CTP", "PO4",
+            "SCH", "QTY", "AMT", "CTT",
+        ],
+    ),
+    (
+        "855",
+        "PO1",
+        &[
+            "BAK", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "SAC", "ITD", "DIS",
+            "INC", "DTM", "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN",
+            "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "PO1", "LIN", "SI", "PO3", "PO4", "ACK",
+            "SCH", "AMT", "CTT",
+        ],
+    ),
+    (
+        "856",
+        "HL",
+        &[
+            "BSN", "DTM", "HL", "LIN", "SN1", "SLN", "PRF", "PO4", "PID", "MEA", "PWK", "PKG",
+            "TD1", "TD5", "TD3", "TD4", "REF", "PER", "MAN", "FOB", "N1", "N2", "N3", "N4", "CUR",
+            "ITD", "TSD", "SAC", "CTT",
+        ],
+    ),
+    (
+        "861",
+        "RCD",
+        &[
+            "BRA", "CUR", "REF", "PER", "DTM", "FOB", "PRF", "TD1", "TD5", "TD3", "TD4", "N1",
+            "N2", "N3", "N4", "RCD", "SN1", "LIN", "PO4", "PID", "MEA", "N9", "MSG", "NTE", "CTT",
+        ],
+    ),
 ];
 
 /// A transaction set split into the segments before the first line, one
@@ -748,7 +880,11 @@ impl<'s, 'a> Parts<'s, 'a> {
     }
 }
 
-fn first<'s, 'a>(segments: &'s [Segment<'a>], tag: &str, qualifier: &str) -> Option<&'s Segment<'a>> {
+fn first<'s, 'a>(
+    segments: &'s [Segment<'a>],
+    tag: &str,
+    qualifier: &str,
+) -> Option<&'s Segment<'a>> {
     segments
         .iter()
         .find(|s| s.tag == tag && s.element(0) == Some(qualifier))
@@ -812,13 +948,22 @@ impl Mapper {
         found
     }
 
-    fn code<'a>(&mut self, s: &Segment<'a>, e: usize, allowed: &[&str], what: &str) -> Option<&'a str> {
+    fn code<'a>(
+        &mut self,
+        s: &Segment<'a>,
+        e: usize,
+        allowed: &[&str],
+        what: &str,
+    ) -> Option<&'a str> {
         let value = self.need(s, e, what)?;
         if !allowed.contains(&value) {
             self.problems.push(Problem::new(
                 Code::UnknownQualifier,
                 place(s).element(e + 1),
-                format!("{what} `{value}` is not supported here (expected {})", allowed.join(", ")),
+                format!(
+                    "{what} `{value}` is not supported here (expected {})",
+                    allowed.join(", ")
+                ),
             ));
             return None;
         }
@@ -883,7 +1028,11 @@ impl Mapper {
             place(s).element(e + 1)
         };
         let Some(code) = code else {
-            self.problems.push(Problem::new(Code::Missing, at, format!("{}{:02} ({what}) is missing", s.tag, e + 1)));
+            self.problems.push(Problem::new(
+                Code::Missing,
+                at,
+                format!("{}{:02} ({what}) is missing", s.tag, e + 1),
+            ));
             return None;
         };
         match unit_from_x12(code) {
@@ -900,7 +1049,14 @@ impl Mapper {
     }
 
     /// A quantity from its value element and its unit element.
-    fn quantity(&mut self, s: &Segment<'_>, value: usize, unit: usize, composite: bool, what: &str) -> Option<Quantity> {
+    fn quantity(
+        &mut self,
+        s: &Segment<'_>,
+        value: usize,
+        unit: usize,
+        composite: bool,
+        what: &str,
+    ) -> Option<Quantity> {
         let number = self.number(s, value, what);
         let unit = self.unit(s, unit, composite, &format!("unit of the {what}"));
         let number = number?;
@@ -911,7 +1067,10 @@ impl Mapper {
                 format!("{what} may not be negative"),
             ));
         }
-        Some(Quantity { value: number, unit: unit? })
+        Some(Quantity {
+            value: number,
+            unit: unit?,
+        })
     }
 
     fn split<'s, 'a>(&mut self, body: &'s [Segment<'a>], set: &str) -> Parts<'s, 'a> {
@@ -965,8 +1124,18 @@ impl Mapper {
         let n1 = segments
             .iter()
             .find(|s| s.tag == "N1" && s.element(0).is_some_and(|q| qualifiers.contains(&q)));
-        let n1 = self.need_segment(None, n1, "N1", &format!("qualifier {} ({who})", qualifiers.join(" or ")))?;
-        self.code(n1, 2, &["UL", "92", "91", "1", "9", "ZZ"], "identification code qualifier");
+        let n1 = self.need_segment(
+            None,
+            n1,
+            "N1",
+            &format!("qualifier {} ({who})", qualifiers.join(" or ")),
+        )?;
+        self.code(
+            n1,
+            2,
+            &["UL", "92", "91", "1", "9", "ZZ"],
+            "identification code qualifier",
+        );
         let id = self.need(n1, 3, "identification code")?.to_string();
         Some(Party {
             id,
@@ -1037,7 +1206,13 @@ impl Mapper {
 
     /// Line numbers are unique; there is at least one line; CTT01, when
     /// present, counts `counted`.
-    fn check_lines(&mut self, parts: &Parts<'_, '_>, numbers: &[(u32, &Segment<'_>)], counted: usize, what: &str) {
+    fn check_lines(
+        &mut self,
+        parts: &Parts<'_, '_>,
+        numbers: &[(u32, &Segment<'_>)],
+        counted: usize,
+        what: &str,
+    ) {
         if parts.lines.is_empty() {
             self.problems.push(Problem::new(
                 Code::Missing,
@@ -1075,12 +1250,24 @@ impl Mapper {
             .collect()
     }
 
-    fn order_line(&mut self, group: &[Segment<'_>], line: &Segment<'_>, quantity: Option<Quantity>, price: usize, pairs: usize) -> Option<OrderLine> {
+    fn order_line(
+        &mut self,
+        group: &[Segment<'_>],
+        line: &Segment<'_>,
+        quantity: Option<Quantity>,
+        price: usize,
+        pairs: usize,
+    ) -> Option<OrderLine> {
         let number = self.count(line, 0, "line number");
-        let unit_price = line.element(price).and_then(|_| self.number(line, price, "unit price"));
+        let unit_price = line
+            .element(price)
+            .and_then(|_| self.number(line, price, "unit price"));
         let item = self.item(group, line, pairs);
-        let requested_delivery = first(group, "DTM", "002").and_then(|d| self.date(d, 1, "requested delivery date"));
-        let delivery_site = first(group, "N1", "ST").and_then(|n| n.element(3)).map(str::to_string);
+        let requested_delivery =
+            first(group, "DTM", "002").and_then(|d| self.date(d, 1, "requested delivery date"));
+        let delivery_site = first(group, "N1", "ST")
+            .and_then(|n| n.element(3))
+            .map(str::to_string);
         Some(OrderLine {
             line: number?,
             item,
@@ -1093,12 +1280,20 @@ impl Mapper {
 
     fn order(&mut self, body: &[Segment<'_>]) -> Option<Order> {
         let parts = self.split(body, "850");
-        let beg = self.need_segment(None, first_tag(parts.header, "BEG"), "BEG", "the order's purpose, type, number and date");
+        let beg = self.need_segment(
+            None,
+            first_tag(parts.header, "BEG"),
+            "BEG",
+            "the order's purpose, type, number and date",
+        );
         let (number, issued) = match beg {
             Some(beg) => {
                 self.code(beg, 0, &["00"], "transaction set purpose");
                 self.code(beg, 1, &["SA", "NE"], "purchase order type");
-                (self.need(beg, 2, "purchase order number"), self.date(beg, 4, "purchase order date"))
+                (
+                    self.need(beg, 2, "purchase order number"),
+                    self.date(beg, 4, "purchase order date"),
+                )
             }
             None => (None, None),
         };
@@ -1129,8 +1324,18 @@ impl Mapper {
 
     fn change(&mut self, body: &[Segment<'_>]) -> Option<Document> {
         let parts = self.split(body, "860");
-        let bch = self.need_segment(None, first_tag(parts.header, "BCH"), "BCH", "the change's purpose, order number and date")?;
-        let purpose = self.code(bch, 0, &["01", "04"], "transaction set purpose (01 cancellation, 04 change)");
+        let bch = self.need_segment(
+            None,
+            first_tag(parts.header, "BCH"),
+            "BCH",
+            "the change's purpose, order number and date",
+        )?;
+        let purpose = self.code(
+            bch,
+            0,
+            &["01", "04"],
+            "transaction set purpose (01 cancellation, 04 change)",
+        );
         self.code(bch, 1, &["SA", "NE"], "purchase order type");
         let order_number = self.need(bch, 2, "purchase order number");
         let number = self.need(bch, 4, "change order sequence number");
@@ -1163,7 +1368,14 @@ impl Mapper {
         for group in parts.groups() {
             let Some(poc) = group.first() else { continue };
             let action = self
-                .code(poc, 1, &["AI", "DI", "CA", "CB", "CE", "CT", "PC", "PQ", "QD", "QI", "RZ"], "change type")
+                .code(
+                    poc,
+                    1,
+                    &[
+                        "AI", "DI", "CA", "CB", "CE", "CT", "PC", "PQ", "QD", "QI", "RZ",
+                    ],
+                    "change type",
+                )
                 .map(|code| match code {
                     "AI" => ChangeAction::Added,
                     "DI" => ChangeAction::Deleted,
@@ -1190,9 +1402,19 @@ impl Mapper {
 
     fn response(&mut self, body: &[Segment<'_>]) -> Option<OrderResponse> {
         let parts = self.split(body, "855");
-        let bak = self.need_segment(None, first_tag(parts.header, "BAK"), "BAK", "the acknowledgment's type, order number and date")?;
+        let bak = self.need_segment(
+            None,
+            first_tag(parts.header, "BAK"),
+            "BAK",
+            "the acknowledgment's type, order number and date",
+        )?;
         self.code(bak, 0, &["00"], "transaction set purpose");
-        self.code(bak, 1, &["AC", "AD", "AE", "AK", "AT", "RD", "RJ"], "acknowledgment type");
+        self.code(
+            bak,
+            1,
+            &["AC", "AD", "AE", "AK", "AT", "RD", "RJ"],
+            "acknowledgment type",
+        );
         let order_number = self.need(bak, 2, "purchase order number");
         let issued = self.date(bak, 3, "date");
         let number = self.need(bak, 7, "acknowledgment (seller's order) number");
@@ -1222,10 +1444,22 @@ impl Mapper {
     fn response_line(&mut self, group: &[Segment<'_>], po1: &Segment<'_>) -> Option<ResponseLine> {
         let line = self.count(po1, 0, "line number");
         let item = self.item(group, po1, 5);
-        let unit_price = po1.element(3).and_then(|_| self.number(po1, 3, "unit price"));
-        let ack = self.need_segment(Some(po1), first_tag(group, "ACK"), "ACK", "the line's status")?;
+        let unit_price = po1
+            .element(3)
+            .and_then(|_| self.number(po1, 3, "unit price"));
+        let ack = self.need_segment(
+            Some(po1),
+            first_tag(group, "ACK"),
+            "ACK",
+            "the line's status",
+        )?;
         let status = self
-            .code(ack, 0, &["IA", "IC", "IB", "IQ", "IP", "DR", "IR", "ID"], "line item status")
+            .code(
+                ack,
+                0,
+                &["IA", "IC", "IB", "IQ", "IP", "DR", "IR", "ID"],
+                "line item status",
+            )
             .map(|code| match code {
                 "IA" => LineStatus::Accepted,
                 "IR" | "ID" => LineStatus::Rejected,
@@ -1266,7 +1500,12 @@ impl Mapper {
 
     fn despatch(&mut self, body: &[Segment<'_>]) -> Option<DespatchAdvice> {
         let parts = self.split(body, "856");
-        let bsn = self.need_segment(None, first_tag(parts.header, "BSN"), "BSN", "the shipment's number and date")?;
+        let bsn = self.need_segment(
+            None,
+            first_tag(parts.header, "BSN"),
+            "BSN",
+            "the shipment's number and date",
+        )?;
         self.code(bsn, 0, &["00"], "transaction set purpose");
         let number = self.need(bsn, 1, "shipment identification");
         let issued = self.date(bsn, 2, "date");
@@ -1276,7 +1515,9 @@ impl Mapper {
         let mut items: Vec<&[Segment<'_>]> = Vec::new();
         for group in parts.groups() {
             let Some(hl) = group.first() else { continue };
-            let Some(level) = self.hierarchy(hl, &mut levels) else { continue };
+            let Some(level) = self.hierarchy(hl, &mut levels) else {
+                continue;
+            };
             match level {
                 "S" | "O" => {
                     outer.extend(group.iter());
@@ -1296,7 +1537,12 @@ impl Mapper {
             ));
         }
         let outer: Vec<Segment<'_>> = outer.into_iter().copied().collect();
-        let prf = self.need_segment(None, order_refs.first().copied(), "PRF", "the purchase order number in the order level");
+        let prf = self.need_segment(
+            None,
+            order_refs.first().copied(),
+            "PRF",
+            "the purchase order number in the order level",
+        );
         let order_number = prf.and_then(|p| self.need(p, 0, "purchase order number"));
         for other in order_refs.iter().skip(1) {
             if other.element(0) != order_number {
@@ -1317,28 +1563,49 @@ impl Mapper {
                 }
             }
         }
-        let carrier = first_tag(&outer, "TD5").and_then(|s| s.element(4)).map(str::to_string);
-        let tracking = first(&outer, "REF", "CN").and_then(|s| s.element(1)).map(str::to_string);
+        let carrier = first_tag(&outer, "TD5")
+            .and_then(|s| s.element(4))
+            .map(str::to_string);
+        let tracking = first(&outer, "REF", "CN")
+            .and_then(|s| s.element(1))
+            .map(str::to_string);
         let shipped = first(&outer, "DTM", "011").and_then(|s| self.date(s, 1, "shipped date"));
-        let expected_delivery = first(&outer, "DTM", "017").and_then(|s| self.date(s, 1, "estimated delivery date"));
+        let expected_delivery =
+            first(&outer, "DTM", "017").and_then(|s| self.date(s, 1, "estimated delivery date"));
         let mut lines = Vec::with_capacity(items.len());
         let mut numbers = Vec::with_capacity(items.len());
         for group in &items {
             let Some(hl) = group.first() else { continue };
-            let Some(lin) = self.need_segment(Some(hl), first_tag(group, "LIN"), "LIN", "the item") else { continue };
+            let Some(lin) = self.need_segment(Some(hl), first_tag(group, "LIN"), "LIN", "the item")
+            else {
+                continue;
+            };
             let line = self.count(lin, 0, "line number");
             let item = self.item(group, lin, 1);
-            let sn1 = self.need_segment(Some(hl), first_tag(group, "SN1"), "SN1", "the quantity shipped");
+            let sn1 = self.need_segment(
+                Some(hl),
+                first_tag(group, "SN1"),
+                "SN1",
+                "the quantity shipped",
+            );
             let quantity = sn1.and_then(|s| self.quantity(s, 1, 2, false, "quantity shipped"));
             if let Some(n) = line {
                 numbers.push((n, lin));
             }
             if let (Some(line), Some(quantity)) = (line, quantity) {
-                lines.push(DespatchLine { line, item, quantity });
+                lines.push(DespatchLine {
+                    line,
+                    item,
+                    quantity,
+                });
             }
         }
         if items.is_empty() {
-            self.problems.push(Problem::new(Code::Missing, self.st.clone(), "the ship notice has no item level (HL03 I)"));
+            self.problems.push(Problem::new(
+                Code::Missing,
+                self.st.clone(),
+                "the ship notice has no item level (HL03 I)",
+            ));
         }
         if !items.is_empty() {
             self.check_lines(&parts, &numbers, parts.lines.len(), "HL segments");
@@ -1360,7 +1627,11 @@ impl Mapper {
 
     /// Checks an HL segment against the levels before it and returns its
     /// level code.
-    fn hierarchy<'a>(&mut self, hl: &Segment<'a>, levels: &mut Vec<(&'a str, &'a str)>) -> Option<&'a str> {
+    fn hierarchy<'a>(
+        &mut self,
+        hl: &Segment<'a>,
+        levels: &mut Vec<(&'a str, &'a str)>,
+    ) -> Option<&'a str> {
         let id = self.need(hl, 0, "hierarchical id number")?;
         let level = self.code(hl, 2, &["S", "O", "P", "T", "I"], "hierarchical level code")?;
         if levels.iter().any(|(seen, _)| *seen == id) {
@@ -1411,7 +1682,12 @@ impl Mapper {
 
     fn receipt(&mut self, body: &[Segment<'_>]) -> Option<ReceiptAdvice> {
         let parts = self.split(body, "861");
-        let bra = self.need_segment(None, first_tag(parts.header, "BRA"), "BRA", "the receipt's number and date")?;
+        let bra = self.need_segment(
+            None,
+            first_tag(parts.header, "BRA"),
+            "BRA",
+            "the receipt's number and date",
+        )?;
         let number = self.need(bra, 0, "receiving advice number");
         let issued = self.date(bra, 1, "date");
         self.code(bra, 2, &["00"], "transaction set purpose");
@@ -1426,8 +1702,11 @@ impl Mapper {
                 "the purchase order number (REF*PO or PRF) is missing",
             ));
         }
-        let despatch_number = first(parts.header, "REF", "PK").and_then(|s| s.element(1)).map(str::to_string);
-        let received = first(parts.header, "DTM", "050").and_then(|s| self.date(s, 1, "received date"));
+        let despatch_number = first(parts.header, "REF", "PK")
+            .and_then(|s| s.element(1))
+            .map(str::to_string);
+        let received =
+            first(parts.header, "DTM", "050").and_then(|s| self.date(s, 1, "received date"));
         let buyer = self.party(parts.header, &["BY"], "buyer");
         let seller = self.party(parts.header, &["SE", "SU"], "seller");
         let mut lines = Vec::with_capacity(parts.lines.len());
@@ -1457,8 +1736,15 @@ impl Mapper {
             }
             let lin = self.need_segment(Some(rcd), first_tag(group, "LIN"), "LIN", "the item");
             let item = lin.map(|lin| self.item(group, lin, 1));
-            if let (Some(line), Some(received), Some(damaged), Some(item)) = (line, received, damaged, item) {
-                lines.push(ReceiptLine { line, item, received, damaged });
+            if let (Some(line), Some(received), Some(damaged), Some(item)) =
+                (line, received, damaged, item)
+            {
+                lines.push(ReceiptLine {
+                    line,
+                    item,
+                    received,
+                    damaged,
+                });
             }
         }
         let numbers = Mapper::line_numbers(&parts);
@@ -1482,7 +1768,9 @@ fn gtin_valid(code: &str) -> bool {
     if !matches!(b.len(), 8 | 12 | 13 | 14) || !b.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let Some((&check, body)) = b.split_last() else { return false };
+    let Some((&check, body)) = b.split_last() else {
+        return false;
+    };
     let sum: u32 = body
         .iter()
         .rev()

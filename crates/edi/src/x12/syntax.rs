@@ -19,7 +19,9 @@ use std::fmt;
 pub const ISA_LENGTH: usize = 106;
 
 /// Offsets of the 16 element separators in the `ISA` segment.
-const ISA_SEPARATORS: [usize; 16] = [3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103];
+const ISA_SEPARATORS: [usize; 16] = [
+    3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103,
+];
 
 /// Offset of `ISA11` (repetition separator from 00402 on).
 const ISA_REPETITION: usize = 82;
@@ -82,7 +84,11 @@ pub struct Position {
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "segment {}, line {}, byte {}", self.segment, self.line, self.offset)
+        write!(
+            f,
+            "segment {}, line {}, byte {}",
+            self.segment, self.line, self.offset
+        )
     }
 }
 
@@ -112,7 +118,9 @@ pub struct SyntaxError {
 
 pub(crate) fn describe(kind: &SyntaxErrorKind) -> String {
     match kind {
-        SyntaxErrorKind::BadInterchangeHeader(why) => format!("the ISA interchange header is not valid: {why}"),
+        SyntaxErrorKind::BadInterchangeHeader(why) => {
+            format!("the ISA interchange header is not valid: {why}")
+        }
         SyntaxErrorKind::BadTag(tag) => {
             format!("`{tag}` is not a segment tag (two or three upper-case letters or digits)")
         }
@@ -143,13 +151,18 @@ impl<'a> Segment<'a> {
         if self.data.is_empty() {
             return None;
         }
-        self.data.get(1..)?.split(char::from(self.delimiters.element)).nth(element)
+        self.data
+            .get(1..)?
+            .split(char::from(self.delimiters.element))
+            .nth(element)
     }
 
     /// How many data elements follow the tag.
     pub fn element_count(&self) -> usize {
         match self.data.get(1..) {
-            Some(d) if !self.data.is_empty() => d.split(char::from(self.delimiters.element)).count(),
+            Some(d) if !self.data.is_empty() => {
+                d.split(char::from(self.delimiters.element)).count()
+            }
             _ => 0,
         }
     }
@@ -174,8 +187,9 @@ impl<'a> Segment<'a> {
     /// How many components element `element` (from 0) has in its first
     /// repetition.
     pub fn component_count(&self, element: usize) -> usize {
-        self.first_repetition(element)
-            .map_or(0, |raw| raw.split(char::from(self.delimiters.component)).count())
+        self.first_repetition(element).map_or(0, |raw| {
+            raw.split(char::from(self.delimiters.component)).count()
+        })
     }
 
     /// Component `component` of the first repetition of element `element`
@@ -281,7 +295,9 @@ impl<'a> Segments<'a> {
         let tag_end = bytes.iter().position(|&b| b == d.element).unwrap_or(length);
         let tag = &text[..tag_end];
         let valid = matches!(tag.len(), 2 | 3)
-            && tag.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            && tag
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if !valid {
             let shown: String = tag.chars().take(8).collect();
             return Err(fail(SyntaxErrorKind::BadTag(shown)));
@@ -319,7 +335,10 @@ impl<'a> Iterator for Segments<'a> {
 
 /// Where the first non-break byte of `input` is (leading CR and LF skipped).
 pub fn first_non_break(input: &[u8]) -> usize {
-    input.iter().position(|b| !matches!(b, b'\r' | b'\n')).unwrap_or(input.len())
+    input
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(input.len())
 }
 
 /// Reads the delimiters from the `ISA` segment at the start of `input`
@@ -330,7 +349,11 @@ pub fn interchange_header(input: &[u8]) -> Result<(Delimiters, usize), SyntaxErr
     let start = first_non_break(input);
     let line = 1 + input[..start].iter().filter(|&&b| b == b'\n').count();
     let bad = |why: String| SyntaxError {
-        position: Position { segment: 1, line, offset: start },
+        position: Position {
+            segment: 1,
+            line,
+            offset: start,
+        },
         kind: SyntaxErrorKind::BadInterchangeHeader(why),
     };
     let rest = input.get(start..).unwrap_or_default();
@@ -350,7 +373,10 @@ pub fn interchange_header(input: &[u8]) -> Result<(Delimiters, usize), SyntaxErr
     let component = isa[ISA_COMPONENT];
     let segment = isa[ISA_LENGTH - 1];
     if element.is_ascii_alphanumeric() || element == b' ' {
-        return Err(bad(format!("`{}` cannot be the element separator", char::from(element))));
+        return Err(bad(format!(
+            "`{}` cannot be the element separator",
+            char::from(element)
+        )));
     }
     for (at, &b) in isa[..ISA_COMPONENT].iter().enumerate() {
         let expected = ISA_SEPARATORS.contains(&at);
@@ -390,7 +416,9 @@ pub fn interchange_header(input: &[u8]) -> Result<(Delimiters, usize), SyntaxErr
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() != all.len() {
-        return Err(bad("the element, component, repetition and segment delimiters must differ".into()));
+        return Err(bad(
+            "the element, component, repetition and segment delimiters must differ".into(),
+        ));
     }
     Ok((
         Delimiters {
@@ -408,7 +436,9 @@ pub fn interchange_header(input: &[u8]) -> Result<(Delimiters, usize), SyntaxErr
 /// reader uses to find whole transaction sets before reading them properly.
 pub fn segment_end(input: &[u8], from: usize, delimiters: Delimiters) -> Option<usize> {
     let rest = input.get(from..)?;
-    rest.iter().position(|&b| b == delimiters.segment).map(|i| from + i + 1)
+    rest.iter()
+        .position(|&b| b == delimiters.segment)
+        .map(|i| from + i + 1)
 }
 
 #[cfg(test)]
@@ -427,23 +457,35 @@ mod tests {
         let (d, end) = interchange_header(ISA.as_bytes()).expect("valid");
         assert_eq!(d, Delimiters::written(true));
         assert_eq!(end, ISA_LENGTH);
-        let other = ISA.replace('*', "|").replace(":~", ">\n").replace("*^*", "|U|");
+        let other = ISA
+            .replace('*', "|")
+            .replace(":~", ">\n")
+            .replace("*^*", "|U|");
         let (d, _) = interchange_header(other.as_bytes()).expect("valid");
         assert_eq!((d.element, d.component, d.segment), (b'|', b'>', b'\n'));
     }
 
     #[test]
     fn elements_repetitions_and_components_split_on_demand() {
-        let text = format!("{ISA}\r\nGS*PO*A*B*20261121*0930*1*X*005010~\r\nPO1*1*12*CA*2480**EN*4901234567894^X~");
+        let text = format!(
+            "{ISA}\r\nGS*PO*A*B*20261121*0930*1*X*005010~\r\nPO1*1*12*CA*2480**EN*4901234567894^X~"
+        );
         let segments = all(&text).expect("valid");
         assert_eq!(segments.len(), 3);
-        assert_eq!(segments[0].element(5).map(str::trim_end), Some("4912345000019"));
+        assert_eq!(
+            segments[0].element(5).map(str::trim_end),
+            Some("4912345000019")
+        );
         assert_eq!(segments[1].tag, "GS");
         assert_eq!(segments[1].position.line, 2);
         assert_eq!(segments[2].position.segment, 3);
         assert_eq!(segments[2].element(1), Some("12"));
         assert_eq!(segments[2].element(4), None, "empty element");
-        assert_eq!(segments[2].get(6, 0), Some("4901234567894"), "first repetition");
+        assert_eq!(
+            segments[2].get(6, 0),
+            Some("4901234567894"),
+            "first repetition"
+        );
         assert_eq!(segments[2].element_count(), 7);
         let composite = format!("{ISA}POC*1*CA*5**CA:1:2~");
         let segments = all(&composite).expect("valid");
@@ -456,20 +498,38 @@ mod tests {
     fn errors_say_what_and_where() {
         let e = all(&format!("{ISA}\nGS*PO*A")).expect_err("unterminated");
         assert_eq!(e.kind, SyntaxErrorKind::Unterminated);
-        assert_eq!((e.position.segment, e.position.line, e.position.offset), (2, 2, 107));
-        assert!(e.to_string().starts_with("segment 2, line 2, byte 107:"), "{e}");
+        assert_eq!(
+            (e.position.segment, e.position.line, e.position.offset),
+            (2, 2, 107)
+        );
+        assert!(
+            e.to_string().starts_with("segment 2, line 2, byte 107:"),
+            "{e}"
+        );
         let e = all(&format!("{ISA}gs*PO~")).expect_err("lower case");
         assert_eq!(e.kind, SyntaxErrorKind::BadTag("gs".into()));
         let bytes = [ISA.as_bytes(), b"GS*\xff~"].concat();
-        let e = Segments::new(&bytes).expect("header").nth(1).expect("one").expect_err("not utf-8");
+        let e = Segments::new(&bytes)
+            .expect("header")
+            .nth(1)
+            .expect("one")
+            .expect_err("not utf-8");
         assert_eq!(e.kind, SyntaxErrorKind::NotUtf8);
         let short = interchange_header(&ISA.as_bytes()[..50]).expect_err("short");
-        assert!(matches!(short.kind, SyntaxErrorKind::BadInterchangeHeader(ref w) if w.contains("ends after 50")));
+        assert!(
+            matches!(short.kind, SyntaxErrorKind::BadInterchangeHeader(ref w) if w.contains("ends after 50"))
+        );
         let moved = ISA.replacen("*ZZ*4912345000019  ", "*ZZ*4912345000019 *", 1);
         let e = interchange_header(moved.as_bytes()).expect_err("misplaced");
-        assert!(e.to_string().contains("inside a fixed-length element"), "{e}");
+        assert!(
+            e.to_string().contains("inside a fixed-length element"),
+            "{e}"
+        );
         let same = ISA.replace(":~", "*~");
-        assert!(interchange_header(same.as_bytes()).is_err(), "component equals element separator");
+        assert!(
+            interchange_header(same.as_bytes()).is_err(),
+            "component equals element separator"
+        );
         assert!(interchange_header(b"UNB+UNOC").is_err());
     }
 

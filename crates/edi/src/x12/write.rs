@@ -10,10 +10,12 @@
 
 use std::fmt::Write as _;
 
-use super::{AckCode, Version, ack_code, functional_id, group_error_code, syntax::Delimiters, unit_to_x12};
+use super::{
+    AckCode, Version, ack_code, functional_id, group_error_code, syntax::Delimiters, unit_to_x12,
+};
 use crate::{
-    Acknowledgement, ChangeAction, Date, Document, Item, LineStatus, OrderLine, Outgoing,
-    Party, Quantity,
+    Acknowledgement, ChangeAction, Date, Document, Item, LineStatus, OrderLine, Outgoing, Party,
+    Quantity,
 };
 
 /// Why a document cannot be written as X12.
@@ -132,8 +134,14 @@ impl Writer {
         }
         for (i, value) in elements.iter().enumerate() {
             let Some(value) = value else { continue };
-            let Some(b) = value.bytes().find(|&b| self.d.role(b).is_some()) else { continue };
-            let line = self.context.line.map(|l| format!("line {l} ")).unwrap_or_default();
+            let Some(b) = value.bytes().find(|&b| self.d.role(b).is_some()) else {
+                continue;
+            };
+            let line = self
+                .context
+                .line
+                .map(|l| format!("line {l} "))
+                .unwrap_or_default();
             self.error = Some(WriteError::Delimiter {
                 document: self.context.document,
                 kind: self.context.kind,
@@ -150,7 +158,10 @@ impl Writer {
     fn segment(&mut self, tag: &str, elements: &[Option<&str>]) {
         self.check(tag, elements);
         self.out.push_str(tag);
-        let used = elements.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+        let used = elements
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |i| i + 1);
         for element in &elements[..used] {
             self.out.push(char::from(self.d.element));
             if let Some(text) = element {
@@ -189,7 +200,15 @@ impl Writer {
 
     fn n1(&mut self, qualifier: &str, id: &str, name: Option<&str>) {
         let gln = id.len() == 13 && id.bytes().all(|b| b.is_ascii_digit());
-        self.segment("N1", &[Some(qualifier), name, Some(if gln { "UL" } else { "92" }), Some(id)]);
+        self.segment(
+            "N1",
+            &[
+                Some(qualifier),
+                name,
+                Some(if gln { "UL" } else { "92" }),
+                Some(id),
+            ],
+        );
     }
 
     fn parties(&mut self, buyer: &Party, seller: &Party) {
@@ -271,15 +290,32 @@ impl Writer {
         match document {
             Document::Order(o) => {
                 let issued = o.issued.ccyymmdd();
-                self.segment("BEG", &[Some("00"), Some("SA"), Some(&o.number), None, Some(&issued)]);
+                self.segment(
+                    "BEG",
+                    &[Some("00"), Some("SA"), Some(&o.number), None, Some(&issued)],
+                );
                 self.cur(&o.currency);
                 self.msg(o.note.as_deref(), true);
                 self.parties(&o.buyer, &o.seller);
                 for l in &o.lines {
                     self.context.line = Some(l.line);
-                    let (number, qty, price) = (l.line.to_string(), l.quantity.value.to_string(), l.unit_price.map(|p| p.to_string()));
+                    let (number, qty, price) = (
+                        l.line.to_string(),
+                        l.quantity.value.to_string(),
+                        l.unit_price.map(|p| p.to_string()),
+                    );
                     let unit = self.unit(&l.quantity);
-                    self.line("PO1", &[Some(&number), Some(&qty), Some(unit), price.as_deref(), None], l);
+                    self.line(
+                        "PO1",
+                        &[
+                            Some(&number),
+                            Some(&qty),
+                            Some(unit),
+                            price.as_deref(),
+                            None,
+                        ],
+                        l,
+                    );
                 }
                 self.context.line = None;
                 self.ctt(o.lines.len());
@@ -288,7 +324,19 @@ impl Writer {
                 let issued = c.issued.ccyymmdd();
                 self.segment(
                     "BCH",
-                    &[Some("04"), Some("SA"), Some(&c.order_number), None, Some(&c.number), Some(&issued), None, None, None, None, Some(&issued)],
+                    &[
+                        Some("04"),
+                        Some("SA"),
+                        Some(&c.order_number),
+                        None,
+                        Some(&c.number),
+                        Some(&issued),
+                        None,
+                        None,
+                        None,
+                        None,
+                        Some(&issued),
+                    ],
                 );
                 self.cur(&c.currency);
                 self.parties(&c.buyer, &c.seller);
@@ -300,9 +348,25 @@ impl Writer {
                         ChangeAction::Deleted => "DI",
                         ChangeAction::Changed => "CA",
                     };
-                    let (number, qty, price) = (line.line.to_string(), line.quantity.value.to_string(), line.unit_price.map(|p| p.to_string()));
+                    let (number, qty, price) = (
+                        line.line.to_string(),
+                        line.quantity.value.to_string(),
+                        line.unit_price.map(|p| p.to_string()),
+                    );
                     let unit = self.unit(&line.quantity);
-                    self.line("POC", &[Some(&number), Some(action), Some(&qty), None, Some(unit), price.as_deref(), None], line);
+                    self.line(
+                        "POC",
+                        &[
+                            Some(&number),
+                            Some(action),
+                            Some(&qty),
+                            None,
+                            Some(unit),
+                            price.as_deref(),
+                            None,
+                        ],
+                        line,
+                    );
                 }
                 self.context.line = None;
                 self.ctt(c.lines.len());
@@ -311,7 +375,19 @@ impl Writer {
                 let issued = c.issued.ccyymmdd();
                 self.segment(
                     "BCH",
-                    &[Some("01"), Some("SA"), Some(&c.order_number), None, Some(&c.number), Some(&issued), None, None, None, None, Some(&issued)],
+                    &[
+                        Some("01"),
+                        Some("SA"),
+                        Some(&c.order_number),
+                        None,
+                        Some(&c.number),
+                        Some(&issued),
+                        None,
+                        None,
+                        None,
+                        None,
+                        Some(&issued),
+                    ],
                 );
                 self.msg(c.reason.as_deref(), true);
                 self.parties(&c.buyer, &c.seller);
@@ -325,7 +401,16 @@ impl Writer {
                 };
                 self.segment(
                     "BAK",
-                    &[Some("00"), Some(kind), Some(&r.order_number), Some(&issued), None, None, None, Some(&r.number)],
+                    &[
+                        Some("00"),
+                        Some(kind),
+                        Some(&r.order_number),
+                        Some(&issued),
+                        None,
+                        None,
+                        None,
+                        Some(&r.number),
+                    ],
                 );
                 self.cur(&r.currency);
                 self.parties(&r.buyer, &r.seller);
@@ -335,7 +420,13 @@ impl Writer {
                     let qty = l.quantity.as_ref().map(|q| q.value.to_string());
                     let unit = l.quantity.as_ref().map(|q| self.unit(q));
                     let price = l.unit_price.map(|p| p.to_string());
-                    let mut po1 = vec![Some(number.as_str()), qty.as_deref(), unit, price.as_deref(), None];
+                    let mut po1 = vec![
+                        Some(number.as_str()),
+                        qty.as_deref(),
+                        unit,
+                        price.as_deref(),
+                        None,
+                    ];
                     po1.extend(Writer::ids(&l.item));
                     self.segment("PO1", &po1);
                     self.pid(&l.item);
@@ -348,7 +439,13 @@ impl Writer {
                     let date = l.confirmed_delivery.map(Date::ccyymmdd);
                     self.segment(
                         "ACK",
-                        &[Some(status), qty.as_deref(), unit, date.as_ref().map(|_| "067"), date.as_deref()],
+                        &[
+                            Some(status),
+                            qty.as_deref(),
+                            unit,
+                            date.as_ref().map(|_| "067"),
+                            date.as_deref(),
+                        ],
                     );
                 }
                 self.context.line = None;
@@ -356,7 +453,16 @@ impl Writer {
             }
             Document::DespatchAdvice(a) => {
                 let issued = a.issued.ccyymmdd();
-                self.segment("BSN", &[Some("00"), Some(&a.number), Some(&issued), Some(time), Some("0004")]);
+                self.segment(
+                    "BSN",
+                    &[
+                        Some("00"),
+                        Some(&a.number),
+                        Some(&issued),
+                        Some(time),
+                        Some("0004"),
+                    ],
+                );
                 self.segment("HL", &[Some("1"), None, Some("S"), Some("1")]);
                 let packages = a.packages.to_string();
                 self.segment("TD1", &[Some("CTN"), Some(&packages)]);
@@ -373,7 +479,11 @@ impl Writer {
                 self.segment("PRF", &[Some(&a.order_number)]);
                 for (i, l) in a.lines.iter().enumerate() {
                     self.context.line = Some(l.line);
-                    let (id, number, qty) = ((i + 3).to_string(), l.line.to_string(), l.quantity.value.to_string());
+                    let (id, number, qty) = (
+                        (i + 3).to_string(),
+                        l.line.to_string(),
+                        l.quantity.value.to_string(),
+                    );
                     let unit = self.unit(&l.quantity);
                     self.segment("HL", &[Some(&id), Some("2"), Some("I"), Some("0")]);
                     let mut lin = vec![Some(number.as_str())];
@@ -387,7 +497,10 @@ impl Writer {
             }
             Document::ReceiptAdvice(a) => {
                 let issued = a.issued.ccyymmdd();
-                self.segment("BRA", &[Some(&a.number), Some(&issued), Some("00"), Some("1")]);
+                self.segment(
+                    "BRA",
+                    &[Some(&a.number), Some(&issued), Some("00"), Some("1")],
+                );
                 self.segment("REF", &[Some("PO"), Some(&a.order_number)]);
                 if let Some(despatch) = a.despatch_number.as_deref() {
                     self.segment("REF", &[Some("PK"), Some(despatch)]);
@@ -440,20 +553,29 @@ fn envelope(outgoing: &Outgoing, d: Delimiters) -> Result<Envelope<'_>, WriteErr
     let id = |field: &'static str, value: &str| {
         let fault = if value.is_empty() || value.len() > 15 {
             Some("must be 1 to 15 characters long")
-        } else if !value.is_ascii() || value.bytes().any(|b| d.role(b).is_some() || b.is_ascii_control()) {
+        } else if !value.is_ascii()
+            || value
+                .bytes()
+                .any(|b| d.role(b).is_some() || b.is_ascii_control())
+        {
             Some("must be printable ASCII without delimiters")
         } else {
             None
         };
         match fault {
-            Some(reason) => Err(WriteError::Envelope { field, value: value.to_string(), reason }),
+            Some(reason) => Err(WriteError::Envelope {
+                field,
+                value: value.to_string(),
+                reason,
+            }),
             None => Ok(()),
         }
     };
     id("sender id", &outgoing.sender)?;
     id("recipient id", &outgoing.recipient)?;
     let reference = &outgoing.reference;
-    if reference.is_empty() || reference.len() > 9 || !reference.bytes().all(|b| b.is_ascii_digit()) {
+    if reference.is_empty() || reference.len() > 9 || !reference.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(WriteError::Envelope {
             field: "interchange control number",
             value: reference.clone(),
@@ -496,14 +618,27 @@ fn gs(w: &mut Writer, e: &Envelope<'_>, functional: &str, control: &str, version
     let date = e.date.ccyymmdd();
     w.segment(
         "GS",
-        &[Some(functional), Some(e.sender), Some(e.recipient), Some(&date), Some(e.time), Some(control), Some("X"), Some(version.group_version())],
+        &[
+            Some(functional),
+            Some(e.sender),
+            Some(e.recipient),
+            Some(&date),
+            Some(e.time),
+            Some(control),
+            Some("X"),
+            Some(version.group_version()),
+        ],
     );
 }
 
 /// Writes `documents` as one interchange in `version`; refuses values that
 /// hold a delimiter, units without an X12 code and envelope values that do
 /// not fit ISA.
-pub fn write(outgoing: &Outgoing, version: Version, documents: &[Document]) -> Result<String, WriteError> {
+pub fn write(
+    outgoing: &Outgoing,
+    version: Version,
+    documents: &[Document],
+) -> Result<String, WriteError> {
     let mut w = Writer::new(256 + documents.len() * 1024, version);
     let e = envelope(outgoing, w.d)?;
     isa(&mut w.out, &e, version, w.d);
@@ -511,10 +646,19 @@ pub fn write(outgoing: &Outgoing, version: Version, documents: &[Document]) -> R
     let mut index = 0usize;
     while index < documents.len() {
         let set = set_of(&documents[index]);
-        let run = documents[index..].iter().take_while(|d| set_of(d) == set).count();
+        let run = documents[index..]
+            .iter()
+            .take_while(|d| set_of(d) == set)
+            .count();
         groups += 1;
         let control = groups.to_string();
-        gs(&mut w, &e, functional_id(set).unwrap_or_default(), &control, version);
+        gs(
+            &mut w,
+            &e,
+            functional_id(set).unwrap_or_default(),
+            &control,
+            version,
+        );
         for (offset, document) in documents[index..index + run].iter().enumerate() {
             let number = index + offset + 1;
             w.context = Context {
@@ -568,13 +712,24 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
     let clean = |text: &str, max: usize| -> String {
         text.chars()
             .filter(|c| !c.is_control())
-            .map(|c| if c.is_ascii() && d.role(c as u8).is_some() { '?' } else { c })
+            .map(|c| {
+                if c.is_ascii() && d.role(c as u8).is_some() {
+                    '?'
+                } else {
+                    c
+                }
+            })
             .take(max)
             .collect()
     };
     let sender = clean(&outgoing.sender, 15).replace(|c: char| !c.is_ascii(), "?");
     let recipient = clean(&outgoing.recipient, 15).replace(|c: char| !c.is_ascii(), "?");
-    let digits: String = outgoing.reference.chars().filter(char::is_ascii_digit).take(9).collect();
+    let digits: String = outgoing
+        .reference
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(9)
+        .collect();
     let time = if outgoing.time.len() == 4 && outgoing.time.bytes().all(|b| b.is_ascii_digit()) {
         outgoing.time.as_str()
     } else {
@@ -582,7 +737,11 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
     };
     let e = Envelope {
         sender: if sender.is_empty() { "?" } else { &sender },
-        recipient: if recipient.is_empty() { "?" } else { &recipient },
+        recipient: if recipient.is_empty() {
+            "?"
+        } else {
+            &recipient
+        },
         reference: format!("{digits:0>9}"),
         date: outgoing.prepared,
         time,
@@ -596,7 +755,11 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
         .first()
         .and_then(|m| functional_id(&m.message_type))
         .unwrap_or("PO");
-    let group = ack.envelope.as_ref().and_then(|e| e.group.as_deref()).map_or_else(|| "0".to_string(), |g| clean(g, 9));
+    let group = ack
+        .envelope
+        .as_ref()
+        .and_then(|e| e.group.as_deref())
+        .map_or_else(|| "0".to_string(), |g| clean(g, 9));
     let ak103 = (version == Version::V005010).then_some(version.group_version());
     w.segment("AK1", &[Some(functional), Some(&group), ak103]);
     let rejected_whole = !ack.problems.is_empty();
@@ -615,9 +778,15 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
             match ack_code(p) {
                 AckCode::TransactionSet(code) => set_codes.push(code),
                 AckCode::Segment(segment_code, element_code) => {
-                    let (Some(tag), Some(position)) = (p.place.tag.as_deref(), p.place.segment) else { continue };
+                    let (Some(tag), Some(position)) = (p.place.tag.as_deref(), p.place.segment)
+                    else {
+                        continue;
+                    };
                     let (tag, position) = (clean(tag, 3), position.to_string());
-                    w.segment("AK3", &[Some(&tag), Some(&position), None, Some(segment_code)]);
+                    w.segment(
+                        "AK3",
+                        &[Some(&tag), Some(&position), None, Some(segment_code)],
+                    );
                     if let (Some(code), Some(element)) = (element_code, p.place.element) {
                         let at = match p.place.component {
                             Some(c) => format!("{element}{}{c}", char::from(d.component)),
@@ -647,8 +816,17 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
     } else {
         "P"
     };
-    let (included, received_text, accepted_text) = (received.to_string(), received.to_string(), accepted.to_string());
-    let mut ak9 = vec![Some(status), Some(included.as_str()), Some(received_text.as_str()), Some(accepted_text.as_str())];
+    let (included, received_text, accepted_text) = (
+        received.to_string(),
+        received.to_string(),
+        accepted.to_string(),
+    );
+    let mut ak9 = vec![
+        Some(status),
+        Some(included.as_str()),
+        Some(received_text.as_str()),
+        Some(accepted_text.as_str()),
+    ];
     let mut codes: Vec<&str> = ack.problems.iter().filter_map(group_error_code).collect();
     codes.dedup();
     ak9.extend(codes.iter().take(5).map(|c| Some(*c)));

@@ -1,13 +1,15 @@
 use renkei_edi::{
-    ChangeAction, Code, Decimal, Document, Item, LineStatus, Party, Place, Quantity,
-    samples,
+    ChangeAction, Code, Decimal, Document, Item, LineStatus, Party, Place, Quantity, samples,
     x12::{self, Decoder, Event, Segments, Version, WriteError},
 };
 
 use crate::{date, fixture, outgoing};
 
 fn qty(value: &str, unit: &str) -> Quantity {
-    Quantity { value: value.parse().expect("decimal"), unit: unit.into() }
+    Quantity {
+        value: value.parse().expect("decimal"),
+        unit: unit.into(),
+    }
 }
 
 fn plain(text: &mut String) {
@@ -29,7 +31,11 @@ fn cycle() -> Vec<Document> {
             }
         }
     }
-    assert_ne!(documents, samples::cycle(), "the samples hold X12 delimiters");
+    assert_ne!(
+        documents,
+        samples::cycle(),
+        "the samples hold X12 delimiters"
+    );
     documents
 }
 
@@ -39,7 +45,10 @@ fn written(version: Version) -> String {
 
 /// The line of the first line of `text` that starts with `start`.
 fn line_of(text: &str, start: &str) -> usize {
-    text.lines().position(|l| l.starts_with(start)).unwrap_or_else(|| panic!("no line {start}")) + 1
+    text.lines()
+        .position(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no line {start}"))
+        + 1
 }
 
 #[test]
@@ -47,13 +56,26 @@ fn every_document_survives_a_round_trip_in_both_versions() {
     for version in [Version::V004010, Version::V005010] {
         let written = written(version);
         let reading = x12::read(written.as_bytes());
-        assert!(reading.problems.is_empty(), "{version:?}: {:?}", reading.problems);
+        assert!(
+            reading.problems.is_empty(),
+            "{version:?}: {:?}",
+            reading.problems
+        );
         for m in &reading.messages {
-            assert!(m.result.is_ok(), "{version:?} {}: {:?}\n{written}", m.message_type, m.result);
+            assert!(
+                m.result.is_ok(),
+                "{version:?} {}: {:?}\n{written}",
+                m.message_type,
+                m.result
+            );
         }
         let documents: Vec<Document> = reading.documents().cloned().collect();
         assert_eq!(documents, cycle(), "{version:?}\n{written}");
-        let types: Vec<&str> = reading.messages.iter().map(|m| m.message_type.as_str()).collect();
+        let types: Vec<&str> = reading
+            .messages
+            .iter()
+            .map(|m| m.message_type.as_str())
+            .collect();
         assert_eq!(types, ["850", "860", "860", "855", "856", "861"]);
         assert_eq!(reading.messages[5].reference, "0006");
         let envelope = reading.envelope.expect("envelope");
@@ -62,7 +84,10 @@ fn every_document_survives_a_round_trip_in_both_versions() {
         assert_eq!(envelope.recipient, "4998765000011");
         assert_eq!(envelope.prepared, Some(date("2026-11-21")));
         assert_eq!(envelope.group.as_deref(), Some("1"));
-        assert_eq!(version.format(), Version::of(version.format()).expect("x12").format());
+        assert_eq!(
+            version.format(),
+            Version::of(version.format()).expect("x12").format()
+        );
     }
 }
 
@@ -70,21 +95,38 @@ fn every_document_survives_a_round_trip_in_both_versions() {
 fn the_interchange_header_is_fixed_length_and_names_the_version() {
     let old = written(Version::V004010);
     let new = written(Version::V005010);
-    for (text, isa11, isa12, gs08) in [(&old, "U", "00401", "004010"), (&new, "^", "00501", "005010")] {
+    for (text, isa11, isa12, gs08) in [
+        (&old, "U", "00401", "004010"),
+        (&new, "^", "00501", "005010"),
+    ] {
         let isa = text.lines().next().expect("ISA");
         assert_eq!(isa.len(), 106, "{isa}");
-        assert!(isa.ends_with(&format!("*{isa11}*{isa12}*000000417*0*P*:~")), "{isa}");
-        assert!(text.contains(&format!("*X*{gs08}~\nST*850*0001~")), "{text}");
-        assert_eq!(text.matches("\nGS*").count(), 5, "one group per functional id run");
+        assert!(
+            isa.ends_with(&format!("*{isa11}*{isa12}*000000417*0*P*:~")),
+            "{isa}"
+        );
+        assert!(
+            text.contains(&format!("*X*{gs08}~\nST*850*0001~")),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("\nGS*").count(),
+            5,
+            "one group per functional id run"
+        );
         assert!(text.ends_with("IEA*5*000000417~\n"));
     }
-    assert!(old.contains("PO1*1*12*CA*2480**EN*4901234567894*VP*W-7781*BP*MY-0012~"), "{old}");
+    assert!(
+        old.contains("PO1*1*12*CA*2480**EN*4901234567894*VP*W-7781*BP*MY-0012~"),
+        "{old}"
+    );
     assert!(old.contains("RCD*1*11*CA***1*CA*01~"), "{old}");
 }
 
 #[test]
 fn values_holding_a_delimiter_are_refused_with_document_field_and_character() {
-    let error = x12::write(&outgoing(), Version::V004010, &samples::cycle()).expect_err("delimiters");
+    let error =
+        x12::write(&outgoing(), Version::V004010, &samples::cycle()).expect_err("delimiters");
     assert_eq!(
         error,
         WriteError::Delimiter {
@@ -105,19 +147,36 @@ fn values_holding_a_delimiter_are_refused_with_document_field_and_character() {
         line.item.description = None;
     }
     response.lines[1].reason = Some("在庫不足~20kg".into());
-    let error = x12::write(&outgoing(), Version::V005010, &[Document::OrderResponse(response)]).expect_err("tilde");
-    assert!(matches!(&error, WriteError::Delimiter { character: '~', field, .. } if field == "line 2 text (MSG01)"), "{error}");
+    let error = x12::write(
+        &outgoing(),
+        Version::V005010,
+        &[Document::OrderResponse(response)],
+    )
+    .expect_err("tilde");
+    assert!(
+        matches!(&error, WriteError::Delimiter { character: '~', field, .. } if field == "line 2 text (MSG01)"),
+        "{error}"
+    );
     let mut order = samples::order();
     order.lines[0].item.description = None;
     order.buyer.name = Some("A^B".into());
     let documents = [Document::Order(order)];
     let error = x12::write(&outgoing(), Version::V005010, &documents).expect_err("repetition");
-    assert!(error.to_string().contains("the buyer name (N102) holds `^`, the repetition separator"), "{error}");
-    assert!(x12::write(&outgoing(), Version::V004010, &documents).is_ok(), "004010 has no repetition separator");
+    assert!(
+        error
+            .to_string()
+            .contains("the buyer name (N102) holds `^`, the repetition separator"),
+        "{error}"
+    );
+    assert!(
+        x12::write(&outgoing(), Version::V004010, &documents).is_ok(),
+        "004010 has no repetition separator"
+    );
     let mut order = samples::order();
     order.lines[0].item.description = None;
     order.lines[2].quantity.unit = "EA".into();
-    let error = x12::write(&outgoing(), Version::V004010, &[Document::Order(order)]).expect_err("unit");
+    let error =
+        x12::write(&outgoing(), Version::V004010, &[Document::Order(order)]).expect_err("unit");
     assert_eq!(
         error.to_string(),
         "document 1 (order PO-2026-0001): the unit `EA` of line 3 has no X12 unit code (see x12::UNITS)"
@@ -125,7 +184,12 @@ fn values_holding_a_delimiter_are_refused_with_document_field_and_character() {
     let mut envelope = outgoing();
     envelope.reference = "REF-1".into();
     let error = x12::write(&envelope, Version::V004010, &cycle()).expect_err("reference");
-    assert!(error.to_string().contains("interchange control number `REF-1` must be 1 to 9 digits"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("interchange control number `REF-1` must be 1 to 9 digits"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -141,10 +205,17 @@ fn units_map_one_to_one_between_x12_and_rec_20() {
 
 #[test]
 fn feeding_in_chunks_of_any_size_reads_the_same_as_reading_at_once() {
-    let inputs = [written(Version::V005010).into_bytes(), fixture("x12/orders_004010_crlf.x12")];
+    let inputs = [
+        written(Version::V005010).into_bytes(),
+        fixture("x12/orders_004010_crlf.x12"),
+    ];
     for input in inputs {
         let whole = x12::read(&input);
-        assert!(whole.messages.iter().all(|m| m.result.is_ok()), "{:?}", whole.messages);
+        assert!(
+            whole.messages.iter().all(|m| m.result.is_ok()),
+            "{:?}",
+            whole.messages
+        );
         for size in [1, 2, 7, 64, 4096] {
             let mut decoder = Decoder::new();
             let mut messages = Vec::new();
@@ -159,7 +230,11 @@ fn feeding_in_chunks_of_any_size_reads_the_same_as_reading_at_once() {
             let problems = decoder.finish(&mut on);
             assert_eq!(problems, whole.problems, "chunk size {size}");
             assert_eq!(messages, whole.messages, "chunk size {size}");
-            assert_eq!(envelopes.first(), whole.envelope.as_ref(), "chunk size {size}");
+            assert_eq!(
+                envelopes.first(),
+                whole.envelope.as_ref(),
+                "chunk size {size}"
+            );
         }
     }
 }
@@ -171,7 +246,10 @@ fn a_hand_written_004010_order_with_crlf_reads_into_the_order_it_describes() {
     let reading = x12::read(&input);
     assert!(reading.problems.is_empty(), "{:?}", reading.problems);
     let envelope = reading.envelope.as_ref().expect("envelope");
-    assert_eq!((envelope.reference.as_str(), envelope.group.as_deref()), ("000004170", Some("4170")));
+    assert_eq!(
+        (envelope.reference.as_str(), envelope.group.as_deref()),
+        ("000004170", Some("4170"))
+    );
     assert_eq!(reading.messages.len(), 1);
     assert_eq!(reading.messages[0].reference, "0417");
     let Ok(Document::Order(order)) = &reading.messages[0].result else {
@@ -179,10 +257,25 @@ fn a_hand_written_004010_order_with_crlf_reads_into_the_order_it_describes() {
     };
     assert_eq!(order.number, "PO-2026-0417");
     assert_eq!(order.issued, date("2026-11-21"));
-    assert_eq!(order.buyer, Party { id: "4912345000019".into(), name: Some("戸越銀座 青果まるやま".into()) });
-    assert_eq!(order.seller, Party { id: "4998765000011".into(), name: Some("品川中央卸 株式会社".into()) });
+    assert_eq!(
+        order.buyer,
+        Party {
+            id: "4912345000019".into(),
+            name: Some("戸越銀座 青果まるやま".into())
+        }
+    );
+    assert_eq!(
+        order.seller,
+        Party {
+            id: "4998765000011".into(),
+            name: Some("品川中央卸 株式会社".into())
+        }
+    );
     assert_eq!(order.currency, "JPY");
-    assert_eq!(order.note.as_deref(), Some("朝8時までに裏口へ搬入、検品は店長立会い"));
+    assert_eq!(
+        order.note.as_deref(),
+        Some("朝8時までに裏口へ搬入、検品は店長立会い")
+    );
     assert_eq!(order.lines.len(), 3);
     let first = &order.lines[0];
     assert_eq!(first.line, 1);
@@ -200,57 +293,117 @@ fn a_hand_written_004010_order_with_crlf_reads_into_the_order_it_describes() {
     assert_eq!(first.requested_delivery, Some(date("2026-11-25")));
     assert_eq!(first.delivery_site.as_deref(), Some("4912345000026"));
     let second = &order.lines[1];
-    assert_eq!(second.item.seller_code.as_deref(), Some("W-1200"), "VN is the vendor's code");
-    assert_eq!(second.item.gtin.as_deref(), Some("036000291452"), "UP is a GTIN-12");
+    assert_eq!(
+        second.item.seller_code.as_deref(),
+        Some("W-1200"),
+        "VN is the vendor's code"
+    );
+    assert_eq!(
+        second.item.gtin.as_deref(),
+        Some("036000291452"),
+        "UP is a GTIN-12"
+    );
     assert_eq!(second.quantity, qty("25.5", "KGM"));
     assert_eq!(second.unit_price, Some("318.5".parse().expect("decimal")));
-    assert_eq!((second.requested_delivery, second.delivery_site.as_deref()), (None, None));
+    assert_eq!(
+        (second.requested_delivery, second.delivery_site.as_deref()),
+        (None, None)
+    );
     let third = &order.lines[2];
-    assert_eq!(third.item.buyer_code.as_deref(), Some("MY-0200"), "IN is the buyer's code");
+    assert_eq!(
+        third.item.buyer_code.as_deref(),
+        Some("MY-0200"),
+        "IN is the buyer's code"
+    );
     assert_eq!(third.quantity, qty("2", "DZN"));
     assert_eq!(third.unit_price, None);
 }
 
 #[test]
-fn a_hand_written_005010_response_and_despatch_with_their_own_delimiters_read_into_their_documents() {
+fn a_hand_written_005010_response_and_despatch_with_their_own_delimiters_read_into_their_documents()
+{
     let reading = x12::read(&fixture("x12/response_despatch_005010.x12"));
     assert!(reading.problems.is_empty(), "{:?}", reading.problems);
-    assert_eq!(reading.envelope.as_ref().and_then(|e| e.group.as_deref()), Some("77120"));
-    let references: Vec<&str> = reading.messages.iter().map(|m| m.reference.as_str()).collect();
-    assert_eq!(references, ["0001", "0001"], "control numbers are unique per group only");
+    assert_eq!(
+        reading.envelope.as_ref().and_then(|e| e.group.as_deref()),
+        Some("77120")
+    );
+    let references: Vec<&str> = reading
+        .messages
+        .iter()
+        .map(|m| m.reference.as_str())
+        .collect();
+    assert_eq!(
+        references,
+        ["0001", "0001"],
+        "control numbers are unique per group only"
+    );
     let documents: Vec<&Document> = reading.documents().collect();
     assert_eq!(documents.len(), 2, "{:?}", reading.messages);
-    let Document::OrderResponse(response) = documents[0] else { panic!("a response") };
+    let Document::OrderResponse(response) = documents[0] else {
+        panic!("a response")
+    };
     assert_eq!(response.number, "RSP-0417");
     assert_eq!(response.order_number, "PO-2026-0417");
     assert_eq!(response.issued, date("2026-11-21"));
-    assert_eq!(response.buyer, Party { id: "4912345000019".into(), name: None });
+    assert_eq!(
+        response.buyer,
+        Party {
+            id: "4912345000019".into(),
+            name: None
+        }
+    );
     assert_eq!(response.lines[0].status, LineStatus::Accepted);
     assert_eq!(response.lines[0].quantity, Some(qty("12", "CS")));
-    assert_eq!(response.lines[0].confirmed_delivery, Some(date("2026-11-25")), "068 is read too");
+    assert_eq!(
+        response.lines[0].confirmed_delivery,
+        Some(date("2026-11-25")),
+        "068 is read too"
+    );
     assert_eq!(response.lines[1].status, LineStatus::Changed);
     assert_eq!(response.lines[1].quantity, Some(qty("20", "KGM")));
-    assert_eq!(response.lines[1].confirmed_delivery, Some(date("2026-11-26")));
-    assert_eq!(response.lines[1].reason.as_deref(), Some("在庫不足: 20kgのみ"), "`:` is text when `>` separates components");
+    assert_eq!(
+        response.lines[1].confirmed_delivery,
+        Some(date("2026-11-26"))
+    );
+    assert_eq!(
+        response.lines[1].reason.as_deref(),
+        Some("在庫不足: 20kgのみ"),
+        "`:` is text when `>` separates components"
+    );
     assert_eq!(response.lines[2].status, LineStatus::Rejected);
     assert_eq!(response.lines[2].quantity, None);
-    assert_eq!(response.lines[2].item.buyer_code.as_deref(), Some("MY-0200"));
+    assert_eq!(
+        response.lines[2].item.buyer_code.as_deref(),
+        Some("MY-0200")
+    );
     assert_eq!(response.overall(), LineStatus::Changed);
-    let Document::DespatchAdvice(despatch) = documents[1] else { panic!("a despatch") };
+    let Document::DespatchAdvice(despatch) = documents[1] else {
+        panic!("a despatch")
+    };
     assert_eq!(despatch.number, "DN-0417");
     assert_eq!(despatch.order_number, "PO-2026-0417");
     assert_eq!(despatch.issued, date("2026-11-24"));
-    assert_eq!(despatch.seller.id, "4998765000011", "SU is read as the seller");
+    assert_eq!(
+        despatch.seller.id, "4998765000011",
+        "SU is read as the seller"
+    );
     assert_eq!(despatch.shipped, Some(date("2026-11-24")));
     assert_eq!(despatch.expected_delivery, Some(date("2026-11-25")));
     assert_eq!(despatch.carrier.as_deref(), Some("ヤマト運輸"));
     assert_eq!(despatch.tracking.as_deref(), Some("4455-6677-8899"));
     assert_eq!(despatch.packages, 13, "TD1 lading quantities add up");
     assert_eq!(despatch.lines.len(), 2);
-    assert_eq!(despatch.lines[0].item.gtin.as_deref(), Some("4901234567894"));
+    assert_eq!(
+        despatch.lines[0].item.gtin.as_deref(),
+        Some("4901234567894")
+    );
     assert_eq!(despatch.lines[1].line, 2);
     assert_eq!(despatch.lines[1].quantity, qty("20", "KGM"));
-    assert_eq!(despatch.lines[1].item.description.as_deref(), Some("じゃがいも 男爵"));
+    assert_eq!(
+        despatch.lines[1].item.description.as_deref(),
+        Some("じゃがいも 男爵")
+    );
 }
 
 #[test]
@@ -259,7 +412,9 @@ fn a_hand_written_004010_receipt_and_change_read_into_their_documents() {
     assert!(reading.problems.is_empty(), "{:?}", reading.problems);
     let documents: Vec<&Document> = reading.documents().collect();
     assert_eq!(documents.len(), 2, "{:?}", reading.messages);
-    let Document::ReceiptAdvice(receipt) = documents[0] else { panic!("a receipt") };
+    let Document::ReceiptAdvice(receipt) = documents[0] else {
+        panic!("a receipt")
+    };
     assert_eq!(receipt.number, "RC-0417");
     assert_eq!(receipt.order_number, "PO-2026-0417");
     assert_eq!(receipt.despatch_number.as_deref(), Some("DN-0417"));
@@ -268,25 +423,57 @@ fn a_hand_written_004010_receipt_and_change_read_into_their_documents() {
     assert_eq!(receipt.lines[0].damaged, Decimal::from_int(1));
     assert_eq!(receipt.lines[1].received, qty("20", "KGM"));
     assert_eq!(receipt.lines[1].damaged, Decimal::ZERO);
-    assert_eq!(receipt.lines[1].item.description.as_deref(), Some("じゃがいも 男爵"));
-    let Document::OrderChange(change) = documents[1] else { panic!("a change") };
+    assert_eq!(
+        receipt.lines[1].item.description.as_deref(),
+        Some("じゃがいも 男爵")
+    );
+    let Document::OrderChange(change) = documents[1] else {
+        panic!("a change")
+    };
     assert_eq!(change.number, "3");
     assert_eq!(change.order_number, "PO-2026-0418");
-    assert_eq!(change.issued, date("2026-11-20"), "BCH06 when BCH11 is absent");
+    assert_eq!(
+        change.issued,
+        date("2026-11-20"),
+        "BCH06 when BCH11 is absent"
+    );
     let actions: Vec<ChangeAction> = change.lines.iter().map(|l| l.action).collect();
-    assert_eq!(actions, [ChangeAction::Changed, ChangeAction::Deleted, ChangeAction::Added]);
+    assert_eq!(
+        actions,
+        [
+            ChangeAction::Changed,
+            ChangeAction::Deleted,
+            ChangeAction::Added
+        ]
+    );
     assert_eq!(change.lines[0].line.quantity, qty("15", "CS"));
-    assert_eq!(change.lines[2].line.quantity, qty("2", "DZN"), "the unit is component 1 of POC05");
-    assert_eq!(change.lines[2].line.unit_price, Some(Decimal::from_int(480)));
-    assert_eq!(change.lines[2].line.requested_delivery, Some(date("2026-11-27")));
-    assert_eq!(change.lines[2].line.item.description.as_deref(), Some("にんにく"));
+    assert_eq!(
+        change.lines[2].line.quantity,
+        qty("2", "DZN"),
+        "the unit is component 1 of POC05"
+    );
+    assert_eq!(
+        change.lines[2].line.unit_price,
+        Some(Decimal::from_int(480))
+    );
+    assert_eq!(
+        change.lines[2].line.requested_delivery,
+        Some(date("2026-11-27"))
+    );
+    assert_eq!(
+        change.lines[2].line.item.description.as_deref(),
+        Some("にんにく")
+    );
 }
 
 /// The plain cycle written in 004010, with `edit` applied to the text.
 fn edited(edit: impl Fn(String) -> String) -> Vec<u8> {
     let written = written(Version::V004010);
     let changed = edit(written.clone());
-    assert_ne!(changed, written, "the edit must change the interchange:\n{written}");
+    assert_ne!(
+        changed, written,
+        "the edit must change the interchange:\n{written}"
+    );
     changed.into_bytes()
 }
 
@@ -302,7 +489,10 @@ fn a_transaction_set_with_a_wrong_segment_count_is_rejected_alone() {
     let problems = reading.messages[0].result.as_ref().expect_err("rejected");
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].code, Code::CountMismatch);
-    assert_eq!(problems[0].place, Place::segment(17, "SE", line_of(&text(&input), "SE*16*0001")).element(1));
+    assert_eq!(
+        problems[0].place,
+        Place::segment(17, "SE", line_of(&text(&input), "SE*16*0001")).element(1)
+    );
     assert_eq!(problems[0].place.line, Some(19));
     assert_eq!(reading.documents().count(), 5, "the other sets go through");
 }
@@ -320,16 +510,23 @@ fn control_numbers_that_differ_from_their_headers_are_refused_where_they_are() {
     let reading = x12::read(&input);
     assert!(reading.rejected());
     assert_eq!(reading.problems[0].code, Code::ReferenceMismatch);
-    assert_eq!(reading.problems[0].place, Place::segment(20, "GE", 20).element(2), "numbered in the interchange");
+    assert_eq!(
+        reading.problems[0].place,
+        Place::segment(20, "GE", 20).element(2),
+        "numbered in the interchange"
+    );
 
     let input = edited(|t| t.replacen("IEA*5*000000417~", "IEA*5*000000418~", 1));
     let reading = x12::read(&input);
     let line = line_of(&text(&input), "IEA*");
-    assert_eq!(reading.problems, vec![renkei_edi::Problem {
-        code: Code::ReferenceMismatch,
-        place: Place::segment(line, "IEA", line).element(2),
-        message: "IEA names interchange `000000418` but ISA named `000000417`".into(),
-    }]);
+    assert_eq!(
+        reading.problems,
+        vec![renkei_edi::Problem {
+            code: Code::ReferenceMismatch,
+            place: Place::segment(line, "IEA", line).element(2),
+            message: "IEA names interchange `000000418` but ISA named `000000417`".into(),
+        }]
+    );
 }
 
 #[test]
@@ -340,26 +537,55 @@ fn wrong_group_and_interchange_counts_reject_the_interchange() {
     let line = line_of(&text(&input), "GE*3*2");
     assert_eq!(reading.problems.len(), 1, "{:?}", reading.problems);
     assert_eq!(reading.problems[0].code, Code::CountMismatch);
-    assert_eq!(reading.problems[0].place, Place::segment(line, "GE", line).element(1));
-    assert!(reading.problems[0].message.contains("holds 2"), "{}", reading.problems[0].message);
+    assert_eq!(
+        reading.problems[0].place,
+        Place::segment(line, "GE", line).element(1)
+    );
+    assert!(
+        reading.problems[0].message.contains("holds 2"),
+        "{}",
+        reading.problems[0].message
+    );
 
     let input = edited(|t| t.replacen("IEA*5*", "IEA*4*", 1));
     let reading = x12::read(&input);
     let line = line_of(&text(&input), "IEA*");
     assert_eq!(reading.problems[0].code, Code::CountMismatch);
-    assert_eq!(reading.problems[0].place, Place::segment(line, "IEA", line).element(1));
-    assert_eq!(reading.documents().count(), 6, "the sets read, but the interchange is rejected");
+    assert_eq!(
+        reading.problems[0].place,
+        Place::segment(line, "IEA", line).element(1)
+    );
+    assert_eq!(
+        reading.documents().count(),
+        6,
+        "the sets read, but the interchange is rejected"
+    );
 }
 
 #[test]
 fn other_envelope_faults_reject_the_whole_interchange() {
     let cases: [(&str, &str, Code, Option<&str>); 6] = [
         ("IEA*5*000000417~\n", "", Code::Missing, Some("IEA")),
-        ("IEA*5*000000417~\n", "IEA*5*000000417~\nST*850*9~\n", Code::Unexpected, None),
+        (
+            "IEA*5*000000417~\n",
+            "IEA*5*000000417~\nST*850*9~\n",
+            Code::Unexpected,
+            None,
+        ),
         ("GE*1*1~\n", "", Code::Missing, Some("GE")),
-        ("*X*004010~\nST*850", "*X*003040~\nST*850", Code::Unsupported, Some("GS")),
+        (
+            "*X*004010~\nST*850",
+            "*X*003040~\nST*850",
+            Code::Unsupported,
+            Some("GS"),
+        ),
         ("*00401*", "*00300*", Code::Unsupported, Some("ISA")),
-        ("ST*860*0002~", "GS*PO~\nST*860*0002~", Code::Missing, Some("GE")),
+        (
+            "ST*860*0002~",
+            "GS*PO~\nST*860*0002~",
+            Code::Missing,
+            Some("GE"),
+        ),
     ];
     for (from, to, code, tag) in cases {
         let input = edited(|t| t.replacen(from, to, 1));
@@ -385,8 +611,14 @@ fn a_truncated_interchange_is_refused_at_every_cut_point() {
         let reading = x12::read(&input[..cut]);
         assert!(reading.rejected(), "cut at {cut}");
         let p = &reading.problems[0];
-        assert!(matches!(p.code, Code::Syntax | Code::Missing), "cut at {cut}: {p:?}");
-        assert!(p.place.line.is_some() || cut < 106 || p.place == Place::whole(), "cut at {cut}: {p:?}");
+        assert!(
+            matches!(p.code, Code::Syntax | Code::Missing),
+            "cut at {cut}: {p:?}"
+        );
+        assert!(
+            p.place.line.is_some() || cut < 106 || p.place == Place::whole(),
+            "cut at {cut}: {p:?}"
+        );
     }
     assert!(!x12::read(input).rejected());
     let p = &x12::read(&input[..500]).problems[0];
@@ -397,17 +629,80 @@ fn a_truncated_interchange_is_refused_at_every_cut_point() {
 #[test]
 fn bad_values_are_refused_where_they_are() {
     let cases = [
-        ("PO1*1*12*CA*", "PO1*1*12*XX*", Code::UnknownQualifier, "PO1", 8, Some(3)),
-        ("BEG*00*SA*PO-2026-0001**20261121~", "BEG*00*SA*PO-2026-0001**20261131~", Code::Invalid, "BEG", 2, Some(5)),
-        ("BEG*00*SA*PO-2026-0001**20261121~\n", "", Code::Missing, "ST", 1, None),
-        ("PO1*1*12*", "PO1*1*twelve*", Code::Invalid, "PO1", 8, Some(2)),
-        ("*EN*4901234567894*VP*W-7781", "*EN*4901234567895*VP*W-7781", Code::Invalid, "PO1", 8, Some(7)),
-        ("BEG*00*SA*", "BEG*07*SA*", Code::UnknownQualifier, "BEG", 2, Some(1)),
-        ("CUR*BY*JPY~", "CUR*BY*yen~", Code::Invalid, "CUR", 3, Some(2)),
+        (
+            "PO1*1*12*CA*",
+            "PO1*1*12*XX*",
+            Code::UnknownQualifier,
+            "PO1",
+            8,
+            Some(3),
+        ),
+        (
+            "BEG*00*SA*PO-2026-0001**20261121~",
+            "BEG*00*SA*PO-2026-0001**20261131~",
+            Code::Invalid,
+            "BEG",
+            2,
+            Some(5),
+        ),
+        (
+            "BEG*00*SA*PO-2026-0001**20261121~\n",
+            "",
+            Code::Missing,
+            "ST",
+            1,
+            None,
+        ),
+        (
+            "PO1*1*12*",
+            "PO1*1*twelve*",
+            Code::Invalid,
+            "PO1",
+            8,
+            Some(2),
+        ),
+        (
+            "*EN*4901234567894*VP*W-7781",
+            "*EN*4901234567895*VP*W-7781",
+            Code::Invalid,
+            "PO1",
+            8,
+            Some(7),
+        ),
+        (
+            "BEG*00*SA*",
+            "BEG*07*SA*",
+            Code::UnknownQualifier,
+            "BEG",
+            2,
+            Some(1),
+        ),
+        (
+            "CUR*BY*JPY~",
+            "CUR*BY*yen~",
+            Code::Invalid,
+            "CUR",
+            3,
+            Some(2),
+        ),
         ("CTT*3~", "CTT*4~", Code::CountMismatch, "CTT", 16, Some(1)),
         ("PO1*2*25.5", "PO1*1*25.5", Code::Rule, "PO1", 12, Some(1)),
-        ("CTT*3~", "XYZ*1~\nCTT*3~", Code::Unexpected, "XYZ", 16, None),
-        ("DTM*002*20261125~", "DTM*002*2026-11-25~", Code::Invalid, "DTM", 10, Some(2)),
+        (
+            "CTT*3~",
+            "XYZ*1~\nCTT*3~",
+            Code::Unexpected,
+            "XYZ",
+            16,
+            None,
+        ),
+        (
+            "DTM*002*20261125~",
+            "DTM*002*2026-11-25~",
+            Code::Invalid,
+            "DTM",
+            10,
+            Some(2),
+        ),
     ];
     for (from, to, code, tag, segment, element) in cases {
         let input = edited(|t| t.replacen(from, to, 1));
@@ -420,7 +715,11 @@ fn bad_values_are_refused_where_they_are() {
             .unwrap_or_else(|| panic!("{to}: {problems:?}"));
         assert_eq!(p.place.segment, Some(segment), "{to}: {p:?}");
         assert_eq!(p.place.element, element, "{to}: {p:?}");
-        assert_eq!(p.place.line, Some(segment + 2), "{to}: one segment a line, ST on line 3: {p:?}");
+        assert_eq!(
+            p.place.line,
+            Some(segment + 2),
+            "{to}: one segment a line, ST on line 3: {p:?}"
+        );
     }
 }
 
@@ -428,31 +727,57 @@ fn bad_values_are_refused_where_they_are() {
 fn an_unknown_unit_is_named_with_its_place() {
     let input = edited(|t| t.replacen("SN1*2*20*KG~", "SN1*2*20*ZZ~", 1));
     let reading = x12::read(&input);
-    let despatch = reading.messages.iter().find(|m| m.message_type == "856").expect("856");
+    let despatch = reading
+        .messages
+        .iter()
+        .find(|m| m.message_type == "856")
+        .expect("856");
     let problems = despatch.result.as_ref().expect_err("unknown unit");
     let line = line_of(&text(&input), "SN1*2*20*ZZ");
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].code, Code::UnknownQualifier);
-    assert_eq!(problems[0].place, Place::segment(19, "SN1", line).element(3));
-    assert!(problems[0].message.contains("`ZZ`"), "{}", problems[0].message);
+    assert_eq!(
+        problems[0].place,
+        Place::segment(19, "SN1", line).element(3)
+    );
+    assert!(
+        problems[0].message.contains("`ZZ`"),
+        "{}",
+        problems[0].message
+    );
     let input = edited(|t| t.replacen("POC*4*AI*5**CA*", "POC*4*AI*5**QQ:1*", 1));
     let reading = x12::read(&input);
-    let problems = reading.messages[1].result.as_ref().expect_err("unknown unit");
-    assert_eq!(problems[0].place.component, Some(1), "POC05 is a composite: {problems:?}");
+    let problems = reading.messages[1]
+        .result
+        .as_ref()
+        .expect_err("unknown unit");
+    assert_eq!(
+        problems[0].place.component,
+        Some(1),
+        "POC05 is a composite: {problems:?}"
+    );
 }
 
 #[test]
 fn broken_hierarchies_are_refused_at_the_hl_segment() {
     let input = edited(|t| t.replacen("HL*4*2*I*0~", "HL*4*9*I*0~", 1));
     let reading = x12::read(&input);
-    let despatch = reading.messages.iter().find(|m| m.message_type == "856").expect("856");
+    let despatch = reading
+        .messages
+        .iter()
+        .find(|m| m.message_type == "856")
+        .expect("856");
     let problems = despatch.result.as_ref().expect_err("bad parent");
     let line = line_of(&text(&input), "HL*4*9");
     assert_eq!(problems[0].code, Code::Invalid);
     assert_eq!(problems[0].place, Place::segment(17, "HL", line).element(2));
     let input = edited(|t| t.replacen("HL*3*2*I*0~", "HL*3*1*I*0~", 1));
     let reading = x12::read(&input);
-    let despatch = reading.messages.iter().find(|m| m.message_type == "856").expect("856");
+    let despatch = reading
+        .messages
+        .iter()
+        .find(|m| m.message_type == "856")
+        .expect("856");
     let problems = despatch.result.as_ref().expect_err("item under shipment");
     assert_eq!(problems[0].code, Code::Unexpected);
     assert_eq!(problems[0].place.element, Some(3));
@@ -460,21 +785,35 @@ fn broken_hierarchies_are_refused_at_the_hl_segment() {
 
 #[test]
 fn duplicate_control_numbers_and_unsupported_sets_are_refused_per_set() {
-    let input = edited(|t| t.replacen("ST*860*0003~", "ST*860*0002~", 1).replacen("SE*7*0003~", "SE*7*0002~", 1));
+    let input = edited(|t| {
+        t.replacen("ST*860*0003~", "ST*860*0002~", 1)
+            .replacen("SE*7*0003~", "SE*7*0002~", 1)
+    });
     let reading = x12::read(&input);
     assert!(!reading.rejected(), "{:?}", reading.problems);
     let problems = reading.messages[2].result.as_ref().expect_err("duplicate");
     let line = line_of(&text(&input), "BCH*01") - 1;
-    assert_eq!(problems, &vec![renkei_edi::Problem {
-        code: Code::Duplicate,
-        place: Place::segment(1, "ST", line).element(2),
-        message: "transaction set control number 0002 is used twice in this functional group".into(),
-    }]);
+    assert_eq!(
+        problems,
+        &vec![renkei_edi::Problem {
+            code: Code::Duplicate,
+            place: Place::segment(1, "ST", line).element(2),
+            message: "transaction set control number 0002 is used twice in this functional group"
+                .into(),
+        }]
+    );
     assert_eq!(reading.documents().count(), 5);
     let input = edited(|t| t.replacen("ST*855*0004~", "ST*810*0004~", 1));
     let reading = x12::read(&input);
-    let invoice = reading.messages.iter().find(|m| m.message_type == "810").expect("810");
-    assert_eq!(invoice.result.as_ref().expect_err("unsupported")[0].code, Code::Unsupported);
+    let invoice = reading
+        .messages
+        .iter()
+        .find(|m| m.message_type == "810")
+        .expect("810");
+    assert_eq!(
+        invoice.result.as_ref().expect_err("unsupported")[0].code,
+        Code::Unsupported
+    );
     assert_eq!(reading.documents().count(), 5);
 }
 
@@ -484,19 +823,28 @@ fn segments_of(text: &str) -> Vec<(String, Vec<String>)> {
         .expect("ISA")
         .map(|s| {
             let s = s.expect("the 997 is well-formed");
-            let elements = (0..s.element_count()).map(|e| s.element(e).unwrap_or_default().to_string()).collect();
+            let elements = (0..s.element_count())
+                .map(|e| s.element(e).unwrap_or_default().to_string())
+                .collect();
             (s.tag.to_string(), elements)
         })
         .collect()
 }
 
 fn find<'a>(segments: &'a [(String, Vec<String>)], tag: &str) -> Vec<&'a [String]> {
-    segments.iter().filter(|(t, _)| t == tag).map(|(_, e)| e.as_slice()).collect()
+    segments
+        .iter()
+        .filter(|(t, _)| t == tag)
+        .map(|(_, e)| e.as_slice())
+        .collect()
 }
 
 #[test]
 fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
-    let input = edited(|t| t.replacen("PO1*1*12*CA*", "PO1*1*12*XX*", 1).replacen("SE*7*0003~", "SE*6*0003~", 1));
+    let input = edited(|t| {
+        t.replacen("PO1*1*12*CA*", "PO1*1*12*XX*", 1)
+            .replacen("SE*7*0003~", "SE*6*0003~", 1)
+    });
     let ack = x12::read(&input).acknowledgement();
     let text = x12::ack997(&outgoing(), &ack);
     let segments = segments_of(&text);
@@ -506,7 +854,11 @@ fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
     assert_eq!(ak2.len(), 6);
     assert_eq!(ak2[0], ["850", "0001"]);
     assert_eq!(find(&segments, "AK3")[0], ["PO1", "8", "", "8"]);
-    assert_eq!(find(&segments, "AK4")[0], ["3", "", "7"], "invalid code value in PO103");
+    assert_eq!(
+        find(&segments, "AK4")[0],
+        ["3", "", "7"],
+        "invalid code value in PO103"
+    );
     let ak5 = find(&segments, "AK5");
     assert_eq!(ak5[0], ["R", "5"]);
     assert_eq!(ak5[1], ["A"]);
@@ -515,16 +867,30 @@ fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
     assert_eq!(find(&segments, "AK9")[0], ["P", "6", "6", "4"]);
     let st = segments.iter().position(|(t, _)| t == "ST").expect("ST");
     let se = segments.iter().position(|(t, _)| t == "SE").expect("SE");
-    assert_eq!(find(&segments, "SE")[0], [(se - st + 1).to_string(), "0001".into()]);
+    assert_eq!(
+        find(&segments, "SE")[0],
+        [(se - st + 1).to_string(), "0001".into()]
+    );
     let reading = x12::read(text.as_bytes());
-    assert!(reading.problems.is_empty(), "the 997's envelope reads: {:?}", reading.problems);
+    assert!(
+        reading.problems.is_empty(),
+        "the 997's envelope reads: {:?}",
+        reading.problems
+    );
 
     let rejected = x12::read(&edited(|t| t.replacen("GE*2*2~", "GE*3*2~", 1))).acknowledgement();
     let text = x12::ack997_in(&outgoing(), &rejected, Version::V005010);
     let segments = segments_of(&text);
-    assert!(find(&segments, "AK2").is_empty(), "a rejected interchange has no set loops");
+    assert!(
+        find(&segments, "AK2").is_empty(),
+        "a rejected interchange has no set loops"
+    );
     assert_eq!(find(&segments, "AK1")[0], ["PO", "1", "005010"]);
-    assert_eq!(find(&segments, "AK9")[0], ["R", "6", "6", "0", "5"], "number of sets does not match");
+    assert_eq!(
+        find(&segments, "AK9")[0],
+        ["R", "6", "6", "0", "5"],
+        "number of sets does not match"
+    );
 
     let accepted = x12::read(written(Version::V004010).as_bytes()).acknowledgement();
     let segments = segments_of(&x12::ack997(&outgoing(), &accepted));
@@ -534,16 +900,40 @@ fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
 
 #[test]
 fn problems_map_to_the_x12_error_code_lists() {
-    let at = |tag: &str, element: Option<usize>| Place { element, ..Place::segment(3, tag, 5) };
+    let at = |tag: &str, element: Option<usize>| Place {
+        element,
+        ..Place::segment(3, tag, 5)
+    };
     let problem = |code, place| renkei_edi::Problem::new(code, place, "");
     use x12::AckCode::{Segment, TransactionSet};
-    assert_eq!(x12::ack_code(&problem(Code::CountMismatch, at("SE", Some(1)))), TransactionSet("4"));
-    assert_eq!(x12::ack_code(&problem(Code::Duplicate, at("ST", Some(2)))), TransactionSet("23"));
-    assert_eq!(x12::ack_code(&problem(Code::Missing, at("ST", None))), Segment("3", None));
-    assert_eq!(x12::ack_code(&problem(Code::Unexpected, at("XYZ", None))), Segment("2", None));
-    assert_eq!(x12::ack_code(&problem(Code::Invalid, at("DTM", Some(2)))), Segment("8", Some("8")));
-    assert_eq!(x12::ack_code(&problem(Code::Invalid, at("PO1", Some(2)))), Segment("8", Some("6")));
-    assert_eq!(x12::ack_code(&problem(Code::Missing, at("PO1", Some(2)))), Segment("8", Some("1")));
+    assert_eq!(
+        x12::ack_code(&problem(Code::CountMismatch, at("SE", Some(1)))),
+        TransactionSet("4")
+    );
+    assert_eq!(
+        x12::ack_code(&problem(Code::Duplicate, at("ST", Some(2)))),
+        TransactionSet("23")
+    );
+    assert_eq!(
+        x12::ack_code(&problem(Code::Missing, at("ST", None))),
+        Segment("3", None)
+    );
+    assert_eq!(
+        x12::ack_code(&problem(Code::Unexpected, at("XYZ", None))),
+        Segment("2", None)
+    );
+    assert_eq!(
+        x12::ack_code(&problem(Code::Invalid, at("DTM", Some(2)))),
+        Segment("8", Some("8"))
+    );
+    assert_eq!(
+        x12::ack_code(&problem(Code::Invalid, at("PO1", Some(2)))),
+        Segment("8", Some("6"))
+    );
+    assert_eq!(
+        x12::ack_code(&problem(Code::Missing, at("PO1", Some(2)))),
+        Segment("8", Some("1"))
+    );
 }
 
 #[test]
