@@ -9,3 +9,4 @@ mod browser;
 mod bus;
 mod deploy;
 mod openapi;
+mod orders;
