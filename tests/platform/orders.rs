@@ -25,8 +25,13 @@ const DEADLINE: Duration = Duration::from_secs(90);
 
 /// A new user owning a new company, and a caller acting in it.
 async fn owner(collab: &renkei_collab::app::App, email: &str, name: &str) -> (String, Caller) {
-    let sign_up = renkei_collab::app::SignUp::parse(email, "order-cycle-2026", "試験 太郎").expect("valid sign-up");
-    let user_id = collab.sign_up(sign_up, "test").await.expect("signed up").user_id;
+    let sign_up = renkei_collab::app::SignUp::parse(email, "order-cycle-2026", "試験 太郎")
+        .expect("valid sign-up");
+    let user_id = collab
+        .sign_up(sign_up, "test")
+        .await
+        .expect("signed up")
+        .user_id;
     let mut caller = Caller {
         principal: Principal {
             kind: PrincipalKind::User,
@@ -38,7 +43,8 @@ async fn owner(collab: &renkei_collab::app::App, email: &str, name: &str) -> (St
         },
         client_addr: "test".into(),
     };
-    let input = NewOrganisation::parse(name, "company", "13", &Default::default()).expect("valid organisation");
+    let input = NewOrganisation::parse(name, "company", "13", &Default::default())
+        .expect("valid organisation");
     let (organisation, _) = collab
         .organisation_register(&caller, input, &format!("register-{email}"), None)
         .await
@@ -69,8 +75,10 @@ async fn order_over_the_bus(backend: Backend, bus: BusMode) {
         .await
         .expect("webhooks follow orders");
 
-    let (shop, shop_caller) = owner(&collab, "shop@togoshi.example.jp", "戸越銀座 青果まるやま").await;
-    let (wholesaler, wholesaler_caller) = owner(&collab, "sales@shinagawa.example.jp", "品川中央卸 株式会社").await;
+    let (shop, shop_caller) =
+        owner(&collab, "shop@togoshi.example.jp", "戸越銀座 青果まるやま").await;
+    let (wholesaler, wholesaler_caller) =
+        owner(&collab, "sales@shinagawa.example.jp", "品川中央卸 株式会社").await;
     let order = between(Document::Order(samples::order()), &shop, &wholesaler);
     let submit = |caller: &Caller, org: &str, document: &Document, key: &str| {
         let submission = Submission {
@@ -83,7 +91,10 @@ async fn order_over_the_bus(backend: Backend, bus: BusMode) {
     };
 
     let early = submit(&shop_caller, &shop, &order, "po-early").await;
-    assert!(matches!(early, Err(AppError::NotPartners(_))), "no partnership yet: {early:?}");
+    assert!(
+        matches!(early, Err(AppError::NotPartners(_))),
+        "no partnership yet: {early:?}"
+    );
 
     let proposal = Proposal {
         counterparty_id: shop.clone(),
@@ -96,7 +107,12 @@ async fn order_over_the_bus(backend: Backend, bus: BusMode) {
         .await
         .expect("proposed");
     collab
-        .partnership_act(&shop_caller, &shop, &partnership.partnership_id, PartnershipAction::Accept)
+        .partnership_act(
+            &shop_caller,
+            &shop,
+            &partnership.partnership_id,
+            PartnershipAction::Accept,
+        )
         .await
         .expect("accepted");
 
@@ -105,13 +121,23 @@ async fn order_over_the_bus(backend: Backend, bus: BusMode) {
     })
     .await
     .expect("orders learns of the partnership from collab's events and takes the order");
-    let response = between(Document::OrderResponse(samples::order_response()), &shop, &wholesaler);
+    let response = between(
+        Document::OrderResponse(samples::order_response()),
+        &shop,
+        &wholesaler,
+    );
     let answered = submit(&wholesaler_caller, &wholesaler, &response, "rsp-0001")
         .await
         .expect("the wholesaler answers");
     assert_eq!(answered.order_id, sent.order_id);
-    let view = orders.order(&shop_caller, &shop, &sent.order_id).await.expect("the shop sees it");
-    assert_eq!(view.partnership_id, partnership.partnership_id, "the partnership is recorded on the order");
+    let view = orders
+        .order(&shop_caller, &shop, &sent.order_id)
+        .await
+        .expect("the shop sees it");
+    assert_eq!(
+        view.partnership_id, partnership.partnership_id,
+        "the partnership is recorded on the order"
+    );
 
     let delivered = testing::eventually(DEADLINE, || async {
         let seen = ctx.bus.outcomes("collab.webhooks.orders");
@@ -126,4 +152,7 @@ async fn order_over_the_bus(backend: Backend, bus: BusMode) {
     ctx.shutdown.cancel();
     ctx.join().await;
 }
-renkei_kernel::on_each_engine_and_bus!(an_order_between_partners_accepted_in_collab_flows_over_the_bus, order_over_the_bus);
+renkei_kernel::on_each_engine_and_bus!(
+    an_order_between_partners_accepted_in_collab_flows_over_the_bus,
+    order_over_the_bus
+);
