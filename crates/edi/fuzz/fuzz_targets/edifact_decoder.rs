@@ -1,0 +1,33 @@
+//! The streaming `edifact::Decoder`, fed in chunks whose size comes from the
+//! first input byte, must never panic and must read exactly what
+//! `edifact::read` reads from the same bytes at once (differential check).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use renkei_edi::{
+    Reading,
+    edifact::{self, Decoder, Event},
+};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((input, size)) = renkei_edi_fuzz::split(data) else {
+        return;
+    };
+    let mut envelope = None;
+    let mut messages = Vec::new();
+    let mut decoder = Decoder::new();
+    let mut on = |event| match event {
+        Event::Envelope(e) => envelope = Some(e),
+        Event::Message(m) => messages.push(m),
+    };
+    for chunk in input.chunks(size) {
+        decoder.feed(chunk, &mut on);
+    }
+    let problems = decoder.finish(&mut on);
+    let streamed = Reading {
+        envelope,
+        messages,
+        problems,
+    };
+    let whole = edifact::read(input);
+    assert_eq!(streamed, whole, "chunks of {size} read differently");
+});
