@@ -611,6 +611,9 @@ fn message(
     )
 }
 
+/// The longest party name NAD can carry: five components of 35 characters.
+pub const MAX_PARTY_NAME: usize = 175;
+
 /// The tags each message may carry (beyond UNH/UNT); anything else is refused.
 const ALLOWED: &[(&str, &[&str])] = &[
     (
@@ -852,10 +855,20 @@ impl Mapper {
         let nad = first(header, "NAD", qualifier);
         let nad = self.need_segment(at, nad, "NAD", &format!("qualifier {qualifier} ({who})"))?;
         let id = self.need(nad, 1, 0, "party identification")?.into_owned();
-        Some(Party {
-            id,
-            name: nad.text(3),
-        })
+        let name = nad.text(3);
+        if name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_PARTY_NAME)
+        {
+            self.problems.push(Problem::new(
+                Code::Invalid,
+                place(nad).element(4),
+                format!(
+                    "a party name has at most {MAX_PARTY_NAME} characters (five components of 35)"
+                ),
+            ));
+        }
+        Some(Party { id, name })
     }
 
     fn reference(

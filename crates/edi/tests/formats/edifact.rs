@@ -412,3 +412,23 @@ fn contrl_accepts_the_good_messages_and_points_at_the_bad_ones() {
         "{contrl}"
     );
 }
+
+#[test]
+fn a_party_name_longer_than_nad_carries_is_refused_not_cut() {
+    let long = "長".repeat(176);
+    let input = edited(|t| {
+        t.replacen(
+            "NAD+BY+4912345000019::9++戸越銀座 青果まるやま'",
+            &format!("NAD+BY+4912345000019::9++{long}'"),
+            1,
+        )
+    });
+    let reading = edifact::read(&input);
+    let problems = reading.messages[0].result.as_ref().expect_err("too long");
+    assert!(
+        problems.iter().any(|p| p.code == Code::Invalid
+            && p.place.tag.as_deref() == Some("NAD")
+            && p.place.element == Some(4)),
+        "{problems:?}"
+    );
+}
