@@ -93,6 +93,18 @@ pub struct MessageOutcome {
     pub result: Result<Document, Vec<Problem>>,
 }
 
+impl MessageOutcome {
+    /// Adds a problem found after the message was read (a reference used
+    /// twice, say): a document that read well is rejected, a rejected one
+    /// gets one more problem.
+    pub fn reject(&mut self, problem: Problem) {
+        match &mut self.result {
+            Ok(_) => self.result = Err(vec![problem]),
+            Err(problems) => problems.push(problem),
+        }
+    }
+}
+
 /// An interchange read in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reading {

@@ -95,9 +95,14 @@ impl Place {
 
     /// A segment of a segment-based format.
     pub fn segment(number: usize, tag: &str, line: usize) -> Place {
+        Place::at(number, Some(tag), line)
+    }
+
+    /// A segment by number and line, its tag when known.
+    pub fn at(number: usize, tag: Option<&str>, line: usize) -> Place {
         Place {
             segment: Some(number),
-            tag: Some(tag.to_string()),
+            tag: tag.map(str::to_string),
             line: Some(line),
             ..Place::default()
         }

@@ -373,10 +373,7 @@ impl Decoder {
                     outcome.reference
                 ),
             );
-            match &mut outcome.result {
-                Ok(_) => outcome.result = Err(vec![problem]),
-                Err(problems) => problems.push(problem),
-            }
+            outcome.reject(problem);
         }
         outcome
     }
@@ -387,12 +384,7 @@ fn place(segment: &Segment<'_>) -> Place {
 }
 
 fn place_at(position: Position, tag: Option<&str>) -> Place {
-    Place {
-        segment: Some(position.segment),
-        tag: tag.map(str::to_string),
-        line: Some(position.line),
-        ..Place::default()
-    }
+    Place::at(position.segment, tag, position.line)
 }
 
 fn syntax_problem(e: &SyntaxError) -> Problem {
