@@ -372,3 +372,210 @@ async fn people_sign_up_invite_partner_group_message_and_install_an_app_in_the_b
     };
     people_work_together(on_postgres(url)).await;
 }
+
+/// Waits until `css` holds `attribute` = `value` (pages are re-rendered
+/// after each form, so the element is looked up afresh).
+async fn attribute_is(b: &Browser, css: &str, attribute: &str, value: &str) {
+    let seen = testing::eventually(Duration::from_secs(10), || async {
+        let found = b.client.find(Locator::Css(css)).await.ok()?;
+        let v = found.attr(attribute).await.ok()??;
+        (v == value).then_some(())
+    })
+    .await;
+    if seen.is_none() {
+        panic!("{css} never had {attribute}={value}:\n{}", b.page().await);
+    }
+}
+
+/// A shop and a wholesaler complete an order cycle in the browser: the
+/// shop orders (a mistyped quantity is shown on its line first), the
+/// wholesaler answers line by line and despatches, the shop records the
+/// receipt; both see the same history. Then the shop sets up EDI with the
+/// wholesaler and uploads an EDIFACT interchange: a good one is accepted
+/// with its CONTRL, a broken one is shown with the problem's place.
+async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
+    let dir = TempDir::new();
+    let running = up(&dir, &envs, &[]).await;
+    let Some(b) = browser(&running.url).await else {
+        return;
+    };
+
+    b.sign_up("owner@wholesale-ui.example.jp", "品川 卸太郎")
+        .await;
+    b.register("UI試験 品川中央卸", "company").await;
+    b.sign_out().await;
+    b.sign_up("owner@shop-ui.example.jp", "丸山 青果").await;
+    b.register("UI試験 まるやま青果", "company").await;
+    b.go(&format!(
+        "/app/partners?q={}",
+        "UI%E8%A9%A6%E9%A8%93%20%E5%93%81%E5%B7%9D"
+    ))
+    .await;
+    b.submit("#directory form").await;
+    b.sign_out().await;
+    b.sign_in("owner@wholesale-ui.example.jp").await;
+    b.go("/app/partners").await;
+    b.submit("#partnerships form[id^=accept-]").await;
+    b.sign_out().await;
+
+    // The shop orders; the partnership reaches the orders service over the
+    // bus, so the first try may come before it.
+    b.sign_in("owner@shop-ui.example.jp").await;
+    let lines = [
+        ("number", "PO-UI-0001"),
+        ("item_1", "国産 玉ねぎ 10kg箱"),
+        ("code_1", "TAMA-10"),
+        ("qty_1", "12"),
+        ("unit_1", "CS"),
+        ("price_1", "2480"),
+        ("item_2", "じゃがいも 男爵"),
+        ("gtin_2", "4901234567894"),
+        ("qty_2", "二十"),
+        ("unit_2", "KGM"),
+    ];
+    b.go("/app/orders/new").await;
+    b.fill("order-form", &lines).await;
+    b.submit("#order-form").await;
+    let error = b.text("#line-error-2").await;
+    assert!(
+        error.contains("二十"),
+        "the mistyped quantity is named on its line: {error}"
+    );
+    let mut ordered = false;
+    for _ in 0..20 {
+        b.go("/app/orders/new").await;
+        b.fill("order-form", &lines).await;
+        b.fill("order-form", &[("qty_2", "30")]).await;
+        b.submit("#order-form").await;
+        if b.page().await.contains("id=\"order-status\"") {
+            ordered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(ordered, "the order was not accepted:\n{}", b.page().await);
+    attribute_is(&b, "#order-status", "data-status", "awaiting_response").await;
+    b.sign_out().await;
+
+    // The wholesaler finds it in the inbox and answers line by line.
+    b.sign_in("owner@wholesale-ui.example.jp").await;
+    b.go("/app/orders?box=inbox").await;
+    b.click_away("#orders a").await;
+    b.fill(
+        "response-form",
+        &[
+            ("status_2", "changed"),
+            ("qty_2", "20"),
+            ("reason_2", "在庫不足"),
+        ],
+    )
+    .await;
+    b.submit("#response-form").await;
+    attribute_is(&b, "#order-status", "data-status", "confirmed").await;
+    assert_eq!(b.text("#line-2 .state").await, "変更して承諾");
+    b.fill(
+        "despatch-form",
+        &[("carrier", "ヤマト運輸"), ("packages", "13")],
+    )
+    .await;
+    b.submit("#despatch-form").await;
+    attribute_is(&b, "#order-status", "data-status", "despatched").await;
+    assert_eq!(b.text("#line-2 .shipped").await, "20");
+    b.sign_out().await;
+
+    // The shop records the receipt; both sides keep the same history.
+    b.sign_in("owner@shop-ui.example.jp").await;
+    b.go("/app/orders?box=outbox&status=despatched").await;
+    b.click_away("#orders a").await;
+    b.submit("#receipt-form").await;
+    attribute_is(&b, "#order-status", "data-status", "received").await;
+    let history = b.text("#history").await;
+    for kind in ["注文", "注文回答", "出荷案内", "受領通知"] {
+        assert!(history.contains(kind), "{kind} in {history}");
+    }
+    assert!(
+        b.page().await.contains("file?format=edifact_d96a"),
+        "every document can be downloaded"
+    );
+
+    // EDI: the shop's profile for the wholesaler, then files.
+    b.go("/app/edi").await;
+    b.fill(
+        "profile-form",
+        &[
+            ("own_wire_id", "4912345000019"),
+            ("partner_wire_id", "4998765000011"),
+            ("sends", "edifact_d96a"),
+            ("wants", "edifact_d96a"),
+        ],
+    )
+    .await;
+    b.submit("#profile-form").await;
+    assert!(b.text("#profiles").await.contains("4998765000011"));
+    let outgoing = renkei_edi::Outgoing {
+        sender: "4912345000019".into(),
+        recipient: "4998765000011".into(),
+        reference: "7001".into(),
+        prepared: "2026-11-21".parse().expect("date"),
+        time: "0930".into(),
+    };
+    let mut order = renkei_edi::samples::order();
+    order.number = "PO-UI-EDI-1".into();
+    let good = renkei_edi::edifact::write(
+        &outgoing,
+        renkei_edi::edifact::Version::D96A,
+        &[renkei_edi::Document::Order(order)],
+    );
+    let files = TempDir::new();
+    let good_path = files.path().join("order.edi");
+    std::fs::write(&good_path, &good).expect("write the file");
+    let broken_path = files.path().join("broken.edi");
+    std::fs::write(
+        &broken_path,
+        good.replace("7001", "7002").replace("QTY+21:", "QTY+99:"),
+    )
+    .expect("write the file");
+    for (path, status) in [(&good_path, "accepted"), (&broken_path, "rejected")] {
+        b.go("/app/edi").await;
+        b.client
+            .find(Locator::Css("#upload-form input[type=file]"))
+            .await
+            .expect("a file field")
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("choose the file");
+        b.submit("#upload-form").await;
+        attribute_is(&b, "#upload-result", "data-status", status).await;
+    }
+    let problems = b.text("#upload-messages").await;
+    assert!(
+        problems.contains("missing")
+            && problems.contains("segment 8 LIN")
+            && problems.contains("QTY"),
+        "the problem and its segment are shown: {problems}"
+    );
+    b.go("/app/edi").await;
+    let received = b.text("#interchanges").await;
+    assert!(
+        received.contains("7001") && received.contains("7002"),
+        "{received}"
+    );
+    b.go("/app/orders?number=PO-UI-EDI").await;
+    assert!(b.text("#orders").await.contains("PO-UI-EDI-1"));
+
+    b.client.clone().close().await.expect("close the browser");
+    drop(running);
+}
+
+#[tokio::test]
+async fn an_order_cycle_and_an_edi_upload_in_the_browser_on_sqlite() {
+    an_order_cycle_in_the_browser(vec![]).await;
+}
+
+#[tokio::test]
+async fn an_order_cycle_and_an_edi_upload_in_the_browser_on_postgres() {
+    let Some(url) = testing::fresh_postgres().await else {
+        return;
+    };
+    an_order_cycle_in_the_browser(on_postgres(url)).await;
+}

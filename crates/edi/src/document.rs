@@ -74,6 +74,40 @@ impl Date {
             .flatten()
     }
 
+    /// Days from 1970-01-01 to this date (negative before it).
+    pub fn unix_days(self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01, if it is in years 1–65535.
+    pub fn from_unix_days(days: i64) -> Option<Date> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Date::new(
+            u16::try_from(y).ok()?,
+            u8::try_from(m).ok()?,
+            u8::try_from(d).ok()?,
+        )
+    }
+
     /// Writes `CCYYMMDD`.
     pub fn ccyymmdd(self) -> String {
         format!("{:04}{:02}{:02}", self.year, self.month, self.day)
@@ -594,11 +628,76 @@ impl Document {
             Document::ReceiptAdvice(d) => d.lines.iter_mut().map(|l| &mut l.item).collect(),
         }
     }
+
+    /// Every free text the document holds — party names, notes, reasons,
+    /// item descriptions, the carrier — the values meant for people rather
+    /// than for matching, which a format may need to rewrite.
+    pub fn texts_mut(&mut self) -> Vec<&mut String> {
+        fn description(item: &mut Item) -> Option<&mut String> {
+            item.description.as_mut()
+        }
+        let mut texts: Vec<&mut String> = Vec::new();
+        let (buyer, seller) = match self {
+            Document::Order(d) => {
+                texts.extend(d.note.as_mut());
+                texts.extend(d.lines.iter_mut().filter_map(|l| description(&mut l.item)));
+                (&mut d.buyer, &mut d.seller)
+            }
+            Document::OrderChange(d) => {
+                texts.extend(
+                    d.lines
+                        .iter_mut()
+                        .filter_map(|l| description(&mut l.line.item)),
+                );
+                (&mut d.buyer, &mut d.seller)
+            }
+            Document::OrderCancellation(d) => {
+                texts.extend(d.reason.as_mut());
+                (&mut d.buyer, &mut d.seller)
+            }
+            Document::OrderResponse(d) => {
+                for l in &mut d.lines {
+                    texts.extend(l.reason.as_mut());
+                    texts.extend(description(&mut l.item));
+                }
+                (&mut d.buyer, &mut d.seller)
+            }
+            Document::DespatchAdvice(d) => {
+                texts.extend(d.carrier.as_mut());
+                texts.extend(d.lines.iter_mut().filter_map(|l| description(&mut l.item)));
+                (&mut d.buyer, &mut d.seller)
+            }
+            Document::ReceiptAdvice(d) => {
+                texts.extend(d.lines.iter_mut().filter_map(|l| description(&mut l.item)));
+                (&mut d.buyer, &mut d.seller)
+            }
+        };
+        texts.extend(buyer.name.as_mut());
+        texts.extend(seller.name.as_mut());
+        texts
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_the_epoch_count_both_ways() {
+        let epoch = Date::new(1970, 1, 1).expect("date");
+        assert_eq!(epoch.unix_days(), 0);
+        let leap = Date::new(2028, 2, 29).expect("date");
+        assert_eq!(leap.unix_days(), 21_243);
+        assert_eq!(Date::from_unix_days(21_243), Some(leap));
+        assert_eq!(Date::from_unix_days(-1), Date::new(1969, 12, 31));
+        for days in (-719_162..3_000_000).step_by(997) {
+            let date = Date::from_unix_days(days).expect("in range");
+            assert_eq!(date.unix_days(), days);
+        }
+        assert_eq!(Date::from_unix_days(-719_162), Date::new(1, 1, 1));
+        assert_eq!(Date::from_unix_days(-719_163), None, "no year 0");
+        assert_eq!(Date::from_unix_days(i64::MAX), None);
+    }
 
     #[test]
     fn dates_exist_or_are_refused() {

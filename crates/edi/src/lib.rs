@@ -21,6 +21,7 @@ pub mod interchange;
 pub mod problem;
 pub mod rules;
 pub mod samples;
+mod scan;
 pub mod sheet;
 pub mod ubl;
 pub mod x12;

@@ -12,12 +12,13 @@
 // would cost every caller an allocation on that path for no gain.
 #![allow(clippy::result_large_err)]
 
-use std::{borrow::Cow, collections::HashSet, ops::Range};
+use std::{borrow::Cow, fmt, ops::Range};
 
 use super::{
     Version,
     syntax::{
-        Delimiters, Position, Segment, Segments, SyntaxError, segment_end, service_string_advice,
+        Delimiters, Position, Segment, SyntaxError, next_segment, segment_end, separators,
+        service_string_advice,
     },
 };
 use crate::{
@@ -26,6 +27,10 @@ use crate::{
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
     rules::{gtin_valid, unit_valid},
+    scan::{
+        Bounds, Breaks, Buffer, Message, References, Separators, code, codes, one_of, read_message,
+        repeated,
+    },
 };
 
 /// What the decoder reports while reading.
@@ -49,16 +54,13 @@ enum Stage {
 /// Reads an interchange fed in chunks; see the module documentation.
 #[derive(Debug)]
 pub struct Decoder {
-    buf: Vec<u8>,
-    at: usize,
-    base: usize,
-    line: usize,
+    input: Buffer,
     delimiters: Delimiters,
     stage: Stage,
     reference: Option<String>,
     segments: usize,
     messages: usize,
-    seen: HashSet<String>,
+    seen: References,
     problems: Vec<Problem>,
 }
 
@@ -86,32 +88,37 @@ pub fn read(input: &[u8]) -> Reading {
     }
 }
 
+/// A message ends with UNT, or where the next message or the trailer starts.
+const BOUNDS: Bounds<'static> = Bounds {
+    trailer: b"UNT",
+    others: &[b"UNH", b"UNZ"],
+    tag_at,
+};
+
+/// The first three bytes of the segment at `from`, after blanks.
+fn tag_at(bytes: &[u8], from: usize, _: Separators) -> Option<&[u8]> {
+    let start = Breaks::Blanks.skip(bytes, from);
+    bytes.get(start..start + 3)
+}
+
 impl Decoder {
     /// A decoder waiting for the start of an interchange.
     pub fn new() -> Decoder {
         Decoder {
-            buf: Vec::new(),
-            at: 0,
-            base: 0,
-            line: 1,
+            input: Buffer::new(Breaks::Blanks),
             delimiters: Delimiters::default(),
             stage: Stage::Advice,
             reference: None,
             segments: 0,
             messages: 0,
-            seen: HashSet::new(),
+            seen: References::default(),
             problems: Vec::new(),
         }
     }
 
     /// Adds the next bytes of the interchange and reports what they complete.
     pub fn feed(&mut self, chunk: &[u8], on: &mut impl FnMut(Event)) {
-        if self.at > 0 {
-            self.buf.drain(..self.at);
-            self.base += self.at;
-            self.at = 0;
-        }
-        self.buf.extend_from_slice(chunk);
+        self.input.push(chunk);
         self.run(false, on);
     }
 
@@ -119,7 +126,7 @@ impl Decoder {
     /// (empty when its envelope and trailer are right).
     pub fn finish(mut self, on: &mut impl FnMut(Event)) -> Vec<Problem> {
         self.run(true, on);
-        let rest = self.rest_start();
+        let rest = self.input.rest_start();
         match self.stage {
             Stage::Advice | Stage::Header if rest.is_none() => self.fail(Problem::new(
                 Code::Missing,
@@ -132,13 +139,13 @@ impl Decoder {
                 let problem = if rest.is_some() {
                     Problem::new(
                         Code::Syntax,
-                        place_at(position, None),
+                        position.place(None),
                         "the interchange ends inside a segment (no segment terminator)",
                     )
                 } else {
                     Problem::new(
                         Code::Missing,
-                        place_at(position, Some("UNZ")),
+                        position.place(Some("UNZ")),
                         "the interchange ends without its UNZ trailer",
                     )
                 };
@@ -154,58 +161,39 @@ impl Decoder {
     }
 
     fn position(&self) -> Position {
-        Position {
-            segment: self.segments + 1,
-            line: self.line,
-            offset: self.base + self.at,
-        }
+        self.input.position(self.segments)
     }
 
-    /// Offset of the next non-blank byte, if any.
-    fn rest_start(&self) -> Option<usize> {
-        self.buf[self.at..]
-            .iter()
-            .position(|b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
-            .map(|i| self.at + i)
-    }
-
-    fn tag_at(&self, from: usize) -> Option<&[u8]> {
-        let start = self.buf[from..]
-            .iter()
-            .position(|b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))?
-            + from;
-        self.buf.get(start..start + 3)
-    }
-
-    /// Consumes `range` of the buffer, reading its segments, and returns them
-    /// through `with`.
-    fn take<T>(
+    /// Reads the one segment that starts at the cursor and ends before
+    /// `end` with `with`, and counts it.
+    fn take_one<T>(
         &mut self,
         end: usize,
-        segment_base: usize,
-        with: impl FnOnce(&mut dyn Iterator<Item = Result<Segment<'_>, SyntaxError>>) -> T,
+        with: impl FnOnce(Option<Result<Segment<'_>, SyntaxError>>) -> T,
     ) -> T {
-        let start = Position {
-            segment: segment_base,
-            line: self.line,
-            offset: self.base + self.at,
-        };
-        let mut segments = Segments::resume(&self.buf[self.at..end], self.delimiters, start);
-        let result = with(&mut segments);
-        self.line = segments.position().line;
-        self.at = end;
+        let d = self.delimiters;
+        let result = self
+            .input
+            .take(end, self.segments, separators(d), |scanner| {
+                with(next_segment(scanner, d))
+            });
+        self.segments += 1;
         result
+    }
+
+    fn segment_end(&self) -> Option<usize> {
+        segment_end(&self.input.bytes, self.input.at, self.delimiters)
     }
 
     fn run(&mut self, at_end: bool, on: &mut impl FnMut(Event)) {
         loop {
             match self.stage {
                 Stage::Ended => {
-                    if let Some(start) = self.rest_start() {
-                        self.at = start;
+                    if let Some(start) = self.input.rest_start() {
+                        self.input.at = start;
                         let problem = Problem::new(
                             Code::Unexpected,
-                            place_at(self.position(), None),
+                            self.position().place(None),
                             "nothing may follow the UNZ trailer",
                         );
                         self.fail(problem);
@@ -214,19 +202,20 @@ impl Decoder {
                 }
                 Stage::Failed => return,
                 Stage::Advice => {
-                    let Some(start) = self.rest_start() else {
+                    let Some(start) = self.input.rest_start() else {
                         return;
                     };
-                    if self.buf.len() - start < 9 && !at_end {
+                    if self.input.bytes.len() - start < 9 && !at_end {
                         return;
                     }
-                    match service_string_advice(&self.buf[self.at..]) {
+                    let at = self.input.at;
+                    match service_string_advice(&self.input.bytes[at..]) {
                         Ok((delimiters, skip)) => {
-                            self.line += self.buf[self.at..self.at + skip]
+                            self.input.line += self.input.bytes[at..at + skip]
                                 .iter()
                                 .filter(|&&b| b == b'\n')
                                 .count();
-                            self.at += skip;
+                            self.input.at += skip;
                             self.delimiters = delimiters;
                             self.stage = Stage::Header;
                         }
@@ -238,10 +227,10 @@ impl Decoder {
                     }
                 }
                 Stage::Header => {
-                    let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                    let Some(end) = self.segment_end() else {
                         return;
                     };
-                    let outcome = self.take(end, self.segments, |segments| match segments.next() {
+                    let outcome = self.take_one(end, |segment| match segment {
                         Some(Ok(s)) => envelope(&s),
                         Some(Err(e)) => Err(syntax_problem(&e)),
                         None => Err(Problem::new(
@@ -250,7 +239,6 @@ impl Decoder {
                             "UNB is missing",
                         )),
                     });
-                    self.segments += 1;
                     match outcome {
                         Ok(envelope) => {
                             self.reference = Some(envelope.reference.clone());
@@ -264,30 +252,41 @@ impl Decoder {
                     }
                 }
                 Stage::Body => {
-                    let Some(tag) = self.tag_at(self.at) else {
+                    let Some(tag) = tag_at(
+                        &self.input.bytes,
+                        self.input.at,
+                        separators(self.delimiters),
+                    ) else {
                         return;
                     };
                     match tag {
                         b"UNH" => {
-                            let Some((end, has_trailer)) = self.message_end(at_end) else {
+                            let line = self.input.line_of_next();
+                            let d = self.delimiters;
+                            let Some(read) = read_message(
+                                &self.input,
+                                separators(d),
+                                at_end,
+                                &BOUNDS,
+                                |scanner| next_segment(scanner, d),
+                            ) else {
                                 return;
                             };
-                            let line = self.line_of_next();
-                            let (outcome, count) =
-                                self.take(end, 0, |segments| message(segments, has_trailer));
+                            let (end, next_line, count) = (read.end, read.line, read.count);
+                            let outcome = message(read);
+                            self.input.advance(end, next_line);
                             self.segments += count;
                             self.messages += 1;
                             let outcome = self.check_unique(outcome, line);
                             on(Event::Message(outcome));
                         }
                         b"UNZ" => {
-                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                            let Some(end) = self.segment_end() else {
                                 return;
                             };
-                            let base = self.segments;
                             let messages = self.messages;
                             let reference = self.reference.clone().unwrap_or_default();
-                            let problems = self.take(end, base, |segments| match segments.next() {
+                            let problems = self.take_one(end, |segment| match segment {
                                 Some(Ok(s)) => trailer(&s, messages)
                                     .into_iter()
                                     .chain(reference_check(&s, &reference))
@@ -295,7 +294,6 @@ impl Decoder {
                                 Some(Err(e)) => vec![syntax_problem(&e)],
                                 None => Vec::new(),
                             });
-                            self.segments += 1;
                             self.stage = Stage::Ended;
                             if !problems.is_empty() {
                                 self.problems.extend(problems);
@@ -303,12 +301,11 @@ impl Decoder {
                             }
                         }
                         _ => {
-                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                            let Some(end) = self.segment_end() else {
                                 return;
                             };
-                            let base = self.segments;
-                            let problem = self.take(end, base, |segments| match segments.next() {
-                                Some(Ok(s)) if s.tag == "UNG" => Problem::new(
+                            let problem = self.take_one(end, |segment| match segment {
+                                Some(Ok(s)) if s.is("UNG") => Problem::new(
                                     Code::Unsupported,
                                     place(&s),
                                     "functional groups (UNG/UNE) are not supported: send the messages directly in the interchange",
@@ -330,41 +327,8 @@ impl Decoder {
         }
     }
 
-    /// Where the message starting at the cursor ends, and whether it ends
-    /// with its UNT; `None` when more input is needed.
-    fn message_end(&self, at_end: bool) -> Option<(usize, bool)> {
-        let mut from = self.at;
-        let mut first = true;
-        loop {
-            let tag = self.tag_at(from);
-            if !first && matches!(tag, Some(b"UNH" | b"UNZ")) {
-                return Some((from, false));
-            }
-            let Some(end) = segment_end(&self.buf, from, self.delimiters) else {
-                return at_end
-                    .then_some((self.buf.len(), false))
-                    .filter(|_| from > self.at);
-            };
-            if tag == Some(b"UNT") {
-                return Some((end, true));
-            }
-            first = false;
-            from = end;
-        }
-    }
-
-    /// The line the next segment starts on.
-    fn line_of_next(&self) -> usize {
-        let start = self.rest_start().unwrap_or(self.at);
-        self.line
-            + self.buf[self.at..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-    }
-
     fn check_unique(&mut self, mut outcome: MessageOutcome, line: usize) -> MessageOutcome {
-        if !outcome.reference.is_empty() && !self.seen.insert(outcome.reference.clone()) {
+        if !outcome.reference.is_empty() && !self.seen.insert(&outcome.reference) {
             let problem = Problem::new(
                 Code::Duplicate,
                 Place::segment(1, "UNH", line).element(1),
@@ -383,20 +347,16 @@ fn place(segment: &Segment<'_>) -> Place {
     Place::segment(segment.position.segment, segment.tag, segment.position.line)
 }
 
-fn place_at(position: Position, tag: Option<&str>) -> Place {
-    Place::at(position.segment, tag, position.line)
-}
-
 fn syntax_problem(e: &SyntaxError) -> Problem {
     Problem::new(
         Code::Syntax,
-        place_at(e.position, None),
+        e.position.place(None),
         super::syntax::describe(&e.kind),
     )
 }
 
 fn envelope(unb: &Segment<'_>) -> Result<Envelope, Problem> {
-    if unb.tag != "UNB" {
+    if !unb.is("UNB") {
         return Err(Problem::new(
             Code::Missing,
             place(unb),
@@ -462,25 +422,15 @@ fn reference_check(unz: &Segment<'_>, reference: &str) -> Option<Problem> {
     })
 }
 
-/// Reads and maps one message (UNH up to UNT); returns the outcome and how
-/// many segments it had.
-fn message(
-    segments: &mut dyn Iterator<Item = Result<Segment<'_>, SyntaxError>>,
-    has_trailer: bool,
-) -> (MessageOutcome, usize) {
-    let mut all: Vec<Segment<'_>> = Vec::with_capacity(64);
-    let mut syntax = None;
-    let mut count = 0;
-    for s in segments {
-        count += 1;
-        match s {
-            Ok(s) => all.push(s),
-            Err(e) => {
-                syntax = Some(syntax_problem(&e));
-                break;
-            }
-        }
-    }
+/// Maps one message (UNH up to UNT) as read.
+fn message(read: Message<Segment<'_>, SyntaxError>) -> MessageOutcome {
+    let Message {
+        segments: all,
+        error,
+        has_trailer,
+        ..
+    } = read;
+    let syntax = error.map(|e| syntax_problem(&e));
     let unh = all.first();
     let reference = unh
         .and_then(|s| s.get(0, 0))
@@ -490,15 +440,10 @@ fn message(
         .and_then(|s| s.get(1, 0))
         .map(Cow::into_owned)
         .unwrap_or_default();
-    let fail = |problems| {
-        (
-            MessageOutcome {
-                reference: reference.clone(),
-                message_type: message_type.clone(),
-                result: Err(problems),
-            },
-            count,
-        )
+    let fail = |problems| MessageOutcome {
+        reference: reference.clone(),
+        message_type: message_type.clone(),
+        result: Err(problems),
     };
     if let Some(problem) = syntax {
         return fail(vec![problem]);
@@ -593,58 +538,61 @@ fn message(
         Some(d) if m.problems.is_empty() => Ok(d),
         _ => Err(m.problems),
     };
-    (
-        MessageOutcome {
-            reference,
-            message_type,
-            result,
-        },
-        count,
-    )
+    MessageOutcome {
+        reference,
+        message_type,
+        result,
+    }
 }
 
 /// The longest party name NAD can carry: five components of 35 characters.
 pub const MAX_PARTY_NAME: usize = 175;
 
 /// The tags each message may carry (beyond UNH/UNT); anything else is refused.
-const ALLOWED: &[(&str, &[&str])] = &[
+const ALLOWED: &[(&str, &[u32])] = &[
     (
         "ORDERS",
-        &[
+        &codes([
             "BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "PAT",
             "TOD", "TDT", "LOC", "LIN", "PIA", "IMD", "MEA", "QTY", "PRI", "MOA", "ALC", "UNS",
             "CNT",
-        ],
+        ]),
     ),
     (
         "ORDCHG",
-        &[
+        &codes([
             "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
             "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
-        ],
+        ]),
     ),
     (
         "ORDRSP",
-        &[
+        &codes([
             "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
             "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
-        ],
+        ]),
     ),
     (
         "DESADV",
-        &[
+        &codes([
             "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TOD", "TDT", "LOC", "EQD", "CPS", "PAC",
             "PCI", "GIN", "MEA", "LIN", "PIA", "IMD", "QTY", "FTX", "CNT",
-        ],
+        ]),
     ),
     (
         "RECADV",
-        &[
+        &codes([
             "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TDT", "LOC", "CPS", "PAC", "LIN", "PIA",
             "IMD", "QTY", "QVR", "FTX", "CNT",
-        ],
+        ]),
     ),
 ];
+
+const LIN: u32 = code("LIN");
+const UNS: u32 = code("UNS");
+const CNT: u32 = code("CNT");
+const F102: u32 = code("102");
+const F203: u32 = code("203");
 
 /// A message split into the segments before the first LIN, one range per
 /// line (LIN up to the next LIN or UNS), and the rest.
@@ -661,7 +609,7 @@ fn first<'s, 'a>(
 ) -> Option<&'s Segment<'a>> {
     segments
         .iter()
-        .find(|s| s.tag == tag && s.get(0, 0).as_deref() == Some(qualifier))
+        .find(|s| s.is(tag) && s.get(0, 0).is_some_and(|q| code(&q) == code(qualifier)))
 }
 
 struct Mapper {
@@ -697,7 +645,7 @@ impl Mapper {
         at: &Segment<'_>,
         found: Option<&'s Segment<'a>>,
         tag: &str,
-        what: &str,
+        what: impl fmt::Display,
     ) -> Option<&'s Segment<'a>> {
         if found.is_none() {
             self.problems.push(Problem::new(
@@ -743,10 +691,11 @@ impl Mapper {
     fn date(&mut self, s: &Segment<'_>) -> Option<Date> {
         let text = self.need(s, 0, 1, "date")?;
         let format = s.get(0, 2);
-        let date = match format.as_deref() {
-            Some("102") | None => Date::from_ccyymmdd(&text),
-            Some("203") if text.len() == 12 => Date::from_ccyymmdd(&text[..8]),
-            Some(other) => {
+        let date = match format.as_deref().map(|f| (code(f), f)) {
+            None => Date::from_ccyymmdd(&text),
+            Some((F102, _)) => Date::from_ccyymmdd(&text),
+            Some((F203, _)) if text.len() == 12 => Date::from_ccyymmdd(&text[..8]),
+            Some((_, other)) => {
                 self.problems.push(Problem::new(
                     Code::UnknownQualifier,
                     place(s).element(1).component(3),
@@ -774,22 +723,22 @@ impl Mapper {
         let mut header_end = body.len();
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed.contains(&s.tag) {
+            if !allowed.contains(&s.key()) {
                 self.problems.push(Problem::new(
                     Code::Unexpected,
                     place(s),
                     format!("segment {} is not part of a {message_type} message", s.tag),
                 ));
             }
-            match s.tag {
-                "LIN" => {
+            match s.key() {
+                LIN => {
                     if let Some(start) = open.take() {
                         lines.push(start..i);
                     }
                     header_end = header_end.min(i);
                     open = Some(i);
                 }
-                "UNS" | "CNT" => {
+                UNS | CNT => {
                     if let Some(start) = open.take() {
                         lines.push(start..i);
                     }
@@ -814,10 +763,10 @@ impl Mapper {
         header: &[Segment<'a>],
         codes: &[&str],
     ) -> Option<(String, Option<Cow<'a, str>>)> {
-        let bgm = header.iter().find(|s| s.tag == "BGM");
+        let bgm = header.iter().find(|s| s.is("BGM"));
         let bgm = self.need_segment(at, bgm, "BGM", "the document code and number")?;
         let code = self.need(bgm, 0, 0, "document name code")?;
-        if !codes.contains(&code.as_ref()) {
+        if !one_of(&code, codes) {
             self.problems.push(Problem::new(
                 Code::UnknownQualifier,
                 place(bgm).element(1).component(1),
@@ -845,7 +794,12 @@ impl Mapper {
         who: &str,
     ) -> Option<Party> {
         let nad = first(header, "NAD", qualifier);
-        let nad = self.need_segment(at, nad, "NAD", &format!("qualifier {qualifier} ({who})"))?;
+        let nad = self.need_segment(
+            at,
+            nad,
+            "NAD",
+            format_args!("qualifier {qualifier} ({who})"),
+        )?;
         let id = self.need(nad, 1, 0, "party identification")?.into_owned();
         let name = nad.text(3);
         if name
@@ -871,12 +825,17 @@ impl Mapper {
         what: &str,
     ) -> Option<String> {
         let rff = first(header, "RFF", qualifier);
-        let rff = self.need_segment(at, rff, "RFF", &format!("qualifier {qualifier} ({what})"))?;
+        let rff = self.need_segment(
+            at,
+            rff,
+            "RFF",
+            format_args!("qualifier {qualifier} ({what})"),
+        )?;
         self.need(rff, 0, 1, what).map(Cow::into_owned)
     }
 
     fn currency(&mut self, at: &Segment<'_>, header: &[Segment<'_>]) -> Option<String> {
-        let cux = header.iter().find(|s| s.tag == "CUX");
+        let cux = header.iter().find(|s| s.is("CUX"));
         let cux = self.need_segment(at, cux, "CUX", "the currency")?;
         let code = self.need(cux, 0, 1, "currency code")?;
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -898,13 +857,17 @@ impl Mapper {
                       this: &mut Mapper,
                       s: &Segment<'_>,
                       e: usize| {
-            let slot = match kind {
-                "EN" | "SRV" | "UP" => &mut item.gtin,
-                "SA" => &mut item.seller_code,
-                "BP" | "IN" => &mut item.buyer_code,
-                _ => return,
+            let gtin = one_of(kind, &["EN", "SRV", "UP"]);
+            let slot = if gtin {
+                &mut item.gtin
+            } else if one_of(kind, &["SA"]) {
+                &mut item.seller_code
+            } else if one_of(kind, &["BP", "IN"]) {
+                &mut item.buyer_code
+            } else {
+                return;
             };
-            if matches!(kind, "EN" | "SRV" | "UP") && !gtin_valid(&code) {
+            if gtin && !gtin_valid(&code) {
                 this.problems.push(Problem::new(
                     Code::Invalid,
                     place(s).element(e + 1).component(1),
@@ -921,18 +884,14 @@ impl Mapper {
             assign(&mut item, code, &kind, self, lin, 2);
         }
         for s in &group[1..] {
-            match s.tag {
-                "PIA" => {
-                    for e in 1..=5 {
-                        if let (Some(code), Some(kind)) = (s.get(e, 0), s.get(e, 1)) {
-                            assign(&mut item, code, &kind, self, s, e);
-                        }
+            if s.is("PIA") {
+                for e in 1..=5 {
+                    if let (Some(code), Some(kind)) = (s.get(e, 0), s.get(e, 1)) {
+                        assign(&mut item, code, &kind, self, s, e);
                     }
                 }
-                "IMD" if item.description.is_none() => {
-                    item.description = s.get(2, 3).map(Cow::into_owned);
-                }
-                _ => {}
+            } else if s.is("IMD") && item.description.is_none() {
+                item.description = s.get(2, 3).map(Cow::into_owned);
             }
         }
         if !item.is_identified() {
@@ -956,16 +915,14 @@ impl Mapper {
         qualifiers: &[&str],
         what: &str,
     ) -> Option<Quantity> {
-        let qty = group.iter().find(|s| {
-            s.tag == "QTY"
-                && s.get(0, 0)
-                    .is_some_and(|q| qualifiers.contains(&q.as_ref()))
-        });
+        let qty = group
+            .iter()
+            .find(|s| s.is("QTY") && s.get(0, 0).is_some_and(|q| one_of(&q, qualifiers)));
         let qty = self.need_segment(
             at,
             qty,
             "QTY",
-            &format!("qualifier {} ({what})", qualifiers[0]),
+            format_args!("qualifier {} ({what})", qualifiers[0]),
         )?;
         self.quantity_of(qty, what)
     }
@@ -993,9 +950,9 @@ impl Mapper {
     }
 
     fn price(&mut self, group: &[Segment<'_>]) -> Option<Decimal> {
-        let pri = group.iter().find(|s| s.tag == "PRI")?;
+        let pri = group.iter().find(|s| s.is("PRI"))?;
         match pri.get(0, 0).as_deref() {
-            Some("AAA" | "AAB") => self.decimal(pri, 0, 1, "price"),
+            Some(q) if one_of(q, &["AAA", "AAB"]) => self.decimal(pri, 0, 1, "price"),
             other => {
                 self.problems.push(Problem::new(
                     Code::UnknownQualifier,
@@ -1037,16 +994,14 @@ impl Mapper {
                 "the message has no line items (LIN)",
             ));
         }
-        let mut seen = HashSet::new();
-        for (number, index) in numbers {
-            if !seen.insert(number) {
-                let lin = &parts.body[index];
-                self.problems.push(Problem::new(
-                    Code::Rule,
-                    place(lin).element(1),
-                    format!("line number {number} is used twice"),
-                ));
-            }
+        let numbers: Vec<(u32, usize)> = numbers.collect();
+        for (number, index) in repeated(&numbers) {
+            let lin = &parts.body[index];
+            self.problems.push(Problem::new(
+                Code::Rule,
+                place(lin).element(1),
+                format!("line number {number} is used twice"),
+            ));
         }
         if let Some(cnt) = first(parts.body, "CNT", "2") {
             let counted = cnt
@@ -1223,7 +1178,7 @@ impl Mapper {
             let item = m.item(g, version);
             let quantity = g
                 .iter()
-                .find(|s| s.tag == "QTY" && s.get(0, 0).is_some_and(|q| q == "113" || q == "21"))
+                .find(|s| s.is("QTY") && s.get(0, 0).is_some_and(|q| q == "113" || q == "21"))
                 .and_then(|q| m.quantity_of(q, "confirmed quantity"));
             let status = status?;
             if status != LineStatus::Rejected && quantity.is_none() {
@@ -1268,14 +1223,14 @@ impl Mapper {
         let carrier = parts
             .header
             .iter()
-            .find(|s| s.tag == "TDT")
+            .find(|s| s.is("TDT"))
             .and_then(|s| s.get(4, 3))
             .map(Cow::into_owned);
         let tracking = first(parts.header, "RFF", "CN")
             .and_then(|s| s.get(0, 1))
             .map(Cow::into_owned);
         let mut packages = 0u32;
-        for pac in parts.body.iter().filter(|s| s.tag == "PAC") {
+        for pac in parts.body.iter().filter(|s| s.is("PAC")) {
             if let Some(n) = self.count(pac, 0, 0, "number of packages") {
                 packages = packages.saturating_add(n);
             }

@@ -12,7 +12,10 @@
 //! Every segment and every error carries its [`Position`]: the segment's
 //! number in the interchange, its line and its byte offset.
 
-use std::{borrow::Cow, fmt};
+use std::borrow::Cow;
+
+pub use crate::scan::Position;
+use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, split};
 
 /// The characters that structure an interchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,27 +41,6 @@ impl Default for Delimiters {
             release: b'?',
             segment: b'\'',
         }
-    }
-}
-
-/// Where something is in an interchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Position {
-    /// Segment number, from 1 (the `UNA` advice is not counted).
-    pub segment: usize,
-    /// Line, from 1.
-    pub line: usize,
-    /// Byte offset of the segment's first character.
-    pub offset: usize,
-}
-
-impl fmt::Display for Position {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "segment {}, line {}, byte {}",
-            self.segment, self.line, self.offset
-        )
     }
 }
 
@@ -103,51 +85,26 @@ pub(crate) fn describe(kind: &SyntaxErrorKind) -> String {
     }
 }
 
-/// One segment: its tag, its data elements read on demand, and its position.
+/// One segment: its tag, its data elements, and its position.
 ///
-/// Reading a segment only finds its end; elements and components are split
-/// when asked for, and a value is copied only if a release character has to
-/// be removed from it. That keeps reading a large interchange free of
-/// allocations.
+/// Reading a segment notes where its elements start, in the same pass
+/// that finds its end; an element is then a slice, components are split
+/// within it when asked for, and a value is copied only if a release
+/// character has to be removed from it. That keeps reading a large
+/// interchange free of allocations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment<'a> {
     /// Tag, e.g. `UNH`, `BGM`, `LIN`.
     pub tag: &'a str,
-    /// The text after the tag: empty, or the first element separator and
-    /// everything up to (not including) the terminator.
-    data: &'a str,
+    /// The tag as a [`code`], for comparing tags cheaply.
+    key: u32,
+    /// The whole text of the segment, tag included, terminator not.
+    text: &'a str,
+    elements: Elements,
     delimiters: Delimiters,
     released: bool,
     /// Where it starts.
     pub position: Position,
-}
-
-/// Splits `text` at `separator`, leaving released characters in place.
-fn split_at(text: &str, separator: u8, release: Option<u8>) -> impl Iterator<Item = &str> {
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let mut i = from;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if Some(b) == release {
-                i += 2;
-                continue;
-            }
-            if b == separator {
-                let part = &text[from..i];
-                from = i + 1;
-                return Some(part);
-            }
-            i += 1;
-        }
-        done = true;
-        Some(&text[from.min(text.len())..])
-    })
 }
 
 impl<'a> Segment<'a> {
@@ -155,27 +112,32 @@ impl<'a> Segment<'a> {
         self.released.then_some(self.delimiters.release)
     }
 
+    /// Whether the segment's tag is `tag`.
+    pub(crate) fn is(&self, tag: &str) -> bool {
+        self.key == code(tag)
+    }
+
+    /// The tag as a [`code`].
+    pub(crate) fn key(&self) -> u32 {
+        self.key
+    }
+
     /// How many data elements follow the tag.
     pub fn element_count(&self) -> usize {
-        if self.data.is_empty() {
-            return 0;
-        }
-        split_at(&self.data[1..], self.delimiters.element, self.release()).count()
+        self.elements.count()
     }
 
     /// The raw text of element `element` (from 0), separators and release
     /// characters still in it.
     fn raw_element(&self, element: usize) -> Option<&'a str> {
-        if self.data.is_empty() {
-            return None;
-        }
-        split_at(&self.data[1..], self.delimiters.element, self.release()).nth(element)
+        self.elements
+            .raw(self.text, element, self.delimiters.element, self.release())
     }
 
     /// How many components element `element` (from 0) has.
     pub fn component_count(&self, element: usize) -> usize {
         self.raw_element(element).map_or(0, |raw| {
-            split_at(raw, self.delimiters.component, self.release()).count()
+            split(raw, self.delimiters.component, self.release()).count()
         })
     }
 
@@ -183,7 +145,7 @@ impl<'a> Segment<'a> {
     /// and not empty, with release characters removed.
     pub fn get(&self, element: usize, component: usize) -> Option<Cow<'a, str>> {
         let raw = self.raw_element(element)?;
-        let value = split_at(raw, self.delimiters.component, self.release()).nth(component)?;
+        let value = split(raw, self.delimiters.component, self.release()).nth(component)?;
         if value.is_empty() {
             return None;
         }
@@ -194,7 +156,7 @@ impl<'a> Segment<'a> {
     /// spread over several components).
     pub fn text(&self, element: usize) -> Option<String> {
         let raw = self.raw_element(element)?;
-        let joined: String = split_at(raw, self.delimiters.component, self.release())
+        let joined: String = split(raw, self.delimiters.component, self.release())
             .map(|c| self.unescape(c))
             .collect();
         (!joined.is_empty()).then_some(joined)
@@ -224,14 +186,68 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// How the shared scanner sees EDIFACT with `delimiters`.
+pub(crate) fn separators(delimiters: Delimiters) -> Separators {
+    Separators {
+        element: delimiters.element,
+        segment: delimiters.segment,
+        release: Some(delimiters.release),
+        breaks: Breaks::Blanks,
+    }
+}
+
+/// Checks the tag at the start of a segment's text: three upper-case
+/// letters or digits, then an element separator or the end. Returns the
+/// tag's length, or the text to show in the error.
+fn check_tag(text: &str, d: Delimiters) -> Result<usize, String> {
+    let b = text.as_bytes();
+    let valid = b.len() >= 3
+        && b[..3]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b.get(3).is_none_or(|&c| c == d.element);
+    if valid {
+        return Ok(3);
+    }
+    let tag_end = b
+        .iter()
+        .position(|&c| c == d.element || c == d.component || c == d.release)
+        .unwrap_or(b.len());
+    Err(text.chars().take(tag_end.clamp(1, 8)).collect())
+}
+
+/// Reads the next segment with `scanner`, as the EDIFACT segment it is.
+pub(crate) fn next_segment<'a>(
+    scanner: &mut Scanner<'a>,
+    delimiters: Delimiters,
+) -> Option<Result<Segment<'a>, SyntaxError>> {
+    match scanner.read(|text| check_tag(text, delimiters)) {
+        Ok(None) => None,
+        Ok(Some(s)) => Some(Ok(Segment {
+            tag: s.tag,
+            key: code(s.tag),
+            text: s.text,
+            elements: s.elements,
+            delimiters,
+            released: s.released,
+            position: s.position,
+        })),
+        Err((position, fault)) => Some(Err(SyntaxError {
+            position,
+            kind: match fault {
+                Fault::Unterminated => SyntaxErrorKind::Unterminated,
+                Fault::DanglingRelease => SyntaxErrorKind::DanglingRelease,
+                Fault::NotUtf8 => SyntaxErrorKind::NotUtf8,
+                Fault::Tag(shown) => SyntaxErrorKind::BadTag(shown),
+            },
+        })),
+    }
+}
+
 /// Reads the segments of an interchange one after another.
 #[derive(Debug, Clone)]
 pub struct Segments<'a> {
-    input: &'a [u8],
-    at: usize,
-    base: usize,
-    line: usize,
-    count: usize,
+    scanner: Scanner<'a>,
     delimiters: Delimiters,
     failed: bool,
 }
@@ -240,10 +256,11 @@ impl<'a> Segments<'a> {
     /// Starts reading `input`, taking the delimiters from its `UNA` advice if
     /// it has one.
     pub fn new(input: &'a [u8]) -> Result<Segments<'a>, SyntaxError> {
-        let mut reader = Segments::resume(input, Delimiters::default(), Position::default());
-        let (delimiters, at) = advice(input, &mut reader)?;
-        reader.delimiters = delimiters;
-        reader.at = at;
+        let (delimiters, at) = service_string_advice(input)?;
+        let mut reader = Segments::resume(input, delimiters, Position::default());
+        let start = Breaks::Blanks.skip(input, 0);
+        reader.scanner.skip_to(start);
+        reader.scanner.jump(at);
         Ok(reader)
     }
 
@@ -252,11 +269,7 @@ impl<'a> Segments<'a> {
     /// `start.line` and offsets from `start.offset`.
     pub fn resume(input: &'a [u8], delimiters: Delimiters, start: Position) -> Segments<'a> {
         Segments {
-            input,
-            at: 0,
-            base: start.offset,
-            line: start.line.max(1),
-            count: start.segment,
+            scanner: Scanner::new(input, separators(delimiters), start),
             delimiters,
             failed: false,
         }
@@ -269,103 +282,31 @@ impl<'a> Segments<'a> {
 
     /// Where the next segment would start (its number is the one it would get).
     pub fn position(&self) -> Position {
-        self.position_at(self.at)
-    }
-
-    fn position_at(&self, offset: usize) -> Position {
-        Position {
-            segment: self.count + 1,
-            line: self.line,
-            offset: self.base + offset,
-        }
-    }
-
-    fn skip_breaks(&mut self, mut at: usize) -> usize {
-        while let Some(&b) = self.input.get(at) {
-            match b {
-                b'\n' => {
-                    self.line += 1;
-                    at += 1;
-                }
-                b'\r' | b' ' | b'\t' => at += 1,
-                _ => break,
-            }
-        }
-        at
-    }
-
-    fn read(&mut self) -> Result<Option<Segment<'a>>, SyntaxError> {
-        let start = self.skip_breaks(self.at);
-        if start >= self.input.len() {
-            self.at = start;
-            return Ok(None);
-        }
-        let position = self.position_at(start);
-        let d = self.delimiters;
-        let fail = |kind| SyntaxError { position, kind };
-        let mut released = false;
-        let mut lines = 0;
-        let mut i = start;
-        let end = loop {
-            let Some(&b) = self.input.get(i) else {
-                return Err(fail(SyntaxErrorKind::Unterminated));
-            };
-            if b == d.segment {
-                break i;
-            }
-            if b == d.release {
-                released = true;
-                match self.input.get(i + 1) {
-                    None => return Err(fail(SyntaxErrorKind::DanglingRelease)),
-                    Some(b'\n') => lines += 1,
-                    Some(_) => {}
-                }
-                i += 2;
-                continue;
-            }
-            if b == b'\n' {
-                lines += 1;
-            }
-            i += 1;
-        };
-        let text = std::str::from_utf8(&self.input[start..end])
-            .map_err(|_| fail(SyntaxErrorKind::NotUtf8))?;
-        let tag_end = text
-            .bytes()
-            .position(|b| b == d.element || b == d.component || b == d.release)
-            .unwrap_or(text.len());
-        let tag = &text[..tag_end];
-        let valid = tag.len() == 3
-            && tag
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && text.as_bytes().get(tag_end).is_none_or(|&b| b == d.element);
-        if !valid {
-            let shown: String = text.chars().take(tag_end.clamp(1, 8)).collect();
-            return Err(fail(SyntaxErrorKind::BadTag(shown)));
-        }
-        self.at = end + 1;
-        self.line += lines;
-        self.count += 1;
-        Ok(Some(Segment {
-            tag,
-            data: &text[tag_end..],
-            delimiters: d,
-            released,
-            position,
-        }))
+        self.scanner.position()
     }
 }
 
-/// Reads the `UNA` advice at the start of `input`, if any: the delimiters
-/// and where the first segment starts.
-fn advice(input: &[u8], reader: &mut Segments<'_>) -> Result<(Delimiters, usize), SyntaxError> {
-    let start = reader.skip_breaks(0);
+/// Where the segment that starts at `from` ends (the index just past its
+/// terminator), or `None` if `input` ends first. Released terminators are
+/// skipped.
+pub fn segment_end(input: &[u8], from: usize, delimiters: Delimiters) -> Option<usize> {
+    scan::segment_end(input, from, separators(delimiters))
+}
+
+/// Reads the `UNA` advice at the start of `input`: the delimiters and the
+/// offset of the first segment. Input that does not start with `UNA` has
+/// the default delimiters.
+pub fn service_string_advice(input: &[u8]) -> Result<(Delimiters, usize), SyntaxError> {
+    let start = Breaks::Blanks.skip(input, 0);
     if !input[start..].starts_with(b"UNA") {
         return Ok((Delimiters::default(), start));
     }
     let bad = SyntaxError {
-        position: reader.position_at(start),
+        position: Position {
+            segment: 1,
+            line: 1 + input[..start].iter().filter(|&&b| b == b'\n').count(),
+            offset: start,
+        },
         kind: SyntaxErrorKind::BadServiceStringAdvice,
     };
     let advice = input.get(start + 3..start + 9).ok_or(bad.clone())?;
@@ -388,30 +329,6 @@ fn advice(input: &[u8], reader: &mut Segments<'_>) -> Result<(Delimiters, usize)
     Ok((d, start + 9))
 }
 
-/// Where the segment that starts at `from` ends (the index just past its
-/// terminator), or `None` if `input` ends first. Released terminators are
-/// skipped. This is the cheap scan a streaming reader uses to find whole
-/// messages before reading them properly.
-pub fn segment_end(input: &[u8], from: usize, delimiters: Delimiters) -> Option<usize> {
-    let mut i = from;
-    while i < input.len() {
-        let b = input[i];
-        if b == delimiters.segment {
-            return Some(i + 1);
-        }
-        i += if b == delimiters.release { 2 } else { 1 };
-    }
-    None
-}
-
-/// Reads the `UNA` advice at the start of `input`: the delimiters and the
-/// offset of the first segment. Input that does not start with `UNA` has
-/// the default delimiters.
-pub fn service_string_advice(input: &[u8]) -> Result<(Delimiters, usize), SyntaxError> {
-    let mut reader = Segments::resume(input, Delimiters::default(), Position::default());
-    advice(input, &mut reader)
-}
-
 impl<'a> Iterator for Segments<'a> {
     type Item = Result<Segment<'a>, SyntaxError>;
 
@@ -419,14 +336,9 @@ impl<'a> Iterator for Segments<'a> {
         if self.failed {
             return None;
         }
-        match self.read() {
-            Ok(Some(segment)) => Some(Ok(segment)),
-            Ok(None) => None,
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
+        let next = next_segment(&mut self.scanner, self.delimiters);
+        self.failed = matches!(next, Some(Err(_)));
+        next
     }
 }
 

@@ -202,40 +202,6 @@ pub(crate) fn typed_date(text: &str) -> Result<Date, String> {
     }
 }
 
-/// Days from 1970-01-01 to a date.
-fn days_from_civil(date: Date) -> i64 {
-    let (y, m, d) = (
-        i64::from(date.year()),
-        i64::from(date.month()),
-        i64::from(date.day()),
-    );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date `days` after 1970-01-01.
-fn civil_from_days(days: i64) -> Option<Date> {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    Date::new(
-        u16::try_from(y).ok()?,
-        u8::try_from(m).ok()?,
-        u8::try_from(d).ok()?,
-    )
-}
-
 /// Days between 1899-12-30 (day 0 of the 1900 date system, as spreadsheets
 /// count it past 1900-02-28) and 1970-01-01.
 const SERIAL_EPOCH: i64 = 25_569;
@@ -258,12 +224,12 @@ pub(crate) fn serial_date(text: &str, date1904: bool) -> Result<Date, String> {
     if !(61..=2_958_465).contains(&days) {
         return Err(refuse());
     }
-    civil_from_days(days - SERIAL_EPOCH).ok_or_else(refuse)
+    Date::from_unix_days(days - SERIAL_EPOCH).ok_or_else(refuse)
 }
 
 /// The 1900-system serial number of a date.
 pub(crate) fn date_serial(date: Date) -> i64 {
-    days_from_civil(date) + SERIAL_EPOCH
+    date.unix_days() + SERIAL_EPOCH
 }
 
 pub(crate) use crate::rules::gtin_valid;

@@ -54,7 +54,7 @@ mod write;
 
 pub use read::{Decoder, Event, read};
 pub use syntax::{Delimiters, Position, Segment, Segments, SyntaxError, SyntaxErrorKind};
-pub use write::{WriteError, ack997, ack997_in, write};
+pub use write::{WriteError, ack997, ack997_in, plain_text, write};
 
 use crate::{Code, Format};
 
@@ -146,7 +146,7 @@ pub const UNITS: &[(&str, &str)] = &[
 pub fn unit_from_x12(code: &str) -> Option<&'static str> {
     UNITS
         .iter()
-        .find(|(x12, _)| *x12 == code)
+        .find(|(x12, _)| crate::scan::one_of(code, &[x12]))
         .map(|(_, rec20)| *rec20)
 }
 

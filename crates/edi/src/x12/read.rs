@@ -13,13 +13,13 @@
 //! ISA reads but that holds no group is reported once, with no group, when
 //! it ends.
 
-use std::{collections::HashSet, ops::Range};
+use std::{fmt, ops::Range};
 
 use super::{
     Version, functional_id,
     syntax::{
-        Delimiters, ISA_LENGTH, Position, Segment, Segments, SyntaxError, first_non_break,
-        interchange_header, segment_end,
+        Delimiters, ISA_LENGTH, Position, Segment, SyntaxError, interchange_header, next_segment,
+        segment_end, separators,
     },
     unit_from_x12,
 };
@@ -28,6 +28,10 @@ use crate::{
     Envelope, Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
+    scan::{
+        Bounds, Breaks, Buffer, Message, References, Separators, code, codes, one_of, read_message,
+        repeated,
+    },
 };
 
 /// What the decoder reports while reading.
@@ -60,10 +64,7 @@ struct Group {
 /// Reads an interchange fed in chunks; see the module documentation.
 #[derive(Debug)]
 pub struct Decoder {
-    buf: Vec<u8>,
-    at: usize,
-    base: usize,
-    line: usize,
+    input: Buffer,
     delimiters: Delimiters,
     stage: Stage,
     interchange: Option<Envelope>,
@@ -71,8 +72,8 @@ pub struct Decoder {
     segments: usize,
     groups: usize,
     group: Option<Group>,
-    seen_groups: HashSet<String>,
-    seen_sets: HashSet<String>,
+    seen_groups: References,
+    seen_sets: References,
     problems: Vec<Problem>,
 }
 
@@ -105,14 +106,35 @@ pub fn read(input: &[u8]) -> Reading {
     }
 }
 
+/// A transaction set ends with SE, or where the next set, the group's
+/// trailer or another envelope starts.
+const BOUNDS: Bounds<'static> = Bounds {
+    trailer: b"SE",
+    others: &[b"ST", b"GE", b"GS", b"IEA"],
+    tag_at,
+};
+
+/// The tag of the segment starting at `from` (after line breaks), or
+/// `None` if the input does not reach its end yet.
+fn tag_at(bytes: &[u8], from: usize, d: Separators) -> Option<&[u8]> {
+    let start = Breaks::LineEnds.skip(bytes, from);
+    let rest = bytes.get(start..)?;
+    let window = rest.get(..rest.len().min(4))?;
+    match window
+        .iter()
+        .position(|&b| b == d.element || b == d.segment)
+    {
+        Some(i) => window.get(..i),
+        None if window.len() == 4 => Some(window),
+        None => None,
+    }
+}
+
 impl Decoder {
     /// A decoder waiting for the start of an interchange.
     pub fn new() -> Decoder {
         Decoder {
-            buf: Vec::new(),
-            at: 0,
-            base: 0,
-            line: 1,
+            input: Buffer::new(Breaks::LineEnds),
             delimiters: Delimiters::written(false),
             stage: Stage::Header,
             interchange: None,
@@ -120,20 +142,15 @@ impl Decoder {
             segments: 0,
             groups: 0,
             group: None,
-            seen_groups: HashSet::new(),
-            seen_sets: HashSet::new(),
+            seen_groups: References::default(),
+            seen_sets: References::default(),
             problems: Vec::new(),
         }
     }
 
     /// Adds the next bytes of the interchange and reports what they complete.
     pub fn feed(&mut self, chunk: &[u8], on: &mut impl FnMut(Event)) {
-        if self.at > 0 {
-            self.buf.drain(..self.at);
-            self.base += self.at;
-            self.at = 0;
-        }
-        self.buf.extend_from_slice(chunk);
+        self.input.push(chunk);
         self.run(false, on);
     }
 
@@ -154,7 +171,7 @@ impl Decoder {
                 let problem = if rest.is_some() {
                     Problem::new(
                         Code::Syntax,
-                        place_at(position, None),
+                        position.place(None),
                         "the interchange ends inside a segment (no segment terminator)",
                     )
                 } else if stage == Stage::Group {
@@ -165,7 +182,7 @@ impl Decoder {
                         .unwrap_or_default();
                     Problem::new(
                         Code::Missing,
-                        place_at(position, Some("GE")),
+                        position.place(Some("GE")),
                         format!(
                             "the interchange ends inside functional group {control}, without GE and IEA"
                         ),
@@ -173,7 +190,7 @@ impl Decoder {
                 } else {
                     Problem::new(
                         Code::Missing,
-                        place_at(position, Some("IEA")),
+                        position.place(Some("IEA")),
                         "the interchange ends without its IEA trailer",
                     )
                 };
@@ -203,87 +220,43 @@ impl Decoder {
     }
 
     fn position(&self) -> Position {
-        Position {
-            segment: self.segments + 1,
-            line: self.line,
-            offset: self.base + self.at,
-        }
+        self.input.position(self.segments)
     }
 
-    /// Offset of the next byte that is not a line break, if any.
     fn rest_start(&self) -> Option<usize> {
-        let rest = self.buf.get(self.at..).unwrap_or_default();
-        let start = first_non_break(rest);
-        (start < rest.len()).then_some(self.at + start)
+        self.input.rest_start()
     }
 
-    /// The tag of the segment starting at `from` (after line breaks), or
-    /// `None` if the buffer does not reach its end yet.
-    fn tag_at(&self, from: usize) -> Option<&[u8]> {
-        let rest = self.buf.get(from..)?;
-        let rest = rest.get(first_non_break(rest)..)?;
-        let window = rest.get(..rest.len().min(4))?;
-        let d = self.delimiters;
-        match window
-            .iter()
-            .position(|&b| b == d.element || b == d.segment)
-        {
-            Some(i) => window.get(..i),
-            None if window.len() == 4 => Some(window),
-            None => None,
-        }
-    }
-
-    /// The line the next segment starts on.
     fn line_of_next(&self) -> usize {
-        let start = self.rest_start().unwrap_or(self.at);
-        self.line
-            + self
-                .buf
-                .get(self.at..start)
-                .unwrap_or_default()
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
+        self.input.line_of_next()
     }
 
-    /// Consumes the buffer up to `end`, reading its segments (numbered after
-    /// `segment_base`) through `with`.
-    fn take<T>(
-        &mut self,
-        end: usize,
-        segment_base: usize,
-        with: impl FnOnce(&mut dyn Iterator<Item = Result<Segment<'_>, SyntaxError>>) -> T,
-    ) -> T {
-        let start = Position {
-            segment: segment_base,
-            line: self.line,
-            offset: self.base + self.at,
-        };
-        let slice = self.buf.get(self.at..end).unwrap_or_default();
-        let mut segments = Segments::resume(slice, self.delimiters, start);
-        let result = with(&mut segments);
-        self.line = segments.position().line;
-        self.at = end;
-        result
+    fn segment_end(&self) -> Option<usize> {
+        segment_end(&self.input.bytes, self.input.at, self.delimiters)
     }
 
-    /// Reads the one segment that starts at the cursor with `with`.
+    /// Reads the one segment that starts at the cursor and ends before
+    /// `end` with `with`, and counts it.
     fn take_one<T>(
         &mut self,
         end: usize,
         with: impl FnOnce(Result<&Segment<'_>, Problem>) -> T,
     ) -> T {
-        let base = self.segments;
-        let result = self.take(end, base, |segments| match segments.next() {
-            Some(Ok(s)) => with(Ok(&s)),
-            Some(Err(e)) => with(Err(syntax_problem(&e))),
-            None => with(Err(Problem::new(
-                Code::Missing,
-                Place::whole(),
-                "a segment is missing",
-            ))),
-        });
+        let d = self.delimiters;
+        let result = self.input.take(
+            end,
+            self.segments,
+            separators(d),
+            |scanner| match next_segment(scanner, d) {
+                Some(Ok(s)) => with(Ok(&s)),
+                Some(Err(e)) => with(Err(syntax_problem(&e))),
+                None => with(Err(Problem::new(
+                    Code::Missing,
+                    Place::whole(),
+                    "a segment is missing",
+                ))),
+            },
+        );
         self.segments += 1;
         result
     }
@@ -295,11 +268,11 @@ impl Decoder {
                 Stage::Ended => {
                     if let Some(start) = self.rest_start() {
                         let line = self.line_of_next();
-                        self.at = start;
-                        self.line = line;
+                        self.input.at = start;
+                        self.input.line = line;
                         let problem = Problem::new(
                             Code::Unexpected,
-                            place_at(self.position(), None),
+                            self.position().place(None),
                             "nothing may follow the IEA trailer",
                         );
                         self.fail(problem);
@@ -310,33 +283,31 @@ impl Decoder {
                     let Some(start) = self.rest_start() else {
                         return;
                     };
-                    if self.buf.len() - start < ISA_LENGTH && !at_end {
+                    if self.input.bytes.len() - start < ISA_LENGTH && !at_end {
                         return;
                     }
-                    if !self.buf[start..].starts_with(b"ISA") {
-                        let shown: String = String::from_utf8_lossy(&self.buf[start..])
+                    if !self.input.bytes[start..].starts_with(b"ISA") {
+                        let shown: String = String::from_utf8_lossy(&self.input.bytes[start..])
                             .chars()
                             .take(3)
                             .collect();
                         let problem = Problem::new(
                             Code::Missing,
-                            place_at(
-                                Position {
-                                    segment: 1,
-                                    line: self.line_of_next(),
-                                    offset: start,
-                                },
-                                None,
-                            ),
+                            Position {
+                                segment: 1,
+                                line: self.line_of_next(),
+                                offset: start,
+                            }
+                            .place(None),
                             format!("an interchange starts with ISA, not `{shown}`"),
                         );
                         self.fail(problem);
                         return;
                     }
-                    match interchange_header(&self.buf[self.at..]) {
+                    match interchange_header(&self.input.bytes[self.input.at..]) {
                         Ok((delimiters, length)) => {
                             self.delimiters = delimiters;
-                            let end = self.at + length;
+                            let end = self.input.at + length;
                             let outcome = self.take_one(end, |s| {
                                 s.map_err(Box::new).and_then(interchange_envelope)
                             });
@@ -358,12 +329,16 @@ impl Decoder {
                     }
                 }
                 Stage::Interchange => {
-                    let Some(tag) = self.tag_at(self.at) else {
+                    let Some(tag) = tag_at(
+                        &self.input.bytes,
+                        self.input.at,
+                        separators(self.delimiters),
+                    ) else {
                         return;
                     };
                     let is_gs = tag == b"GS";
                     let is_iea = tag == b"IEA";
-                    let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                    let Some(end) = self.segment_end() else {
                         return;
                     };
                     if is_gs {
@@ -371,7 +346,7 @@ impl Decoder {
                             self.take_one(end, |s| s.map_err(Box::new).and_then(group_header));
                         match outcome {
                             Ok((group, place)) => {
-                                if !self.seen_groups.insert(group.control.clone()) {
+                                if !self.seen_groups.insert(&group.control) {
                                     self.problems.push(Problem::new(
                                         Code::Duplicate,
                                         place.element(6),
@@ -406,7 +381,7 @@ impl Decoder {
                         self.stage = Stage::Ended;
                     } else {
                         let problem = self.take_one(end, |s| match s {
-                            Ok(s) if s.tag == "ST" => Problem::new(
+                            Ok(s) if s.is("ST") => Problem::new(
                                 Code::Unexpected,
                                 place(s),
                                 "ST is outside any functional group: transaction sets travel inside GS … GE",
@@ -423,20 +398,32 @@ impl Decoder {
                     }
                 }
                 Stage::Group => {
-                    let Some(tag) = self.tag_at(self.at) else {
+                    let Some(tag) = tag_at(
+                        &self.input.bytes,
+                        self.input.at,
+                        separators(self.delimiters),
+                    ) else {
                         return;
                     };
                     match tag {
                         b"ST" => {
-                            let Some((end, has_trailer)) = self.message_end(at_end) else {
-                                return;
-                            };
                             let line = self.line_of_next();
-                            let Some(group) = self.group.clone() else {
+                            let d = self.delimiters;
+                            let Some(group) = &self.group else {
                                 return;
                             };
-                            let (outcome, count) = self
-                                .take(end, 0, |segments| message(segments, has_trailer, &group));
+                            let Some(read) = read_message(
+                                &self.input,
+                                separators(d),
+                                at_end,
+                                &BOUNDS,
+                                |scanner| next_segment(scanner, d),
+                            ) else {
+                                return;
+                            };
+                            let (end, next_line, count) = (read.end, read.line, read.count);
+                            let outcome = message(read, group);
+                            self.input.advance(end, next_line);
                             self.segments += count;
                             if let Some(g) = self.group.as_mut() {
                                 g.sets += 1;
@@ -445,7 +432,7 @@ impl Decoder {
                             on(Event::Message(outcome));
                         }
                         b"GE" => {
-                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                            let Some(end) = self.segment_end() else {
                                 return;
                             };
                             let group = self.group.take();
@@ -469,7 +456,7 @@ impl Decoder {
                             };
                             let problem = Problem::new(
                                 Code::Missing,
-                                place_at(position, Some("GE")),
+                                position.place(Some("GE")),
                                 format!(
                                     "functional group {control} must end with GE before the next {}",
                                     String::from_utf8_lossy(tag)
@@ -479,7 +466,7 @@ impl Decoder {
                             return;
                         }
                         _ => {
-                            let Some(end) = segment_end(&self.buf, self.at, self.delimiters) else {
+                            let Some(end) = self.segment_end() else {
                                 return;
                             };
                             let problem = self.take_one(end, |s| match s {
@@ -502,31 +489,8 @@ impl Decoder {
         }
     }
 
-    /// Where the transaction set starting at the cursor ends, and whether it
-    /// ends with its SE; `None` when more input is needed.
-    fn message_end(&self, at_end: bool) -> Option<(usize, bool)> {
-        let mut from = self.at;
-        let mut first = true;
-        loop {
-            let tag = self.tag_at(from);
-            if !first && matches!(tag, Some(b"ST" | b"GE" | b"GS" | b"IEA")) {
-                return Some((from, false));
-            }
-            let Some(end) = segment_end(&self.buf, from, self.delimiters) else {
-                return at_end
-                    .then_some((self.buf.len(), false))
-                    .filter(|_| from > self.at);
-            };
-            if !first && tag == Some(b"SE") {
-                return Some((end, true));
-            }
-            first = false;
-            from = end;
-        }
-    }
-
     fn check_unique(&mut self, mut outcome: MessageOutcome, line: usize) -> MessageOutcome {
-        if !outcome.reference.is_empty() && !self.seen_sets.insert(outcome.reference.clone()) {
+        if !outcome.reference.is_empty() && !self.seen_sets.insert(&outcome.reference) {
             let problem = Problem::new(
                 Code::Duplicate,
                 Place::segment(1, "ST", line).element(2),
@@ -545,14 +509,10 @@ fn place(segment: &Segment<'_>) -> Place {
     Place::segment(segment.position.segment, segment.tag, segment.position.line)
 }
 
-fn place_at(position: Position, tag: Option<&str>) -> Place {
-    Place::at(position.segment, tag, position.line)
-}
-
 fn syntax_problem(e: &SyntaxError) -> Problem {
     Problem::new(
         Code::Syntax,
-        place_at(e.position, None),
+        e.position.place(None),
         super::syntax::describe(&e.kind),
     )
 }
@@ -623,7 +583,7 @@ fn interchange_trailer(iea: &Segment<'_>, groups: usize, reference: &str) -> Vec
 }
 
 fn group_header(gs: &Segment<'_>) -> Result<(Group, Place), Box<Problem>> {
-    if gs.tag != "GS" {
+    if !gs.is("GS") {
         return Err(Box::new(Problem::new(
             Code::Missing,
             place(gs),
@@ -675,26 +635,15 @@ fn group_trailer(ge: &Segment<'_>, group: &Group) -> Vec<Problem> {
     problems
 }
 
-/// Reads and maps one transaction set (ST up to SE); returns the outcome
-/// and how many segments it had.
-fn message(
-    segments: &mut dyn Iterator<Item = Result<Segment<'_>, SyntaxError>>,
-    has_trailer: bool,
-    group: &Group,
-) -> (MessageOutcome, usize) {
-    let mut all: Vec<Segment<'_>> = Vec::with_capacity(64);
-    let mut syntax = None;
-    let mut count = 0;
-    for s in segments {
-        count += 1;
-        match s {
-            Ok(s) => all.push(s),
-            Err(e) => {
-                syntax = Some(syntax_problem(&e));
-                break;
-            }
-        }
-    }
+/// Maps one transaction set (ST up to SE) as read.
+fn message(read: Message<Segment<'_>, SyntaxError>, group: &Group) -> MessageOutcome {
+    let Message {
+        segments: all,
+        error,
+        has_trailer,
+        ..
+    } = read;
+    let syntax = error.map(|e| syntax_problem(&e));
     let st = all.first();
     let reference = st
         .and_then(|s| s.element(1))
@@ -704,15 +653,10 @@ fn message(
         .and_then(|s| s.element(0))
         .unwrap_or_default()
         .to_string();
-    let fail = |problems| {
-        (
-            MessageOutcome {
-                reference: reference.clone(),
-                message_type: message_type.clone(),
-                result: Err(problems),
-            },
-            count,
-        )
+    let fail = |problems| MessageOutcome {
+        reference: reference.clone(),
+        message_type: message_type.clone(),
+        result: Err(problems),
     };
     if let Some(problem) = syntax {
         return fail(vec![problem]);
@@ -794,65 +738,62 @@ fn message(
         Some(d) if m.problems.is_empty() => Ok(d),
         _ => Err(m.problems),
     };
-    (
-        MessageOutcome {
-            reference,
-            message_type,
-            result,
-        },
-        count,
-    )
+    MessageOutcome {
+        reference,
+        message_type,
+        result,
+    }
 }
 
 /// The tags each transaction set may carry (beyond ST/SE), and the tag that
 /// starts a line loop; anything else is refused.
-const SETS: &[(&str, &str, &[&str])] = &[
+const SETS: &[(&str, &str, &[u32])] = &[
     (
         "850",
         "PO1",
-        &[
+        &codes([
             "BEG", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "TC2", "SAC", "ITD",
             "DIS", "INC", "DTM", "LDT", "LIN", "SI", "PID", "MEA", "PWK", "PKG", "TD1", "TD5",
             "TD3", "TD4", "MAN", "PCT", "CTB", "TXI", "N9", "MSG", "NTE", "N1", "N2", "N3", "N4",
             "NX2", "PO1", "PO3", "PO4", "SDQ", "IT8", "SCH", "QTY", "SLN", "AMT", "CTT",
-        ],
+        ]),
     ),
     (
         "860",
         "POC",
-        &[
+        &codes([
             "BCH", "CUR", "REF", "PER", "FOB", "CSH", "SAC", "ITD", "DIS", "INC", "TAX", "DTM",
             "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN", "CTB", "TXI",
             "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "POC", "LIN", "SI", "PO3", "CTP", "PO4",
             "SCH", "QTY", "AMT", "CTT",
-        ],
+        ]),
     ),
     (
         "855",
         "PO1",
-        &[
+        &codes([
             "BAK", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "SAC", "ITD", "DIS",
             "INC", "DTM", "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN",
             "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "PO1", "LIN", "SI", "PO3", "PO4", "ACK",
             "SCH", "AMT", "CTT",
-        ],
+        ]),
     ),
     (
         "856",
         "HL",
-        &[
+        &codes([
             "BSN", "DTM", "HL", "LIN", "SN1", "SLN", "PRF", "PO4", "PID", "MEA", "PWK", "PKG",
             "TD1", "TD5", "TD3", "TD4", "REF", "PER", "MAN", "FOB", "N1", "N2", "N3", "N4", "CUR",
             "ITD", "TSD", "SAC", "CTT",
-        ],
+        ]),
     ),
     (
         "861",
         "RCD",
-        &[
+        &codes([
             "BRA", "CUR", "REF", "PER", "DTM", "FOB", "PRF", "TD1", "TD5", "TD3", "TD4", "N1",
             "N2", "N3", "N4", "RCD", "SN1", "LIN", "PO4", "PID", "MEA", "N9", "MSG", "NTE", "CTT",
-        ],
+        ]),
     ),
 ];
 
@@ -879,21 +820,21 @@ fn first<'s, 'a>(
 ) -> Option<&'s Segment<'a>> {
     segments
         .iter()
-        .find(|s| s.tag == tag && s.element(0) == Some(qualifier))
+        .find(|s| s.is(tag) && s.element(0).is_some_and(|q| code(q) == code(qualifier)))
 }
 
 fn first_tag<'s, 'a>(segments: &'s [Segment<'a>], tag: &str) -> Option<&'s Segment<'a>> {
-    segments.iter().find(|s| s.tag == tag)
+    segments.iter().find(|s| s.is(tag))
 }
 
 /// Free text: every MSG01 and NTE02, in order, joined.
 fn text(segments: &[Segment<'_>]) -> Option<String> {
     let mut out = String::new();
     for s in segments {
-        match s.tag {
-            "MSG" => out.push_str(s.element(0).unwrap_or_default()),
-            "NTE" => out.push_str(s.element(1).unwrap_or_default()),
-            _ => {}
+        if s.is("MSG") {
+            out.push_str(s.element(0).unwrap_or_default());
+        } else if s.is("NTE") {
+            out.push_str(s.element(1).unwrap_or_default());
         }
     }
     (!out.is_empty()).then_some(out)
@@ -927,7 +868,7 @@ impl Mapper {
         at: Option<&Segment<'_>>,
         found: Option<&'s Segment<'a>>,
         tag: &str,
-        what: &str,
+        what: impl fmt::Display,
     ) -> Option<&'s Segment<'a>> {
         if found.is_none() {
             let place = at.map_or_else(|| self.st.clone(), place);
@@ -948,7 +889,7 @@ impl Mapper {
         what: &str,
     ) -> Option<&'a str> {
         let value = self.need(s, e, what)?;
-        if !allowed.contains(&value) {
+        if !one_of(value, allowed) {
             self.problems.push(Problem::new(
                 Code::UnknownQualifier,
                 place(s).element(e + 1),
@@ -1012,7 +953,13 @@ impl Mapper {
     }
 
     /// A unit: element `e`, or component 1 of the composite element `e`.
-    fn unit(&mut self, s: &Segment<'_>, e: usize, composite: bool, what: &str) -> Option<String> {
+    fn unit(
+        &mut self,
+        s: &Segment<'_>,
+        e: usize,
+        composite: bool,
+        what: fmt::Arguments<'_>,
+    ) -> Option<String> {
         let code = if composite { s.get(e, 0) } else { s.element(e) };
         let at = if composite {
             place(s).element(e + 1).component(1)
@@ -1050,7 +997,7 @@ impl Mapper {
         what: &str,
     ) -> Option<Quantity> {
         let number = self.number(s, value, what);
-        let unit = self.unit(s, unit, composite, &format!("unit of the {what}"));
+        let unit = self.unit(s, unit, composite, format_args!("unit of the {what}"));
         let number = number?;
         if number.is_negative() {
             self.problems.push(Problem::new(
@@ -1075,7 +1022,7 @@ impl Mapper {
         let mut summary_start = None;
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed.contains(&s.tag) {
+            if !allowed.contains(&s.key()) {
                 self.problems.push(Problem::new(
                     Code::Unexpected,
                     place(s),
@@ -1085,13 +1032,13 @@ impl Mapper {
             if summary_start.is_some() {
                 continue;
             }
-            if s.tag == line_tag {
+            if s.is(line_tag) {
                 if let Some(start) = open.take() {
                     lines.push(start..i);
                 }
                 header_end.get_or_insert(i);
                 open = Some(i);
-            } else if s.tag == "CTT" || (s.tag == "AMT" && open.is_some()) {
+            } else if s.is("CTT") || (s.is("AMT") && open.is_some()) {
                 if let Some(start) = open.take() {
                     lines.push(start..i);
                 }
@@ -1115,13 +1062,12 @@ impl Mapper {
     fn party(&mut self, segments: &[Segment<'_>], qualifiers: &[&str], who: &str) -> Option<Party> {
         let n1 = segments
             .iter()
-            .find(|s| s.tag == "N1" && s.element(0).is_some_and(|q| qualifiers.contains(&q)));
-        let n1 = self.need_segment(
-            None,
-            n1,
-            "N1",
-            &format!("qualifier {} ({who})", qualifiers.join(" or ")),
-        )?;
+            .find(|s| s.is("N1") && s.element(0).is_some_and(|q| one_of(q, qualifiers)));
+        let Some(n1) = n1 else {
+            let what = format!("qualifier {} ({who})", qualifiers.join(" or "));
+            self.need_segment(None, None::<&Segment<'_>>, "N1", what);
+            return None;
+        };
         self.code(
             n1,
             2,
@@ -1154,7 +1100,8 @@ impl Mapper {
     fn item(&mut self, group: &[Segment<'_>], ids: &Segment<'_>, from: usize) -> Item {
         let mut item = Item::default();
         let mut e = from;
-        while e < ids.element_count() {
+        let count = ids.element_count();
+        while e < count {
             let (qualifier, id) = (ids.element(e), ids.element(e + 1));
             e += 2;
             let Some(qualifier) = qualifier else { continue };
@@ -1163,7 +1110,7 @@ impl Mapper {
                 continue;
             };
             let slot = match qualifier {
-                "EN" | "UK" | "UP" => {
+                _ if one_of(qualifier, &["EN", "UK", "UP"]) => {
                     if !gtin_valid(id) {
                         self.problems.push(Problem::new(
                             Code::Invalid,
@@ -1173,8 +1120,8 @@ impl Mapper {
                     }
                     &mut item.gtin
                 }
-                "VP" | "VN" => &mut item.seller_code,
-                "BP" | "IN" => &mut item.buyer_code,
+                _ if one_of(qualifier, &["VP", "VN"]) => &mut item.seller_code,
+                _ if one_of(qualifier, &["BP", "IN"]) => &mut item.buyer_code,
                 _ => continue,
             };
             if slot.is_none() {
@@ -1183,7 +1130,7 @@ impl Mapper {
         }
         item.description = group
             .iter()
-            .find(|s| s.tag == "PID" && s.element(0) == Some("F"))
+            .find(|s| s.is("PID") && s.element(0).is_some_and(|f| code(f) == code("F")))
             .and_then(|s| s.element(4))
             .map(str::to_string);
         if !item.is_identified() {
@@ -1212,15 +1159,12 @@ impl Mapper {
                 format!("the transaction set has no lines ({what})"),
             ));
         }
-        let mut seen = HashSet::new();
-        for (number, s) in numbers {
-            if !seen.insert(*number) {
-                self.problems.push(Problem::new(
-                    Code::Rule,
-                    place(s).element(1),
-                    format!("line number {number} is used twice"),
-                ));
-            }
+        for (number, s) in repeated(numbers) {
+            self.problems.push(Problem::new(
+                Code::Rule,
+                place(s).element(1),
+                format!("line number {number} is used twice"),
+            ));
         }
         if let Some(ctt) = first_tag(parts.summary, "CTT") {
             let found = ctt.element(0).unwrap_or_default();
@@ -1514,7 +1458,7 @@ impl Mapper {
                 "S" | "O" => {
                     outer.extend(group.iter());
                     if level == "O" {
-                        order_refs.extend(group.iter().filter(|s| s.tag == "PRF"));
+                        order_refs.extend(group.iter().filter(|s| s.is("PRF")));
                     }
                 }
                 "I" => items.push(group),
@@ -1548,7 +1492,7 @@ impl Mapper {
         let buyer = self.party(&outer, &["BY"], "buyer");
         let seller = self.party(&outer, &["SE", "SU"], "seller");
         let mut packages = 0u32;
-        for td1 in outer.iter().filter(|s| s.tag == "TD1") {
+        for td1 in outer.iter().filter(|s| s.is("TD1")) {
             if td1.element(1).is_some() {
                 if let Some(n) = self.count(td1, 1, "lading quantity") {
                     packages = packages.saturating_add(n);

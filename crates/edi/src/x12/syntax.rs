@@ -13,7 +13,8 @@
 //! segment. Every segment and every error carries its [`Position`]: the
 //! segment's number, its line and its byte offset.
 
-use std::fmt;
+pub use crate::scan::Position;
+use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, split};
 
 /// Length of the `ISA` segment, terminator included.
 pub const ISA_LENGTH: usize = 106;
@@ -71,27 +72,6 @@ impl Delimiters {
     }
 }
 
-/// Where something is in an interchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Position {
-    /// Segment number, from 1.
-    pub segment: usize,
-    /// Line, from 1.
-    pub line: usize,
-    /// Byte offset of the segment's first character.
-    pub offset: usize,
-}
-
-impl fmt::Display for Position {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "segment {}, line {}, byte {}",
-            self.segment, self.line, self.offset
-        )
-    }
-}
-
 /// What is wrong with the syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyntaxErrorKind {
@@ -129,18 +109,21 @@ pub(crate) fn describe(kind: &SyntaxErrorKind) -> String {
     }
 }
 
-/// One segment: its tag, its data elements read on demand, and its position.
+/// One segment: its tag, its data elements, and its position.
 ///
-/// Reading a segment only finds its end; elements, repetitions and
-/// components are split when asked for, and values are borrowed from the
-/// input.
+/// Reading a segment notes where its elements start, in the same pass
+/// that finds its end; an element is then a slice, repetitions and
+/// components are split within it when asked for, and values are borrowed
+/// from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment<'a> {
     /// Tag, e.g. `ST`, `BEG`, `PO1`.
     pub tag: &'a str,
-    /// The text after the tag: empty, or the first element separator and
-    /// everything up to (not including) the terminator.
-    data: &'a str,
+    /// The tag as a [`code`], for comparing tags cheaply.
+    key: u32,
+    /// The whole text of the segment, tag included, terminator not.
+    text: &'a str,
+    elements: Elements,
     delimiters: Delimiters,
     /// Where it starts.
     pub position: Position,
@@ -148,23 +131,23 @@ pub struct Segment<'a> {
 
 impl<'a> Segment<'a> {
     fn raw(&self, element: usize) -> Option<&'a str> {
-        if self.data.is_empty() {
-            return None;
-        }
-        self.data
-            .get(1..)?
-            .split(char::from(self.delimiters.element))
-            .nth(element)
+        self.elements
+            .raw(self.text, element, self.delimiters.element, None)
+    }
+
+    /// Whether the segment's tag is `tag`.
+    pub(crate) fn is(&self, tag: &str) -> bool {
+        self.key == code(tag)
+    }
+
+    /// The tag as a [`code`].
+    pub(crate) fn key(&self) -> u32 {
+        self.key
     }
 
     /// How many data elements follow the tag.
     pub fn element_count(&self) -> usize {
-        match self.data.get(1..) {
-            Some(d) if !self.data.is_empty() => {
-                d.split(char::from(self.delimiters.element)).count()
-            }
-            _ => 0,
-        }
+        self.elements.count()
     }
 
     /// The whole text of element `element` (from 0, the first after the
@@ -179,7 +162,7 @@ impl<'a> Segment<'a> {
     fn first_repetition(&self, element: usize) -> Option<&'a str> {
         let raw = self.raw(element)?;
         Some(match self.delimiters.repetition {
-            Some(r) => raw.split(char::from(r)).next().unwrap_or(raw),
+            Some(r) => split(raw, r, None).next().unwrap_or(raw),
             None => raw,
         })
     }
@@ -187,16 +170,15 @@ impl<'a> Segment<'a> {
     /// How many components element `element` (from 0) has in its first
     /// repetition.
     pub fn component_count(&self, element: usize) -> usize {
-        self.first_repetition(element).map_or(0, |raw| {
-            raw.split(char::from(self.delimiters.component)).count()
-        })
+        self.first_repetition(element)
+            .map_or(0, |raw| split(raw, self.delimiters.component, None).count())
     }
 
     /// Component `component` of the first repetition of element `element`
     /// (both from 0), if present and not empty.
     pub fn get(&self, element: usize, component: usize) -> Option<&'a str> {
         let raw = self.first_repetition(element)?;
-        raw.split(char::from(self.delimiters.component))
+        split(raw, self.delimiters.component, None)
             .nth(component)
             .filter(|c| !c.is_empty())
     }
@@ -207,14 +189,66 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// How the shared scanner sees X12 with `delimiters`.
+pub(crate) fn separators(delimiters: Delimiters) -> Separators {
+    Separators {
+        element: delimiters.element,
+        segment: delimiters.segment,
+        release: None,
+        breaks: Breaks::LineEnds,
+    }
+}
+
+/// Checks the tag at the start of a segment's text: two or three
+/// upper-case letters or digits up to the first element separator. Returns
+/// the tag's length, or the text to show in the error.
+fn check_tag(text: &str, element: u8) -> Result<usize, String> {
+    let tag_end = text
+        .bytes()
+        .position(|b| b == element)
+        .unwrap_or(text.len());
+    let tag = &text[..tag_end];
+    let valid = matches!(tag.len(), 2 | 3)
+        && tag
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if valid {
+        Ok(tag_end)
+    } else {
+        Err(tag.chars().take(8).collect())
+    }
+}
+
+/// Reads the next segment with `scanner`, as the X12 segment it is.
+pub(crate) fn next_segment<'a>(
+    scanner: &mut Scanner<'a>,
+    delimiters: Delimiters,
+) -> Option<Result<Segment<'a>, SyntaxError>> {
+    match scanner.read(|text| check_tag(text, delimiters.element)) {
+        Ok(None) => None,
+        Ok(Some(s)) => Some(Ok(Segment {
+            tag: s.tag,
+            key: code(s.tag),
+            text: s.text,
+            elements: s.elements,
+            delimiters,
+            position: s.position,
+        })),
+        Err((position, fault)) => Some(Err(SyntaxError {
+            position,
+            kind: match fault {
+                Fault::Unterminated | Fault::DanglingRelease => SyntaxErrorKind::Unterminated,
+                Fault::NotUtf8 => SyntaxErrorKind::NotUtf8,
+                Fault::Tag(shown) => SyntaxErrorKind::BadTag(shown),
+            },
+        })),
+    }
+}
+
 /// Reads the segments of an interchange one after another.
 #[derive(Debug, Clone)]
 pub struct Segments<'a> {
-    input: &'a [u8],
-    at: usize,
-    base: usize,
-    line: usize,
-    count: usize,
+    scanner: Scanner<'a>,
     delimiters: Delimiters,
     failed: bool,
 }
@@ -224,10 +258,8 @@ impl<'a> Segments<'a> {
     /// its `ISA` segment (which is read again as segment 1).
     pub fn new(input: &'a [u8]) -> Result<Segments<'a>, SyntaxError> {
         let (delimiters, _) = interchange_header(input)?;
-        let start = first_non_break(input);
         let mut reader = Segments::resume(input, delimiters, Position::default());
-        reader.line += input[..start].iter().filter(|&&b| b == b'\n').count();
-        reader.at = start;
+        reader.scanner.skip_to(first_non_break(input));
         Ok(reader)
     }
 
@@ -236,11 +268,7 @@ impl<'a> Segments<'a> {
     /// `start.line` and offsets from `start.offset`.
     pub fn resume(input: &'a [u8], delimiters: Delimiters, start: Position) -> Segments<'a> {
         Segments {
-            input,
-            at: 0,
-            base: start.offset,
-            line: start.line.max(1),
-            count: start.segment,
+            scanner: Scanner::new(input, separators(delimiters), start),
             delimiters,
             failed: false,
         }
@@ -253,65 +281,7 @@ impl<'a> Segments<'a> {
 
     /// Where the next segment would start (its number is the one it would get).
     pub fn position(&self) -> Position {
-        self.position_at(self.at)
-    }
-
-    fn position_at(&self, offset: usize) -> Position {
-        Position {
-            segment: self.count + 1,
-            line: self.line,
-            offset: self.base + offset,
-        }
-    }
-
-    fn skip_breaks(&mut self, mut at: usize) -> usize {
-        while let Some(&b) = self.input.get(at) {
-            match b {
-                b'\n' => self.line += 1,
-                b'\r' => {}
-                _ => break,
-            }
-            at += 1;
-        }
-        at
-    }
-
-    fn read(&mut self) -> Result<Option<Segment<'a>>, SyntaxError> {
-        let start = self.skip_breaks(self.at);
-        if start >= self.input.len() {
-            self.at = start;
-            return Ok(None);
-        }
-        let position = self.position_at(start);
-        let d = self.delimiters;
-        let fail = |kind| SyntaxError { position, kind };
-        let rest = self.input.get(start..).unwrap_or_default();
-        let Some(length) = rest.iter().position(|&b| b == d.segment) else {
-            return Err(fail(SyntaxErrorKind::Unterminated));
-        };
-        let end = start + length;
-        let bytes = &rest[..length];
-        let text = std::str::from_utf8(bytes).map_err(|_| fail(SyntaxErrorKind::NotUtf8))?;
-        let tag_end = bytes.iter().position(|&b| b == d.element).unwrap_or(length);
-        let tag = &text[..tag_end];
-        let valid = matches!(tag.len(), 2 | 3)
-            && tag
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if !valid {
-            let shown: String = tag.chars().take(8).collect();
-            return Err(fail(SyntaxErrorKind::BadTag(shown)));
-        }
-        let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
-        self.line += breaks + usize::from(d.segment == b'\n');
-        self.at = end + 1;
-        self.count += 1;
-        Ok(Some(Segment {
-            tag,
-            data: &text[tag_end..],
-            delimiters: d,
-            position,
-        }))
+        self.scanner.position()
     }
 }
 
@@ -322,23 +292,15 @@ impl<'a> Iterator for Segments<'a> {
         if self.failed {
             return None;
         }
-        match self.read() {
-            Ok(Some(segment)) => Some(Ok(segment)),
-            Ok(None) => None,
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
+        let next = next_segment(&mut self.scanner, self.delimiters);
+        self.failed = matches!(next, Some(Err(_)));
+        next
     }
 }
 
 /// Where the first non-break byte of `input` is (leading CR and LF skipped).
 pub fn first_non_break(input: &[u8]) -> usize {
-    input
-        .iter()
-        .position(|b| !matches!(b, b'\r' | b'\n'))
-        .unwrap_or(input.len())
+    Breaks::LineEnds.skip(input, 0)
 }
 
 /// Reads the delimiters from the `ISA` segment at the start of `input`
@@ -435,10 +397,7 @@ pub fn interchange_header(input: &[u8]) -> Result<(Delimiters, usize), SyntaxErr
 /// terminator), or `None` if `input` ends first: the cheap scan a streaming
 /// reader uses to find whole transaction sets before reading them properly.
 pub fn segment_end(input: &[u8], from: usize, delimiters: Delimiters) -> Option<usize> {
-    let rest = input.get(from..)?;
-    rest.iter()
-        .position(|&b| b == delimiters.segment)
-        .map(|i| from + i + 1)
+    scan::segment_end(input, from, separators(delimiters))
 }
 
 #[cfg(test)]

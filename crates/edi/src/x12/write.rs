@@ -837,3 +837,22 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
     w.segment("IEA", &[Some("1"), Some(&e.reference)]);
     w.out
 }
+
+/// The characters X12 uses as delimiters when Renkei writes it; X12 has no
+/// release character, so they cannot appear inside a value.
+const DELIMITER_CHARACTERS: [char; 4] = ['*', '~', ':', '^'];
+
+/// Replaces the X12 delimiters in the document's free texts (names, notes,
+/// reasons, descriptions, carrier) with `-`, so that it can be written;
+/// identifiers and codes are left alone, and the writer still refuses a
+/// delimiter there. Returns how many texts changed.
+pub fn plain_text(document: &mut Document) -> usize {
+    let mut changed = 0;
+    for text in document.texts_mut() {
+        if text.contains(DELIMITER_CHARACTERS) {
+            *text = text.replace(DELIMITER_CHARACTERS, "-");
+            changed += 1;
+        }
+    }
+    changed
+}

@@ -34,8 +34,8 @@ use crate::Mounted;
 
 /// The pages' state: collab's use cases when collab runs in this process.
 #[derive(Clone)]
-struct Ui {
-    app: Option<App>,
+pub(super) struct Ui {
+    pub(super) app: Option<App>,
 }
 
 /// The `/app/…` routes.
@@ -65,7 +65,7 @@ pub fn router(mounted: Mounted) -> Router {
 }
 
 /// Both languages side by side at the place of use.
-fn l(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
+pub(super) fn l(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Ja => ja,
         Lang::En => en,
@@ -73,16 +73,16 @@ fn l(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
 }
 
 /// Percent-encodes a query value.
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// The query of every page: language, and the outcome of the last form.
 #[derive(Debug, Default, Deserialize)]
-struct PageQuery {
-    lang: Option<String>,
-    notice: Option<String>,
-    error: Option<String>,
+pub(super) struct PageQuery {
+    pub(super) lang: Option<String>,
+    pub(super) notice: Option<String>,
+    pub(super) error: Option<String>,
     q: Option<String>,
     token: Option<String>,
     next: Option<String>,
@@ -90,13 +90,13 @@ struct PageQuery {
 }
 
 /// A submitted form, with repeated fields (check boxes) kept.
-struct FormData(Vec<(String, String)>);
+pub(super) struct FormData(pub(super) Vec<(String, String)>);
 
 impl FormData {
-    fn parse(body: &Bytes) -> FormData {
+    pub(super) fn parse(body: &Bytes) -> FormData {
         FormData(form_urlencoded::parse(body).into_owned().collect())
     }
-    fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -109,36 +109,36 @@ impl FormData {
             .map(|(_, v)| v.clone())
             .collect()
     }
-    fn opt(&self, name: &str) -> Option<String> {
+    pub(super) fn opt(&self, name: &str) -> Option<String> {
         Some(self.get(name).trim().to_string()).filter(|v| !v.is_empty())
     }
 }
 
 /// Everything a page handler needs about the request.
-struct Visit {
-    app: App,
-    lang: Lang,
-    visitor: session::Visitor,
+pub(super) struct Visit {
+    pub(super) app: App,
+    pub(super) lang: Lang,
+    pub(super) visitor: session::Visitor,
 }
 
 impl Visit {
-    fn caller(&self) -> Option<&Caller> {
+    pub(super) fn caller(&self) -> Option<&Caller> {
         self.visitor.caller.as_ref()
     }
 
-    fn organisation(&self) -> Option<&str> {
+    pub(super) fn organisation(&self) -> Option<&str> {
         self.caller()
             .and_then(|c| c.principal.organisation_id.as_deref())
     }
 
-    fn csrf_field(&self) -> String {
+    pub(super) fn csrf_field(&self) -> String {
         format!(
             "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
             escape(&self.visitor.csrf)
         )
     }
 
-    fn form(&self, action: &str, id: &str, inner: &str, submit: &str) -> String {
+    pub(super) fn form(&self, action: &str, id: &str, inner: &str, submit: &str) -> String {
         format!(
             "<form method=\"post\" action=\"{}\" id=\"{}\">{}{inner}<button type=\"submit\">{}</button></form>",
             escape(action),
@@ -148,7 +148,7 @@ impl Visit {
         )
     }
 
-    fn respond(&self, title: &str, path: &str, q: &PageQuery, body: &str) -> Response {
+    pub(super) fn respond(&self, title: &str, path: &str, q: &PageQuery, body: &str) -> Response {
         let mut flash = String::new();
         if let Some(n) = &q.notice {
             flash.push_str(&format!(
@@ -170,12 +170,13 @@ impl Visit {
             ),
             Some(_) => format!(
                 "<nav class=\"sub\"><a href=\"/app\">{}</a><a href=\"/app/members\">{}</a><a href=\"/app/partners\">{}</a>\
-                 <a href=\"/app/groups\">{}</a><a href=\"/app/messages\">{}</a><a href=\"/app/apps\">{}</a></nav>{}",
+                 <a href=\"/app/groups\">{}</a><a href=\"/app/messages\">{}</a><a href=\"/app/orders\">{}</a><a href=\"/app/edi\">EDI</a><a href=\"/app/apps\">{}</a></nav>{}",
                 l(self.lang, "ダッシュボード", "Dashboard"),
                 l(self.lang, "メンバー", "Members"),
                 l(self.lang, "取引先", "Partners"),
                 l(self.lang, "グループ", "Groups"),
                 l(self.lang, "メッセージ", "Messages"),
+                l(self.lang, "受発注", "Orders"),
                 l(self.lang, "アプリ", "Apps"),
                 self.form(
                     "/app/signout",
@@ -195,7 +196,7 @@ impl Visit {
 }
 
 /// A 303 to `to`, carrying cookies.
-fn redirect(to: &str, cookies: Vec<HeaderValue>) -> Response {
+pub(super) fn redirect(to: &str, cookies: Vec<HeaderValue>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(location) = HeaderValue::from_str(to) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -206,7 +207,7 @@ fn redirect(to: &str, cookies: Vec<HeaderValue>) -> Response {
     response
 }
 
-fn with(path: &str, key: &str, message: &str) -> String {
+pub(super) fn with(path: &str, key: &str, message: &str) -> String {
     let sep = if path.contains('?') { '&' } else { '?' };
     format!("{path}{sep}{key}={}", enc(message))
 }
@@ -229,7 +230,7 @@ fn unavailable(lang: Lang) -> Response {
     )
 }
 
-async fn visit(
+pub(super) async fn visit(
     ui: &Ui,
     headers: &HeaderMap,
     client: &ClientAddr,
@@ -245,7 +246,7 @@ async fn visit(
 }
 
 /// A page that needs a signed-in caller acting in an organisation.
-async fn member_visit(
+pub(super) async fn member_visit(
     ui: &Ui,
     headers: &HeaderMap,
     client: &ClientAddr,
@@ -266,7 +267,7 @@ async fn member_visit(
 }
 
 /// A form post: checks CSRF and sign-in; returns the visit and the form.
-async fn posted(
+pub(super) async fn posted(
     ui: &Ui,
     headers: &HeaderMap,
     client: &ClientAddr,
@@ -292,7 +293,7 @@ async fn posted(
 }
 
 /// A form post by a signed-in caller acting in an organisation.
-async fn posted_member(
+pub(super) async fn posted_member(
     ui: &Ui,
     headers: &HeaderMap,
     client: &ClientAddr,
@@ -325,7 +326,7 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-fn input(name: &str, label: &str, kind: &str, value: &str) -> String {
+pub(super) fn input(name: &str, label: &str, kind: &str, value: &str) -> String {
     format!(
         "<label>{}<input type=\"{kind}\" name=\"{name}\" id=\"{name}\" value=\"{}\"></label>",
         escape(label),
@@ -333,7 +334,7 @@ fn input(name: &str, label: &str, kind: &str, value: &str) -> String {
     )
 }
 
-fn select(name: &str, label: &str, options: &[(&str, String)]) -> String {
+pub(super) fn select(name: &str, label: &str, options: &[(&str, String)]) -> String {
     let opts: String = options
         .iter()
         .map(|(v, text)| format!("<option value=\"{v}\">{}</option>", escape(text)))
@@ -900,7 +901,7 @@ async fn accept(
     }
 }
 
-async fn names(v: &Visit, caller: &Caller, ids: Vec<String>) -> HashMap<String, String> {
+pub(super) async fn names(v: &Visit, caller: &Caller, ids: Vec<String>) -> HashMap<String, String> {
     v.app
         .organisation_names(caller, &ids)
         .await
@@ -1076,7 +1077,11 @@ async fn partnership_act(
     outcome(v, result, "/app/partners", done)
 }
 
-async fn active_partners(v: &Visit, caller: &Caller, org: &str) -> Vec<(String, String)> {
+pub(super) async fn active_partners(
+    v: &Visit,
+    caller: &Caller,
+    org: &str,
+) -> Vec<(String, String)> {
     let list = v
         .app
         .partnership_list(caller, org)

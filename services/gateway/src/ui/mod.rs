@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::Mounted;
 
 pub mod collab;
+pub mod orders;
 pub mod session;
 
 /// Display language.
@@ -211,7 +212,8 @@ pub fn router(mounted: Mounted) -> Router {
         .route("/regions", get(regions))
         .route("/assets/app.css", get(css))
         .with_state(mounted.clone())
-        .merge(collab::router(mounted))
+        .merge(collab::router(mounted.clone()))
+        .merge(orders::router(mounted))
 }
 
 async fn home(

@@ -98,13 +98,47 @@ impl App {
         for _ in 0..3 {
             match self
                 .attempt(organisation_id, &submission, &body, &fingerprint)
-                .await?
+                .await
             {
-                Attempt::Done(done) => return Ok(done),
-                Attempt::Raced => continue,
+                Ok(Attempt::Done(done)) => return Ok(done),
+                Ok(Attempt::Raced) => continue,
+                Err(refused @ (AppError::KeyReused | AppError::BadKey(_))) => return Err(refused),
+                // On PostgreSQL a racer with the same key may commit between
+                // this attempt's key lookup and its read of the order; the
+                // order it then saw makes the document look out of turn.
+                // If the key has been answered meanwhile, that is the answer.
+                Err(refused) => {
+                    return match self
+                        .answered(organisation_id, &submission, &fingerprint)
+                        .await?
+                    {
+                        Some(earlier) => Ok(earlier),
+                        None => Err(refused),
+                    };
+                }
             }
         }
         Err(AppError::Busy)
+    }
+
+    /// The answer already committed under this submission's key, if any.
+    async fn answered(
+        &self,
+        organisation_id: &str,
+        submission: &Submission,
+        fingerprint: &str,
+    ) -> Result<Option<Submitted>, AppError> {
+        let mut conn = self.db.acquire().await?;
+        let scope = key_scope(organisation_id);
+        match idempotency::recall(&mut *conn, &scope, &submission.idempotency_key, fingerprint)
+            .await?
+        {
+            Prior::Answered { body, .. } => serde_json::from_str(&body)
+                .map(Some)
+                .map_err(|e| AppError::Internal(e.to_string())),
+            Prior::Mismatch => Err(AppError::KeyReused),
+            Prior::None => Ok(None),
+        }
     }
 
     async fn attempt(
@@ -115,7 +149,7 @@ impl App {
         fingerprint: &str,
     ) -> Result<Attempt, AppError> {
         let document = &submission.document;
-        let scope = format!("orders:{organisation_id}");
+        let scope = key_scope(organisation_id);
         let mut tx = self.db.begin().await?;
         match idempotency::recall(&mut tx, &scope, &submission.idempotency_key, fingerprint).await?
         {
@@ -251,6 +285,11 @@ impl App {
         tx.commit().await?;
         Ok(Attempt::Done(submitted))
     }
+}
+
+/// Where an organisation's idempotency keys live.
+fn key_scope(organisation_id: &str) -> String {
+    format!("orders:{organisation_id}")
 }
 
 /// The active partnership that lets `buyer` order from `seller`.

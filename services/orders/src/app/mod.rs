@@ -4,9 +4,14 @@
 //! record in one transaction.
 
 mod documents;
+mod edi;
 mod queries;
 
 pub use documents::{Submission, Submitted};
+pub use edi::{
+    AckFile, FileOut, IntakeReport, InterchangePart, InterchangeSummary, MAX_FILE_BYTES,
+    MessageReport, ProfileInput,
+};
 pub use queries::{DocumentMeta, DocumentView, OrderSummary, OrderView, Side};
 
 use renkei_kernel::{

@@ -1,6 +1,10 @@
 //! Queries of the orders service. Each takes the caller's connection or
 //! transaction; the app layer decides what commits together.
 
+mod edi;
+
+pub use edi::*;
+
 use renkei_kernel::storage::{Conn, now_ms};
 
 /// What orders knows of one partnership.

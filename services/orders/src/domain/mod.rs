@@ -2,6 +2,7 @@
 //! ([`cycle`]) and the channels documents arrive through.
 
 pub mod cycle;
+pub mod edi;
 
 pub use cycle::{Line, LineState, OrderState, OrderStatus, Refusal, apply};
 

@@ -1,5 +1,7 @@
 //! HTTP edge of the orders service: thin handlers over the use cases.
 
+mod edi;
+
 use axum::{
     Json,
     extract::{Path, Query, State},
@@ -33,6 +35,12 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(order_view))
         .routes(routes!(document_view))
         .routes(routes!(order_thread_update))
+        .routes(routes!(edi::profile_list))
+        .routes(routes!(edi::profile_put, edi::profile_delete))
+        .routes(routes!(edi::interchange_create, edi::interchange_list))
+        .routes(routes!(edi::interchange_part))
+        .routes(routes!(edi::document_file))
+        .routes(routes!(edi::template))
 }
 
 fn key(headers: &HeaderMap) -> Result<String, ApiError> {

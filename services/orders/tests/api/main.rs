@@ -4,6 +4,7 @@
 //! consumes in production, applied through the same handler.
 
 mod cycle;
+mod edi;
 mod isolation;
 mod rules;
 
@@ -223,6 +224,61 @@ impl TestApp {
             status,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
+    }
+
+    /// Sends a file as `organisation_id`; `query` is appended as is.
+    pub(crate) async fn upload(
+        &self,
+        organisation_id: &str,
+        token: &str,
+        query: &str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Resp {
+        let request = Request::builder()
+            .method("POST")
+            .uri(format!(
+                "/api/orders/organisations/{organisation_id}/interchanges{query}"
+            ))
+            .header("content-type", "application/octet-stream")
+            .header("authorization", format!("Bearer {token}"));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(bytes.into())).expect("request"))
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+            .await
+            .expect("body");
+        Resp {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// A GET whose answer is a file: status, content type and bytes.
+    pub(crate) async fn fetch(&self, uri: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+        let request = Request::builder()
+            .uri(format!("/api/orders{uri}"))
+            .header("authorization", format!("Bearer {token}"));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .expect("body");
+        (status, kind, bytes.to_vec())
     }
 
     pub(crate) async fn get(&self, uri: &str, token: &str) -> Resp {

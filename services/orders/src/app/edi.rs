@@ -1,0 +1,978 @@
+//! EDI: partner profiles, files received (each good message applied as a
+//! document, the acknowledgement written in the standard's own form) and
+//! documents written out in the partner profile's format.
+
+use renkei_edi::{
+    Acknowledgement, Code, Date, Document, Envelope, Format, Outgoing, Problem, edifact, sheet,
+    ubl, x12,
+};
+use renkei_kernel::{
+    auth::{Caller, Role},
+    idempotency,
+    storage::{is_unique_violation, now_ms},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{App, AppError, SCOPE_READ, SCOPE_WRITE, Submission};
+use crate::{
+    db::{self, InterchangeRow, ProfileRow},
+    domain::{
+        Channel, OrderStatus,
+        edi::{self, EnvelopeField, Family, ItemCode, Profile},
+    },
+};
+
+/// The largest file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A partner profile as sent by its owner.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "own_wire_id": "4912345000019",
+    "partner_wire_id": "4998765000014",
+    "sends": "edifact_d96a",
+    "wants": "edifact_d96a",
+    "items": [{"ours": "TAMA-10", "theirs": "4711-ON"}]
+}))]
+pub struct ProfileInput {
+    /// Your interchange id in these files.
+    pub own_wire_id: String,
+    /// The partner's interchange id in these files.
+    pub partner_wire_id: String,
+    /// The format you send in.
+    pub sends: Format,
+    /// The format you want the partner's documents in.
+    pub wants: Format,
+    /// Your item codes next to the partner's.
+    #[serde(default)]
+    pub items: Vec<ItemCode>,
+}
+
+/// What became of one message of a file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MessageReport {
+    /// Its reference on the wire (UNH, ST02, document id, or its number in the file).
+    pub reference: String,
+    /// Its type on the wire (`ORDERS`, `850`, `Order`, `order`).
+    pub message_type: String,
+    /// Whether it was applied.
+    pub accepted: bool,
+    /// The order it was applied to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// The document it became.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
+    /// Its version in the order's history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// The order's status after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
+    /// Why it was rejected, each with its place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<serde_json::Value>,
+}
+
+/// A file received: what became of it and its acknowledgement.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IntakeReport {
+    /// The stored interchange.
+    pub interchange_id: String,
+    /// The format it was read as.
+    pub format: Format,
+    /// `accepted`, `partly_accepted`, `rejected` or `duplicate`.
+    pub status: String,
+    /// True when the same control reference from the same sender was
+    /// received before: nothing was applied again.
+    pub duplicate: bool,
+    /// The partner it came from, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
+    /// Sender, recipient and control reference, when the file has an envelope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub envelope: Option<serde_json::Value>,
+    /// Problems of the file as a whole: when any, nothing was applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<serde_json::Value>,
+    /// Each message in the file.
+    pub messages: Vec<MessageReport>,
+    /// The acknowledgement (CONTRL, 997 or Peppol message-level response),
+    /// when the format has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<AckFile>,
+}
+
+/// An acknowledgement as written.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AckFile {
+    /// `edifact_contrl`, `x12_997` or `peppol_mlr`.
+    pub format: String,
+    /// The text to send back to the sender's EDI system.
+    pub content: String,
+}
+
+/// An interchange in a list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InterchangeSummary {
+    /// Id.
+    pub interchange_id: String,
+    /// `in` (you uploaded it) or `out` (written for you).
+    pub direction: String,
+    /// Format name.
+    pub format: String,
+    /// The partner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
+    /// Sender's interchange id.
+    pub sender: String,
+    /// Recipient's interchange id.
+    pub recipient: String,
+    /// Control reference.
+    pub reference: String,
+    /// `accepted`, `partly_accepted`, `rejected`, `duplicate` or `sent`.
+    pub status: String,
+    /// Messages in it.
+    pub messages: usize,
+    /// Messages rejected.
+    pub rejected: usize,
+    /// Whether an acknowledgement was written.
+    pub acknowledged: bool,
+    /// When (ms since the epoch).
+    pub created_at_ms: i64,
+}
+
+/// A file to hand to the caller.
+#[derive(Debug, Clone)]
+pub struct FileOut {
+    /// Media type.
+    pub content_type: &'static str,
+    /// File name to save it as.
+    pub file_name: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl axum::response::IntoResponse for FileOut {
+    /// The bytes, with their media type and a file name to save them as.
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::header;
+        (
+            [
+                (header::CONTENT_TYPE, self.content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", self.file_name),
+                ),
+            ],
+            self.bytes,
+        )
+            .into_response()
+    }
+}
+
+/// Which part of a stored interchange to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterchangePart {
+    /// The file as received or sent.
+    File,
+    /// The acknowledgement written for it.
+    Acknowledgement,
+}
+
+fn profile_of(row: ProfileRow) -> Result<Profile, AppError> {
+    let format = |name: &str| {
+        Format::parse(name)
+            .ok_or_else(|| AppError::Internal(format!("stored format `{name}` is unknown")))
+    };
+    Ok(Profile {
+        sends: format(&row.sends)?,
+        wants: format(&row.wants)?,
+        items: serde_json::from_str(&row.items)
+            .map_err(|e| AppError::Internal(format!("stored item codes do not read: {e}")))?,
+        organisation_id: row.organisation_id,
+        partner_id: row.partner_id,
+        own_wire_id: row.own_wire_id,
+        partner_wire_id: row.partner_wire_id,
+        version: row.version,
+        updated_at_ms: row.updated_at_ms,
+    })
+}
+
+fn json<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Today in UTC, and the time as `HHMM`.
+fn today() -> (Date, String) {
+    let ms = now_ms();
+    let days = ms.div_euclid(86_400_000);
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    let date = Date::from_unix_days(days).unwrap_or_else(|| Date::new(1970, 1, 1).expect("a date"));
+    (date, format!("{:02}{:02}", minutes / 60, minutes % 60))
+}
+
+/// A problem the platform found in a message that read well: the cycle or
+/// the partnership refused it.
+fn refusal(e: AppError) -> Result<Problem, AppError> {
+    let place = |path: &str| renkei_edi::Place {
+        path: (!path.is_empty()).then(|| path.to_string()),
+        ..renkei_edi::Place::default()
+    };
+    Ok(match e {
+        AppError::Invalid { field, reason } => Problem::new(Code::Rule, place(&field), reason),
+        AppError::Refused(r) => Problem::new(
+            Code::Rule,
+            place(""),
+            format!("order cycle rule `{}`: {}", r.rule, r.message),
+        ),
+        AppError::NotPartners(m) => Problem::new(Code::UnknownParty, place(""), m),
+        AppError::NotFound(what) => Problem::new(
+            Code::Rule,
+            place("order_number"),
+            format!("no {what} with this number between you and this partner"),
+        ),
+        AppError::KeyReused => Problem::new(
+            Code::Duplicate,
+            place(""),
+            "this message was received before with different content",
+        ),
+        AppError::Forbidden(m) => Problem::new(Code::UnknownParty, place(""), m),
+        other => return Err(other),
+    })
+}
+
+impl App {
+    /// The organisation's EDI profiles, one per partner.
+    pub async fn profiles(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+    ) -> Result<Vec<Profile>, AppError> {
+        self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
+        let mut conn = self.db.acquire().await?;
+        db::profiles_of(&mut conn, organisation_id)
+            .await?
+            .into_iter()
+            .map(profile_of)
+            .collect()
+    }
+
+    /// Creates or replaces the profile for one partner (admins).
+    pub async fn profile_put(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        partner_id: &str,
+        input: ProfileInput,
+    ) -> Result<Profile, AppError> {
+        self.authorize(caller, organisation_id, Role::Admin, SCOPE_WRITE)?;
+        let mut profile = Profile {
+            organisation_id: organisation_id.to_string(),
+            partner_id: partner_id.to_string(),
+            own_wire_id: input.own_wire_id.trim().to_string(),
+            partner_wire_id: input.partner_wire_id.trim().to_string(),
+            sends: input.sends,
+            wants: input.wants,
+            items: input.items,
+            version: 1,
+            updated_at_ms: now_ms(),
+        };
+        edi::validate(&profile).map_err(|(field, reason)| AppError::invalid(field, reason))?;
+        let mut tx = self.db.begin().await?;
+        if db::active_links(&mut tx, organisation_id, partner_id)
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::NotPartners(format!(
+                "{partner_id} is not an active partner of {organisation_id}; EDI profiles are for partners"
+            )));
+        }
+        if let Some(old) = db::profile_get(&mut tx, organisation_id, partner_id).await? {
+            profile.version = old.version + 1;
+        }
+        let row = ProfileRow {
+            organisation_id: profile.organisation_id.clone(),
+            partner_id: profile.partner_id.clone(),
+            own_wire_id: profile.own_wire_id.clone(),
+            partner_wire_id: profile.partner_wire_id.clone(),
+            sends: profile.sends.as_str().to_string(),
+            wants: profile.wants.as_str().to_string(),
+            items: serde_json::to_string(&profile.items)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            version: profile.version,
+            updated_at_ms: profile.updated_at_ms,
+        };
+        match db::profile_save(&mut tx, &row).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(AppError::invalid(
+                    "partner_wire_id",
+                    format!(
+                        "`{}` is already the interchange id of another of your partners",
+                        profile.partner_wire_id
+                    ),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(profile)
+    }
+
+    /// Removes the profile for one partner (admins).
+    pub async fn profile_delete(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        partner_id: &str,
+    ) -> Result<(), AppError> {
+        self.authorize(caller, organisation_id, Role::Admin, SCOPE_WRITE)?;
+        let mut conn = self.db.acquire().await?;
+        if !db::profile_delete(&mut conn, organisation_id, partner_id).await? {
+            return Err(AppError::NotFound("EDI profile"));
+        }
+        Ok(())
+    }
+
+    /// Receives a file the organisation sends (EDIFACT, X12, UBL, CSV or a
+    /// workbook): each message that reads well and that the cycle allows is
+    /// applied as a document from the organisation; the others are rejected
+    /// alone, each problem at its place. A file whose envelope was already
+    /// received (same sender, same control reference) applies nothing
+    /// again. The acknowledgement comes back in the file's own standard.
+    pub async fn intake(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        bytes: Vec<u8>,
+        format: Option<Format>,
+    ) -> Result<IntakeReport, AppError> {
+        self.authorize(caller, organisation_id, Role::Member, SCOPE_WRITE)?;
+        if bytes.is_empty() {
+            return Err(AppError::invalid("body", "the file is empty"));
+        }
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(AppError::invalid(
+                "body",
+                format!(
+                    "the file has {} bytes; at most {MAX_FILE_BYTES} are accepted at once — split it into several interchanges",
+                    bytes.len()
+                ),
+            ));
+        }
+        let family = format.map_or_else(|| Family::detect(&bytes), Family::of);
+        let mut reading = family.read(&bytes);
+        let profiles: Vec<Profile> = {
+            let mut conn = self.db.acquire().await?;
+            db::profiles_of(&mut conn, organisation_id)
+                .await?
+                .into_iter()
+                .map(profile_of)
+                .collect::<Result<_, _>>()?
+        };
+        let envelope = reading.envelope.clone().filter(|_| family.has_envelope());
+        // The envelope names the partner; it must be one of the profiles.
+        let mut profile: Option<&Profile> = None;
+        if let Some(env) = &envelope {
+            match profiles.iter().find(|p| p.partner_wire_id == env.recipient) {
+                None => reading.problems.push(Problem::new(
+                    Code::UnknownParty,
+                    family.envelope_place(EnvelopeField::Recipient),
+                    format!(
+                        "the recipient `{}` is none of your EDI partners; add a partner profile with this interchange id",
+                        env.recipient
+                    ),
+                )),
+                Some(p) if p.own_wire_id != env.sender => reading.problems.push(Problem::new(
+                    Code::UnknownParty,
+                    family.envelope_place(EnvelopeField::Sender),
+                    format!(
+                        "the sender `{}` is not you: your interchange id with this partner is `{}`",
+                        env.sender, p.own_wire_id
+                    ),
+                )),
+                Some(p) => profile = Some(p),
+            }
+        }
+        let preferred = profile
+            .or_else(|| profiles.first())
+            .map_or(Format::Csv, |p| p.sends);
+        let format = format.unwrap_or_else(|| family.format(preferred));
+        let claim = envelope
+            .as_ref()
+            .map(|env| format!("in:{}:{}", env.sender, env.reference));
+        if let (Some(claim), Some(env), Some(p)) = (&claim, &envelope, profile) {
+            let mut conn = self.db.acquire().await?;
+            if let Some(first) = db::interchange_claimed(&mut conn, organisation_id, claim).await? {
+                drop(conn);
+                return self
+                    .duplicate(
+                        organisation_id,
+                        p,
+                        format,
+                        family,
+                        env,
+                        bytes,
+                        reading,
+                        &first,
+                    )
+                    .await;
+            }
+        }
+        // Apply each message that read well, unless the file as a whole failed.
+        let mut reports = Vec::with_capacity(reading.messages.len());
+        let rejected_whole = reading.rejected();
+        let base_key = idempotency::fingerprint(&[
+            organisation_id.as_bytes(),
+            claim.as_deref().unwrap_or("").as_bytes(),
+            if claim.is_some() { &[] } else { &bytes[..] },
+        ]);
+        let mut partner_id = profile.map(|p| p.partner_id.clone());
+        for (index, message) in reading.messages.iter_mut().enumerate() {
+            let mut report = MessageReport {
+                reference: message.reference.clone(),
+                message_type: message.message_type.clone(),
+                accepted: false,
+                order_id: None,
+                document_id: None,
+                version: None,
+                status: None,
+                problems: Vec::new(),
+            };
+            if let (Ok(document), false) = (&message.result, rejected_whole) {
+                let mut document: Document = document.clone();
+                let direct = profile.is_none() && names_itself(&document, organisation_id);
+                let target = match edi::profile_for(&document, organisation_id, &profiles) {
+                    // Without an envelope or a profile, a file may name both
+                    // sides by organisation id; the partnership is checked
+                    // as for any document.
+                    Err(_) if direct => Ok(None),
+                    Err(problem) => Err(problem),
+                    Ok(p) if profile.is_some_and(|e| e.partner_id != p.partner_id) => {
+                        Err(Problem::new(
+                            Code::UnknownParty,
+                            renkei_edi::Place::default(),
+                            format!(
+                                "this message is for {}, but the interchange is addressed to {}",
+                                p.partner_wire_id,
+                                profile.map_or("", |e| e.partner_wire_id.as_str())
+                            ),
+                        ))
+                    }
+                    Ok(p) => Ok(Some(p)),
+                };
+                let applied = match target {
+                    Err(problem) => Err(problem),
+                    Ok(p) => {
+                        if let Some(p) = p {
+                            partner_id.get_or_insert_with(|| p.partner_id.clone());
+                            edi::inbound(&mut document, organisation_id, p);
+                        }
+                        let submission = Submission {
+                            document,
+                            channel: Channel::File(format),
+                            idempotency_key: format!("edi-{base_key}-{index}"),
+                        };
+                        match self.submit_as(organisation_id, submission).await {
+                            Ok(done) => Ok(done),
+                            Err(e) => Err(refusal(e)?),
+                        }
+                    }
+                };
+                match applied {
+                    Ok(done) => {
+                        report.accepted = true;
+                        report.order_id = Some(done.order_id);
+                        report.document_id = Some(done.document_id);
+                        report.version = Some(done.version);
+                        report.status = Some(done.status);
+                    }
+                    Err(problem) => message.reject(problem),
+                }
+            }
+            if let Err(problems) = &message.result {
+                report.problems = problems.iter().map(json).collect::<Result<_, _>>()?;
+            }
+            reports.push(report);
+        }
+        let accepted = reports.iter().filter(|r| r.accepted).count();
+        let status = if accepted == 0 {
+            "rejected"
+        } else if accepted == reports.len() {
+            "accepted"
+        } else {
+            "partly_accepted"
+        };
+        let ack = reading.acknowledgement();
+        let acknowledgement = match (&envelope, profile) {
+            (Some(env), Some(p)) => {
+                self.acknowledge(organisation_id, p, family, format, env, &ack)
+                    .await?
+            }
+            (Some(env), None) => {
+                // No profile to number it from: answer with the file's own
+                // reference so that the sender can still match it.
+                write_ack(family, format, env, env.reference.clone(), &ack)
+            }
+            _ => None,
+        };
+        let report = IntakeReport {
+            interchange_id: Uuid::now_v7().to_string(),
+            format,
+            status: status.to_string(),
+            duplicate: false,
+            partner_id: partner_id.clone(),
+            envelope: envelope.as_ref().map(json).transpose()?,
+            problems: reading
+                .problems
+                .iter()
+                .map(json)
+                .collect::<Result<_, _>>()?,
+            messages: reports,
+            acknowledgement,
+        };
+        // Only a file that applied something holds its reference: a
+        // corrected resend of a rejected one may reuse it.
+        let claim = claim.filter(|_| accepted > 0);
+        let row = received(organisation_id, &report, envelope.as_ref(), claim, bytes)?;
+        let mut conn = self.db.acquire().await?;
+        match db::interchange_insert(&mut conn, &row).await {
+            Ok(()) => Ok(report),
+            Err(e) if is_unique_violation(&e) => {
+                // The same interchange was being received at the same time;
+                // its documents were applied once (their keys are the same).
+                let row = InterchangeRow {
+                    claim: None,
+                    status: "duplicate".to_string(),
+                    ..row
+                };
+                db::interchange_insert(&mut conn, &row).await?;
+                Ok(IntakeReport {
+                    duplicate: true,
+                    status: "duplicate".to_string(),
+                    ..report
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Answers a resubmitted interchange: nothing applied, the
+    /// acknowledgement rejects it as a duplicate.
+    #[allow(clippy::too_many_arguments)]
+    async fn duplicate(
+        &self,
+        organisation_id: &str,
+        profile: &Profile,
+        format: Format,
+        family: Family,
+        envelope: &Envelope,
+        bytes: Vec<u8>,
+        reading: renkei_edi::Reading,
+        first: &InterchangeRow,
+    ) -> Result<IntakeReport, AppError> {
+        let problem = Problem::new(
+            Code::Duplicate,
+            family.envelope_place(EnvelopeField::Reference),
+            format!(
+                "interchange `{}` from `{}` was received before (interchange {}); nothing in it is applied again",
+                envelope.reference, envelope.sender, first.interchange_id
+            ),
+        );
+        let ack = Acknowledgement {
+            envelope: Some(envelope.clone()),
+            problems: vec![problem.clone()],
+            messages: reading.acknowledgement().messages,
+        };
+        let acknowledgement = self
+            .acknowledge(organisation_id, profile, family, format, envelope, &ack)
+            .await?;
+        let messages: Vec<MessageReport> = reading
+            .messages
+            .iter()
+            .map(|m| MessageReport {
+                reference: m.reference.clone(),
+                message_type: m.message_type.clone(),
+                accepted: false,
+                order_id: None,
+                document_id: None,
+                version: None,
+                status: None,
+                problems: Vec::new(),
+            })
+            .collect();
+        let report = IntakeReport {
+            interchange_id: Uuid::now_v7().to_string(),
+            format,
+            status: "duplicate".to_string(),
+            duplicate: true,
+            partner_id: Some(profile.partner_id.clone()),
+            envelope: Some(json(envelope)?),
+            problems: vec![json(&problem)?],
+            messages,
+            acknowledgement,
+        };
+        let row = received(organisation_id, &report, Some(envelope), None, bytes)?;
+        let mut conn = self.db.acquire().await?;
+        db::interchange_insert(&mut conn, &row).await?;
+        Ok(report)
+    }
+
+    /// Writes the acknowledgement of `ack` with the next control reference
+    /// of the partner's files to the organisation.
+    async fn acknowledge(
+        &self,
+        organisation_id: &str,
+        profile: &Profile,
+        family: Family,
+        format: Format,
+        envelope: &Envelope,
+        ack: &Acknowledgement,
+    ) -> Result<Option<AckFile>, AppError> {
+        if !family.has_envelope() {
+            return Ok(None);
+        }
+        let mut conn = self.db.acquire().await?;
+        let reference = db::next_reference(&mut conn, organisation_id, &profile.partner_id).await?;
+        Ok(write_ack(
+            family,
+            format,
+            envelope,
+            reference.to_string(),
+            ack,
+        ))
+    }
+
+    /// The organisation's interchanges, newest first.
+    pub async fn interchanges(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        limit: i64,
+    ) -> Result<Vec<InterchangeSummary>, AppError> {
+        self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
+        let mut conn = self.db.acquire().await?;
+        db::interchanges_of(&mut conn, organisation_id, limit)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let messages: Vec<MessageReport> =
+                    serde_json::from_str(&row.summary).map_err(|e| {
+                        AppError::Internal(format!("interchange summary does not read: {e}"))
+                    })?;
+                Ok(InterchangeSummary {
+                    interchange_id: row.interchange_id,
+                    direction: row.direction,
+                    format: row.format,
+                    partner_id: row.partner_id,
+                    sender: row.sender,
+                    recipient: row.recipient,
+                    reference: row.reference,
+                    status: row.status,
+                    rejected: messages.iter().filter(|m| !m.accepted).count(),
+                    messages: messages.len(),
+                    acknowledged: row.ack_format.is_some(),
+                    created_at_ms: row.created_at_ms,
+                })
+            })
+            .collect()
+    }
+
+    /// A stored interchange's file or acknowledgement.
+    pub async fn interchange_file(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        interchange_id: &str,
+        part: InterchangePart,
+    ) -> Result<FileOut, AppError> {
+        self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
+        let mut conn = self.db.acquire().await?;
+        let row = db::interchange_get(&mut conn, organisation_id, interchange_id)
+            .await?
+            .ok_or(AppError::NotFound("interchange"))?;
+        let format = Format::parse(&row.format)
+            .ok_or_else(|| AppError::Internal(format!("stored format `{}`", row.format)))?;
+        match part {
+            InterchangePart::File => Ok(FileOut {
+                content_type: media_type(format),
+                file_name: format!("{}.{}", row.interchange_id, extension(format)),
+                bytes: row.body,
+            }),
+            InterchangePart::Acknowledgement => {
+                let bytes = row.ack.ok_or(AppError::NotFound("acknowledgement"))?;
+                Ok(FileOut {
+                    content_type: media_type(format),
+                    file_name: format!("{}-ack.{}", row.interchange_id, extension(format)),
+                    bytes,
+                })
+            }
+        }
+    }
+
+    /// One document of an order written as a file: in `format`, else in the
+    /// format the partner profile wants, else CSV. EDIFACT and X12 need a
+    /// profile (their envelopes carry the interchange ids). Writing the
+    /// same document in the same format again returns the same file.
+    pub async fn document_file(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        order_id: &str,
+        version: i64,
+        format: Option<Format>,
+        language: sheet::Language,
+    ) -> Result<FileOut, AppError> {
+        let view = self
+            .document(caller, organisation_id, order_id, version)
+            .await?;
+        let mut document = view.document;
+        let (buyer, seller) = document.parties();
+        let partner_id = if buyer.id == organisation_id {
+            seller.id.clone()
+        } else {
+            buyer.id.clone()
+        };
+        let mut conn = self.db.acquire().await?;
+        let profile = db::profile_get(&mut conn, organisation_id, &partner_id)
+            .await?
+            .map(profile_of)
+            .transpose()?;
+        let format = format
+            .or(profile.as_ref().map(|p| p.wants))
+            .unwrap_or(Format::Csv);
+        let stem = format!(
+            "{}-{}-{}",
+            document.order_number(),
+            version,
+            document.kind().as_str()
+        )
+        .replace(
+            |c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "_",
+        );
+        let file_name = |ext: &str| format!("{stem}.{ext}");
+        let family = Family::of(format);
+        if !family.has_envelope() || family == Family::Ubl && profile.is_none() {
+            if let Some(p) = &profile {
+                edi::outbound(&mut document, organisation_id, p);
+            }
+            let name = file_name(extension(format));
+            let bytes = match family {
+                Family::Csv => sheet::write_csv(std::slice::from_ref(&document), language),
+                Family::Xlsx => sheet::write_xlsx(std::slice::from_ref(&document), language),
+                _ => ubl::write(&document).into_bytes(),
+            };
+            return Ok(FileOut {
+                content_type: media_type(format),
+                file_name: name,
+                bytes,
+            });
+        }
+        let profile = profile.ok_or_else(|| {
+            AppError::invalid(
+                "format",
+                format!(
+                    "{} files carry both sides' interchange ids: set up an EDI profile for this partner first",
+                    format.as_str()
+                ),
+            )
+        })?;
+        let claim = format!("out:{}:{}", view.meta.document_id, format.as_str());
+        if let Some(row) = db::interchange_claimed(&mut conn, organisation_id, &claim).await? {
+            return Ok(FileOut {
+                content_type: media_type(format),
+                file_name: file_name(extension(format)),
+                bytes: row.body,
+            });
+        }
+        let sent_by_us = view.meta.sender_id == organisation_id;
+        edi::outbound(&mut document, organisation_id, &profile);
+        let (sender, recipient) = if sent_by_us {
+            (profile.own_wire_id.clone(), profile.partner_wire_id.clone())
+        } else {
+            (profile.partner_wire_id.clone(), profile.own_wire_id.clone())
+        };
+        let reference = db::next_reference(&mut conn, organisation_id, &partner_id).await?;
+        let (prepared, time) = today();
+        let outgoing = Outgoing {
+            sender: sender.clone(),
+            recipient: recipient.clone(),
+            reference: reference.to_string(),
+            prepared,
+            time,
+        };
+        let text = match format {
+            Format::EdifactD96a | Format::EdifactD01b => edifact::write(
+                &outgoing,
+                edifact::Version::of(format).expect("an EDIFACT format"),
+                std::slice::from_ref(&document),
+            ),
+            Format::X12_004010 | Format::X12_005010 => {
+                // X12 cannot escape its delimiters; in texts meant for
+                // people they become `-` rather than keep the file from
+                // being written. In an identifier the writer refuses them.
+                x12::plain_text(&mut document);
+                x12::write(
+                    &outgoing,
+                    x12::Version::of(format).expect("an X12 format"),
+                    std::slice::from_ref(&document),
+                )
+                .map_err(|e| AppError::invalid("format", e.to_string()))?
+            }
+            _ => ubl::write(&document),
+        };
+        let row = InterchangeRow {
+            interchange_id: Uuid::now_v7().to_string(),
+            organisation_id: organisation_id.to_string(),
+            partner_id: Some(partner_id),
+            direction: "out".to_string(),
+            format: format.as_str().to_string(),
+            sender,
+            recipient,
+            reference: outgoing.reference.clone(),
+            claim: Some(claim.clone()),
+            status: "sent".to_string(),
+            summary: serde_json::to_string(&[MessageReport {
+                reference: document.number().to_string(),
+                message_type: document.kind().as_str().to_string(),
+                accepted: true,
+                order_id: Some(order_id.to_string()),
+                document_id: Some(view.meta.document_id.clone()),
+                version: Some(version),
+                status: None,
+                problems: Vec::new(),
+            }])
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+            body: text.into_bytes(),
+            ack_format: None,
+            ack: None,
+            created_at_ms: now_ms(),
+        };
+        match db::interchange_insert(&mut conn, &row).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => {
+                // Written at the same time by another request: hand out that one.
+                let first = db::interchange_claimed(&mut conn, organisation_id, &claim)
+                    .await?
+                    .ok_or(AppError::Busy)?;
+                return Ok(FileOut {
+                    content_type: media_type(format),
+                    file_name: file_name(extension(format)),
+                    bytes: first.body,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(FileOut {
+            content_type: media_type(format),
+            file_name: file_name(extension(format)),
+            bytes: row.body,
+        })
+    }
+}
+
+/// The stored form of a file received and what became of it.
+fn received(
+    organisation_id: &str,
+    report: &IntakeReport,
+    envelope: Option<&Envelope>,
+    claim: Option<String>,
+    body: Vec<u8>,
+) -> Result<InterchangeRow, AppError> {
+    let part = |f: fn(&Envelope) -> &String| envelope.map_or(String::new(), |e| f(e).clone());
+    Ok(InterchangeRow {
+        interchange_id: report.interchange_id.clone(),
+        organisation_id: organisation_id.to_string(),
+        partner_id: report.partner_id.clone(),
+        direction: "in".to_string(),
+        format: report.format.as_str().to_string(),
+        sender: part(|e| &e.sender),
+        recipient: part(|e| &e.recipient),
+        reference: part(|e| &e.reference),
+        claim,
+        status: report.status.clone(),
+        summary: serde_json::to_string(&report.messages)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        body,
+        ack_format: report.acknowledgement.as_ref().map(|a| a.format.clone()),
+        ack: report
+            .acknowledgement
+            .as_ref()
+            .map(|a| a.content.clone().into_bytes()),
+        created_at_ms: now_ms(),
+    })
+}
+
+/// Whether the sending side of `document` is named by organisation id.
+fn names_itself(document: &Document, organisation_id: &str) -> bool {
+    let (buyer, seller) = document.parties();
+    let own = if document.sent_by_buyer() {
+        buyer
+    } else {
+        seller
+    };
+    own.id == organisation_id
+}
+
+/// The acknowledgement of `ack` in the standard of `family`, from the
+/// interchange's recipient back to its sender.
+fn write_ack(
+    family: Family,
+    format: Format,
+    envelope: &Envelope,
+    reference: String,
+    ack: &Acknowledgement,
+) -> Option<AckFile> {
+    let (prepared, time) = today();
+    let outgoing = Outgoing {
+        sender: envelope.recipient.clone(),
+        recipient: envelope.sender.clone(),
+        reference,
+        prepared,
+        time,
+    };
+    let (kind, content) = match family {
+        Family::Edifact => ("edifact_contrl", edifact::contrl(&outgoing, ack)),
+        Family::X12 => (
+            "x12_997",
+            x12::ack997_in(
+                &outgoing,
+                ack,
+                x12::Version::of(format).unwrap_or(x12::Version::V005010),
+            ),
+        ),
+        Family::Ubl => ("peppol_mlr", ubl::application_response(&outgoing, ack)),
+        Family::Csv | Family::Xlsx => return None,
+    };
+    Some(AckFile {
+        format: kind.to_string(),
+        content,
+    })
+}
+
+fn media_type(format: Format) -> &'static str {
+    match Family::of(format) {
+        Family::Edifact => "application/EDIFACT",
+        Family::X12 => "application/EDI-X12",
+        Family::Ubl => "application/xml",
+        Family::Csv => "text/csv; charset=utf-8",
+        Family::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+}
+
+fn extension(format: Format) -> &'static str {
+    match Family::of(format) {
+        Family::Edifact => "edi",
+        Family::X12 => "x12",
+        Family::Ubl => "xml",
+        Family::Csv => "csv",
+        Family::Xlsx => "xlsx",
+    }
+}
