@@ -26,6 +26,10 @@ use renkei_kernel::auth::{Caller, Principal, PrincipalKind, Role};
 /// The password of every demo account (printed at start-up).
 pub const PASSWORD: &str = "renkei-demo-2026";
 
+/// The owners of a demo shop and of the wholesaler it buys from (partners
+/// once the region is loaded).
+pub const SUPPLY: (&str, &str) = (ORGANISATIONS[0].owner, ORGANISATIONS[9].owner);
+
 struct DemoOrganisation {
     name: &'static str,
     kind: &'static str,

@@ -2,6 +2,7 @@
 //! the embedded default (SQLite files and the local bus); `renkei serve
 //! <service>` runs one service per process on PostgreSQL and Kafka.
 
+mod bench;
 mod demo;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -74,6 +75,39 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Measure the platform and print the figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Orders over HTTP on PostgreSQL under load from wrk, next to pgbench's single-row INSERT TPS.
+    Intake {
+        /// PostgreSQL maintenance database; the run creates (and drops) its own database on that server.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        postgres: String,
+        /// Concurrent connections (wrk and pgbench).
+        #[arg(long, default_value_t = 16)]
+        connections: u32,
+        /// Load-generator threads (wrk and pgbench).
+        #[arg(long, default_value_t = 2)]
+        threads: u32,
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 20)]
+        seconds: u32,
+        /// Lines per order.
+        #[arg(long, default_value_t = 10)]
+        lines: u32,
+        /// Database connections per service pool.
+        #[arg(long, default_value_t = 16)]
+        pool: u32,
+        /// Keep the database afterwards, to look at what was stored.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -185,6 +219,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{name}: has no database");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Intake {
+                    postgres,
+                    connections,
+                    threads,
+                    seconds,
+                    lines,
+                    pool,
+                    keep,
+                },
+        } => {
+            let settings = load(cli.config.as_deref())?;
+            bench::intake(
+                settings,
+                bench::Intake {
+                    postgres,
+                    connections,
+                    threads,
+                    seconds,
+                    lines,
+                    pool,
+                    keep,
+                },
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Up {

@@ -541,17 +541,27 @@ impl Relay {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|e| e.to_string())?;
-                for (i, (outbox_id, _, _)) in rows.iter().enumerate() {
-                    sqlx::query(
-                        "UPDATE outbox SET seq = $1, published_at_ms = $2 WHERE outbox_id = $3",
-                    )
-                    .bind(top + 1 + i as i64)
-                    .bind(now)
-                    .bind(outbox_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                }
+                // One statement numbers the whole batch in outbox order. A
+                // row committed inside the batch's id range after the
+                // SELECT is numbered with it: for the local bus, getting a
+                // sequence number is what publishing is, so it is simply
+                // published one round early.
+                let first = rows.first().map(|r| r.0).unwrap_or_default();
+                let last = rows.last().map(|r| r.0).unwrap_or_default();
+                sqlx::query(
+                    "UPDATE outbox SET seq = $1 + r.n, published_at_ms = $2 \
+                     FROM (SELECT outbox_id AS id, row_number() OVER (ORDER BY outbox_id) AS n \
+                           FROM outbox WHERE published_at_ms IS NULL \
+                           AND outbox_id >= $3 AND outbox_id <= $4) AS r \
+                     WHERE outbox.outbox_id = r.id",
+                )
+                .bind(top)
+                .bind(now)
+                .bind(first)
+                .bind(last)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?;
             }
             Sink::Kafka { producer, topic } => {
                 let sends = rows.iter().map(|(_, key, envelope)| {

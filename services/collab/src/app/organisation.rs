@@ -76,6 +76,21 @@ impl App {
                 updated_at_ms: now,
             };
             if let Err(e) = db::organisation_insert(&mut tx, &organisation).await {
+                // A racer with the same key may have registered the same
+                // corporate number and committed meanwhile: then its
+                // answer is this request's answer, not a conflict.
+                if let (true, Some(key)) = (is_unique_violation(&e), idempotency_key) {
+                    drop(tx);
+                    let mut conn = self.db.acquire().await?;
+                    if let Prior::Answered { body, .. } =
+                        idempotency::recall(&mut *conn, &scope, key, fingerprint).await?
+                    {
+                        let organisation = db::organisation_get(&mut *conn, &body)
+                            .await?
+                            .ok_or(AppError::NotFound("organisation"))?;
+                        return Ok((organisation, Registered::Replayed));
+                    }
+                }
                 return Err(duplicate_corporate_number(&e).unwrap_or(e.into()));
             }
             let user_id = &caller.principal.subject;

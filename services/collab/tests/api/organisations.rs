@@ -244,29 +244,39 @@ async fn a_resubmission_has_the_effect_of_one(backend: Backend, bus: BusMode) {
     assert_eq!(t.rows("organisation").await, 1);
     assert_eq!(t.rows("outbox").await, 1);
 
-    let attempts = (0..6).map(|_| {
-        let mut body = yamada();
-        body["profile"] = json!({});
-        body["legal_name"] = json!("株式会社 並行登録");
-        let s = s.clone();
-        let t = &t;
-        async move { register(t, &s, body, Some("same-key")).await }
-    });
-    let results = futures::future::join_all(attempts).await;
-    let ids: std::collections::BTreeSet<String> = results
-        .iter()
-        .map(|r| {
-            assert!(r.status.is_success(), "{}: {}", r.status, r.body);
-            r.body["organisation_id"].as_str().expect("id").to_string()
-        })
-        .collect();
-    assert_eq!(
-        ids.len(),
-        1,
-        "every concurrent attempt answers with the same organisation"
-    );
-    assert_eq!(t.rows("organisation").await, 2);
-    assert_eq!(t.rows("outbox").await, 2);
+    // Racers with one key: without a corporate number, and with one (then
+    // the losers also collide on the number's unique index, and must still
+    // get the winner's answer rather than a conflict).
+    for (n, profile) in [json!({}), json!({"corporate_number": "6000012050003"})]
+        .into_iter()
+        .enumerate()
+    {
+        let key = format!("same-key-{n}");
+        let attempts = (0..6).map(|_| {
+            let mut body = yamada();
+            body["profile"] = profile.clone();
+            body["legal_name"] = json!(format!("株式会社 並行登録 {n}"));
+            let s = s.clone();
+            let t = &t;
+            let key = key.clone();
+            async move { register(t, &s, body, Some(&key)).await }
+        });
+        let results = futures::future::join_all(attempts).await;
+        let ids: std::collections::BTreeSet<String> = results
+            .iter()
+            .map(|r| {
+                assert!(r.status.is_success(), "{}: {}", r.status, r.body);
+                r.body["organisation_id"].as_str().expect("id").to_string()
+            })
+            .collect();
+        assert_eq!(
+            ids.len(),
+            1,
+            "every concurrent attempt answers with the same organisation"
+        );
+    }
+    assert_eq!(t.rows("organisation").await, 3);
+    assert_eq!(t.rows("outbox").await, 3);
 }
 renkei_kernel::on_each_engine!(
     resubmissions_with_the_same_key_even_concurrent_have_the_effect_of_one,
