@@ -281,7 +281,7 @@ async fn account(app: &App, email: &str, name: &str) -> anyhow::Result<String> {
 }
 
 /// Loads the demo region (idempotent).
-pub async fn load(app: &App) -> anyhow::Result<()> {
+pub async fn load(app: &App) -> anyhow::Result<Region> {
     let mut ids = Vec::with_capacity(ORGANISATIONS.len());
     for (i, o) in ORGANISATIONS.iter().enumerate() {
         let owner = account(app, o.owner, &format!("{} 代表", o.name)).await?;
@@ -459,6 +459,80 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
     println!(
         "Demo region loaded: {} organisations, partnerships, groups and an installed app.",
         ORGANISATIONS.len()
+    );
+    Ok(Region { ids })
+}
+
+/// The loaded organisations: each one's id and its owner's user id, in the
+/// order of the demo's list.
+pub struct Region {
+    ids: Vec<(String, String)>,
+}
+
+impl Region {
+    fn owner_of(&self, i: usize) -> Caller {
+        acting(&self.ids[i].1, Some(&self.ids[i].0), Some(Role::Owner))
+    }
+}
+
+/// Orders between the first shops and the wholesaler, so the order pages
+/// have something to show: the first shop's order has been answered and
+/// despatched, waiting for its receipt; the second shop's order waits for the wholesaler's answer.
+/// Orders learns of the partnerships from collab's events, so the first
+/// submission is retried until it has. Submitted under fixed idempotency
+/// keys, so loading twice adds nothing.
+pub async fn load_orders(orders: &renkei_orders::app::App, region: &Region) -> anyhow::Result<()> {
+    use renkei_orders::{
+        app::{AppError as OrdersError, Submission},
+        domain::Channel,
+    };
+    let wholesaler = 9;
+    let plans: [(usize, &[usize]); 2] = [(0, &[0, 3, 4]), (1, &[0])];
+    for (shop, steps) in plans {
+        let cycle = renkei_edi::samples::cycle();
+        for &step in steps {
+            let mut document = cycle[step].clone();
+            let (buyer, seller) = document.parties_mut();
+            buyer.id = region.ids[shop].0.clone();
+            buyer.name = Some(ORGANISATIONS[shop].name.to_string());
+            seller.id = region.ids[wholesaler].0.clone();
+            seller.name = Some(ORGANISATIONS[wholesaler].name.to_string());
+            let sender = if document.sent_by_buyer() {
+                shop
+            } else {
+                wholesaler
+            };
+            let submission = Submission {
+                document,
+                channel: Channel::Web,
+                idempotency_key: format!("demo-order-{shop}-{step}"),
+            };
+            let mut waited = 0;
+            loop {
+                match orders
+                    .submit(
+                        &region.owner_of(sender),
+                        &region.ids[sender].0,
+                        submission.clone(),
+                    )
+                    .await
+                {
+                    Ok(_) => break,
+                    Err(OrdersError::NotPartners(_)) if waited < 100 => {
+                        waited += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    Err(e) => {
+                        return Err(anyhow::anyhow!(
+                            "demo order of shop {shop}, step {step}: {e}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "Demo orders loaded: one despatched to 戸越銀座, one awaiting the wholesaler's answer."
     );
     Ok(())
 }

@@ -281,9 +281,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             if demo {
                 let collab = mounted.collab.as_ref().context("collab is not running")?;
-                demo::load(collab)
+                let region = demo::load(collab)
                     .await
                     .context("loading the demo region")?;
+                let orders = mounted.orders.as_ref().context("orders is not running")?;
+                demo::load_orders(orders, &region)
+                    .await
+                    .context("loading the demo orders")?;
             }
             run_http(&ctx, mounted, demo).await?;
             Ok(ExitCode::SUCCESS)

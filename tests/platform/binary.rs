@@ -222,6 +222,26 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
         1,
         "the wholesaler's announcement"
     );
+    let orders: serde_json::Value = client
+        .get(format!(
+            "{}/api/orders/organisations/{org}/orders",
+            running.url
+        ))
+        .header("authorization", bearer(&shop))
+        .send()
+        .await
+        .expect("orders")
+        .json()
+        .await
+        .expect("json");
+    let orders = orders.as_array().expect("a list");
+    assert_eq!(orders.len(), 1, "the demo shop's order: {orders:?}");
+    assert_eq!(orders[0]["side"], "buyer");
+    assert_eq!(
+        orders[0]["status"], "despatched",
+        "answered and despatched, waiting for its receipt"
+    );
+    assert_eq!(orders[0]["version"], 3);
 
     for path in [
         "/docs",
