@@ -14,7 +14,8 @@
 //! - [`Buffer`] is the bookkeeping of a streaming decoder: the bytes not yet
 //!   read, and the offset and line where they start.
 //! - [`read_message`] reads the segments of one message and finds where it
-//!   ends in the same pass.
+//!   ends in the same pass, into a vector the decoder keeps for every
+//!   message ([`recycle`]).
 //! - [`References`] remembers the references seen in an interchange in
 //!   memory that does not grow with the number of messages when the
 //!   references are sequential numbers.
