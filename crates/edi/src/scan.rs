@@ -14,7 +14,8 @@
 //! - [`Buffer`] is the bookkeeping of a streaming decoder: the bytes not yet
 //!   read, and the offset and line where they start.
 //! - [`read_message`] reads the segments of one message and finds where it
-//!   ends in the same pass.
+//!   ends in the same pass, into a vector the decoder keeps for every
+//!   message ([`recycle`]).
 //! - [`References`] remembers the references seen in an interchange in
 //!   memory that does not grow with the number of messages when the
 //!   references are sequential numbers.
@@ -114,6 +115,47 @@ fn classes(s: Separators) -> [u8; 256] {
     table
 }
 
+/// The bytes the scanner looks for, eight input bytes at once: the
+/// element separator, and the bytes that stop the word-wise search (the
+/// terminator, the release character, the line feed).
+#[derive(Debug, Clone, Copy)]
+struct Specials {
+    element: u64,
+    stops: [u64; 3],
+}
+
+/// The low seven bits of every byte of a word.
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+impl Specials {
+    fn new(s: Separators) -> Specials {
+        let splat = |b: u8| u64::from(b) * 0x0101_0101_0101_0101;
+        // Without a release character the terminator stands in its place.
+        let release = s.release.unwrap_or(s.segment);
+        Specials {
+            element: splat(s.element),
+            stops: [splat(s.segment), splat(release), splat(b'\n')],
+        }
+    }
+
+    /// For a word of input (little-endian): the high bit of each byte that
+    /// is an element separator, and of each byte that is a stop.
+    fn find(&self, word: u64) -> (u64, u64) {
+        let stops = self
+            .stops
+            .iter()
+            .fold(0, |found, &splat| found | zero_bytes(word ^ splat));
+        (zero_bytes(word ^ self.element), stops)
+    }
+}
+
+/// The high bit of each byte of `v` that is zero, exactly: the low seven
+/// bits are added apart from the high one, so no carry crosses a byte.
+fn zero_bytes(v: u64) -> u64 {
+    let t = (v & LOW7).wrapping_add(LOW7);
+    !(t | v | LOW7)
+}
+
 /// How many element separator offsets a segment keeps inline; elements
 /// after that are found by scanning on from the last one kept (X12's ISA
 /// has 16 elements, order lines far fewer).
@@ -157,10 +199,17 @@ impl Elements {
         separator: u8,
         release: Option<u8>,
     ) -> Option<&'a str> {
+        let stored = usize::from(self.stored);
+        // The common case first: both ends of the element are kept.
+        if e + 1 < stored {
+            return text.get(usize::from(self.at[e]) + 1..usize::from(self.at[e + 1]));
+        }
         if e >= self.count() {
             return None;
         }
-        let stored = usize::from(self.stored);
+        if e + 1 == stored && stored == self.count() {
+            return text.get(usize::from(self.at[e]) + 1..);
+        }
         let last = stored.checked_sub(1)?;
         let mut from = usize::from(self.at[e.min(last)]) + 1;
         for _ in last..e {
@@ -193,6 +242,24 @@ fn next_separator(text: &str, from: usize, separator: u8, release: Option<u8>) -
         i += 1;
     }
     bytes.len()
+}
+
+/// Part `n` (from 0) of `text` split at `separator`, for text without
+/// release characters: a search for separators and nothing else, as most
+/// values are read.
+pub(crate) fn nth_part(text: &str, separator: u8, n: usize) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for _ in 0..n {
+        from += bytes.get(from..)?.iter().position(|&b| b == separator)? + 1;
+    }
+    let rest = bytes.get(from..)?;
+    let to = from
+        + rest
+            .iter()
+            .position(|&b| b == separator)
+            .unwrap_or(rest.len());
+    text.get(from..to)
 }
 
 /// Splits `text` at `separator`, leaving released characters in place.
@@ -268,14 +335,20 @@ pub(crate) struct Scanner<'a> {
     count: usize,
     separators: Separators,
     classes: [u8; 256],
+    specials: Specials,
     /// A stretch of the input checked to be UTF-8, starting at `text_start`.
     text: &'a str,
     text_start: usize,
+    /// How many bytes to check for UTF-8 at once.
+    window: usize,
 }
 
 /// How many bytes the scanner checks for UTF-8 at once: one check for many
 /// short segments costs less than one per segment.
 const UTF8_WINDOW: usize = 8 * 1024;
+
+/// The least a message reader checks at once, before it has seen a message.
+const MIN_UTF8_WINDOW: usize = 512;
 
 impl<'a> Scanner<'a> {
     /// Reads `input`, a part of an interchange: segments are numbered after
@@ -290,8 +363,10 @@ impl<'a> Scanner<'a> {
             count: start.segment,
             separators,
             classes: classes(separators),
+            specials: Specials::new(separators),
             text: "",
             text_start: 0,
+            window: UTF8_WINDOW,
         }
     }
 
@@ -301,7 +376,7 @@ impl<'a> Scanner<'a> {
     fn utf8(&mut self, start: usize, end: usize) -> Option<&'a str> {
         let covered = start >= self.text_start && end <= self.text_start + self.text.len();
         if !covered {
-            let to = self.input.len().min(start + (end - start).max(UTF8_WINDOW));
+            let to = self.input.len().min(start + (end - start).max(self.window));
             let window = self.input.get(start..to)?;
             self.text = match std::str::from_utf8(window) {
                 Ok(text) => text,
@@ -363,6 +438,28 @@ impl<'a> Scanner<'a> {
         let mut lines = 0;
         let mut i = start;
         let end = loop {
+            // Eight bytes at a time while there are eight: element
+            // separators are noted from a bit mask, without a branch per
+            // byte; the loop stops at a terminator, release character or
+            // line feed and leaves it to the byte-by-byte step below.
+            if let Some(word) = input.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+                let word = u64::from_le_bytes(*word);
+                let (separators, stops) = self.specials.find(word);
+                let before_stop = match stops {
+                    0 => u64::MAX,
+                    _ => (stops & stops.wrapping_neg()) - 1,
+                };
+                let mut found = separators & before_stop;
+                while found != 0 {
+                    elements.push(i + (found.trailing_zeros() / 8) as usize - start);
+                    found &= found - 1;
+                }
+                if stops == 0 {
+                    i += 8;
+                    continue;
+                }
+                i += (stops.trailing_zeros() / 8) as usize;
+            }
             let Some(&b) = input.get(i) else {
                 return Err((position, Fault::Unterminated));
             };
@@ -432,6 +529,8 @@ pub(crate) struct Buffer {
     pub base: usize,
     /// Line of `bytes[at]`.
     pub line: usize,
+    /// Length of the last message read, to size the next one's UTF-8 checks.
+    last_message: usize,
     breaks: Breaks,
 }
 
@@ -442,6 +541,7 @@ impl Buffer {
             at: 0,
             base: 0,
             line: 1,
+            last_message: 0,
             breaks,
         }
     }
@@ -477,6 +577,7 @@ impl Buffer {
 
     /// Moves the cursor to `end`, past a message read up to `line`.
     pub(crate) fn advance(&mut self, end: usize, line: usize) {
+        self.last_message = end.saturating_sub(self.at);
         self.at = end;
         self.line = line;
     }
@@ -519,21 +620,23 @@ impl Buffer {
 
 /// How a message is bounded: the tag of its trailer, the tags that start
 /// something else (and so end a message that lacks its trailer), and the
-/// format's look at a tag before its segment is read.
+/// format's look at a tag before its segment is read. Tags are [`code`]s:
+/// this check runs once per segment, and comparing numbers spares a
+/// `memcmp` call per tag.
 pub(crate) struct Bounds<'t> {
-    pub trailer: &'t [u8],
-    pub others: &'t [&'t [u8]],
+    pub trailer: u32,
+    pub others: &'t [u32],
     pub tag_at: TagAt,
 }
 
 /// A format's look at the tag of the segment at an offset of the input,
-/// before the segment is read (`None` if the input does not reach it yet).
-pub(crate) type TagAt = fn(&[u8], usize, Separators) -> Option<&[u8]>;
+/// before the segment is read, as a [`code_of`] its bytes (`None` if the
+/// input does not reach it yet).
+pub(crate) type TagAt = fn(&[u8], usize, Separators) -> Option<u32>;
 
-/// One message as read by [`read_message`].
-pub(crate) struct Message<S, E> {
-    /// The segments read well, from the header on.
-    pub segments: Vec<S>,
+/// How one message read by [`read_message`] ended; its segments are in
+/// the vector given to it.
+pub(crate) struct Message<E> {
     /// The syntax error that stopped reading, if any.
     pub error: Option<E>,
     /// How many segments were read, the faulty one included.
@@ -546,10 +649,12 @@ pub(crate) struct Message<S, E> {
     pub line: usize,
 }
 
-/// Reads the message that starts at the cursor of `buffer`, finding where
-/// it ends as its segments are read: at its trailer, before the next tag of
-/// `bounds.others`, or — only when `at_end` — at the end of the input after
-/// at least one whole segment. `None` when more input is needed.
+/// Reads the message that starts at the cursor of `buffer` into
+/// `segments` (emptied first: the segments read well, from the header on),
+/// finding where it ends as its segments are read: at its trailer, before
+/// the next tag of `bounds.others`, or — only when `at_end` — at the end of
+/// the input after at least one whole segment. `None` when more input is
+/// needed.
 ///
 /// `next` reads one segment with a scanner. After a syntax error the
 /// rest of the message is only looked through for its end, as it would
@@ -559,8 +664,10 @@ pub(crate) fn read_message<'b, S, E>(
     separators: Separators,
     at_end: bool,
     bounds: &Bounds<'_>,
+    segments: &mut Vec<S>,
     mut next: impl FnMut(&mut Scanner<'b>) -> Option<Result<S, E>>,
-) -> Option<Message<S, E>> {
+) -> Option<Message<E>> {
+    segments.clear();
     let tag_at = bounds.tag_at;
     let bytes = &buffer.bytes[..];
     let start = Position {
@@ -568,9 +675,14 @@ pub(crate) fn read_message<'b, S, E>(
         line: buffer.line,
         offset: buffer.base + buffer.at,
     };
+    // Check UTF-8 in stretches about as long as the last message: a fixed
+    // window from each message's start would check the bytes after a short
+    // message again with the next one.
+    let window = (buffer.last_message + buffer.last_message / 4).max(MIN_UTF8_WINDOW);
     let mut scanner = Scanner::new(bytes, separators, start);
     scanner.at = buffer.at;
     scanner.base = buffer.base;
+    scanner.window = window;
     let ends =
         |from: usize, first: bool| message_end(bytes, from, first, at_end, bounds, separators);
     if separators.breaks_overlap() {
@@ -578,7 +690,7 @@ pub(crate) fn read_message<'b, S, E>(
         let mut scanner = Scanner::new(bytes.get(..end).unwrap_or_default(), separators, start);
         scanner.at = buffer.at;
         scanner.base = buffer.base;
-        let mut segments = Vec::new();
+        scanner.window = window;
         let mut count = 0;
         let mut error = None;
         while let Some(s) = next(&mut scanner) {
@@ -592,7 +704,6 @@ pub(crate) fn read_message<'b, S, E>(
             }
         }
         return Some(Message {
-            segments,
             error,
             count,
             end,
@@ -600,7 +711,6 @@ pub(crate) fn read_message<'b, S, E>(
             line: scanner.line,
         });
     }
-    let mut segments = Vec::with_capacity(64);
     let mut first = true;
     loop {
         let from = scanner.at;
@@ -608,7 +718,6 @@ pub(crate) fn read_message<'b, S, E>(
         if !first && tag.is_some_and(|t| bounds.others.contains(&t)) {
             return Some(Message {
                 count: segments.len(),
-                segments,
                 error: None,
                 end: from,
                 has_trailer: false,
@@ -621,7 +730,6 @@ pub(crate) fn read_message<'b, S, E>(
                 if !first && tag == Some(bounds.trailer) {
                     return Some(Message {
                         count: segments.len(),
-                        segments,
                         error: None,
                         end: scanner.at,
                         has_trailer: true,
@@ -633,7 +741,6 @@ pub(crate) fn read_message<'b, S, E>(
             None => {
                 return (at_end && !first).then(|| Message {
                     count: segments.len(),
-                    segments,
                     error: None,
                     end: bytes.len(),
                     has_trailer: false,
@@ -644,7 +751,6 @@ pub(crate) fn read_message<'b, S, E>(
                 let (end, has_trailer) = ends(from, first)?;
                 return Some(Message {
                     count: segments.len() + 1,
-                    segments,
                     error: Some(e),
                     end,
                     has_trailer,
@@ -685,12 +791,31 @@ fn message_end(
     }
 }
 
+/// An empty vector of another element type that keeps the allocation of
+/// `v` (emptied first). A decoder reads every message into one vector of
+/// segments this way, although each message's segments borrow other bytes
+/// of its buffer: between messages the vector is kept as segments of
+/// `'static` text, empty. The standard library collects a mapped vector
+/// iterator in place when the element layouts agree, as they do for two
+/// lifetimes of one type; the closure never runs, the iterator is empty.
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter()
+        .map(|_| -> U { unreachable!("the vector is empty") })
+        .collect()
+}
+
 /// A string of at most three bytes as a number, for comparing tags and
 /// codes without comparing strings (a call to `memcmp` for a few bytes costs
 /// more than the comparison): its bytes and its length packed; `u32::MAX`
 /// for anything longer, which no code of three bytes or less equals.
 pub(crate) const fn code(text: &str) -> u32 {
-    let b = text.as_bytes();
+    code_of(text.as_bytes())
+}
+
+/// [`code`] of bytes that need not be text (a tag looked at before its
+/// segment is checked).
+pub(crate) const fn code_of(b: &[u8]) -> u32 {
     match b.len() {
         0 => 0,
         1 => (1 << 24) | b[0] as u32,
@@ -853,6 +978,54 @@ mod tests {
         (0..s.elements.count())
             .map(|e| s.elements.raw(s.text, e, b'+', release).expect("in range"))
             .collect()
+    }
+
+    #[test]
+    fn a_recycled_vector_keeps_its_allocation_across_lifetimes() {
+        let mut kept: Vec<&'static str> = Vec::with_capacity(100);
+        kept.push("static");
+        let text = String::from("borrowed");
+        let mut borrowed: Vec<&str> = recycle(kept);
+        assert!(borrowed.is_empty());
+        assert!(borrowed.capacity() >= 100, "no new allocation");
+        borrowed.push(&text);
+        let back: Vec<&'static str> = recycle(borrowed);
+        assert!(back.is_empty() && back.capacity() >= 100);
+    }
+
+    #[test]
+    fn zero_bytes_marks_exactly_the_zero_bytes() {
+        assert_eq!(
+            zero_bytes(u64::from_le_bytes(*b"ab\0c\0\0d\x80")),
+            0x0000_8080_0080_0000
+        );
+        assert_eq!(zero_bytes(0), 0x8080_8080_8080_8080);
+        assert_eq!(zero_bytes(u64::MAX), 0);
+        // A zero next to 0x01 or 0x80 bytes: no borrow or carry leaks over.
+        assert_eq!(
+            zero_bytes(u64::from_le_bytes([1, 0, 0x80, 0, 1, 1, 0, 0xff])),
+            0x0080_0000_8000_8000
+        );
+    }
+
+    #[test]
+    fn separators_are_found_wherever_they_fall_in_a_word() {
+        // Elements of every length from 0 to 17, so that separators, line
+        // feeds and the terminator fall on every offset of an eight-byte word.
+        for lead in 0..9 {
+            let values: Vec<String> = (0..18).map(|n| "x".repeat(n)).collect();
+            let text = format!(
+                "{}FTX+{}+a?+b\nc'LIN+1'",
+                " ".repeat(lead),
+                values.join("+")
+            );
+            let segments = scan(&text);
+            let mut expected: Vec<&str> = values.iter().map(String::as_str).collect();
+            expected.push("a?+b\nc");
+            assert_eq!(elements(&segments[0]), expected, "lead {lead}");
+            assert_eq!(segments[1].position.line, 2);
+            assert_eq!(elements(&segments[1]), ["1"]);
+        }
     }
 
     #[test]

@@ -28,8 +28,8 @@ use crate::{
     ResponseLine,
     rules::{gtin_valid, unit_valid},
     scan::{
-        Bounds, Breaks, Buffer, Message, References, Separators, code, codes, one_of, read_message,
-        repeated,
+        Bounds, Breaks, Buffer, Message, References, Separators, code, code_of, codes, one_of,
+        read_message, recycle, repeated,
     },
 };
 
@@ -62,6 +62,9 @@ pub struct Decoder {
     messages: usize,
     seen: References,
     problems: Vec<Problem>,
+    /// The vector each message's segments are read into, kept empty
+    /// between messages so that reading one allocates nothing for them.
+    spare: Vec<Segment<'static>>,
 }
 
 impl Default for Decoder {
@@ -90,9 +93,9 @@ pub fn read(input: &[u8]) -> Reading {
 
 /// A message ends with UNT, or where the next message or the trailer starts.
 const BOUNDS: Bounds<'static> = Bounds {
-    trailer: b"UNT",
-    others: &[b"UNH", b"UNZ"],
-    tag_at,
+    trailer: code("UNT"),
+    others: &codes(["UNH", "UNZ"]),
+    tag_at: |bytes, from, separators| tag_at(bytes, from, separators).map(code_of),
 };
 
 /// The first three bytes of the segment at `from`, after blanks.
@@ -113,6 +116,7 @@ impl Decoder {
             messages: 0,
             seen: References::default(),
             problems: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -263,17 +267,22 @@ impl Decoder {
                         b"UNH" => {
                             let line = self.input.line_of_next();
                             let d = self.delimiters;
-                            let Some(read) = read_message(
+                            let mut segments = recycle(std::mem::take(&mut self.spare));
+                            let read = read_message(
                                 &self.input,
                                 separators(d),
                                 at_end,
                                 &BOUNDS,
+                                &mut segments,
                                 |scanner| next_segment(scanner, d),
-                            ) else {
+                            );
+                            let Some(read) = read else {
+                                self.spare = recycle(segments);
                                 return;
                             };
                             let (end, next_line, count) = (read.end, read.line, read.count);
-                            let outcome = message(read);
+                            let outcome = message(&segments, read);
+                            self.spare = recycle(segments);
                             self.input.advance(end, next_line);
                             self.segments += count;
                             self.messages += 1;
@@ -423,12 +432,9 @@ fn reference_check(unz: &Segment<'_>, reference: &str) -> Option<Problem> {
 }
 
 /// Maps one message (UNH up to UNT) as read.
-fn message(read: Message<Segment<'_>, SyntaxError>) -> MessageOutcome {
+fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
     let Message {
-        segments: all,
-        error,
-        has_trailer,
-        ..
+        error, has_trailer, ..
     } = read;
     let syntax = error.map(|e| syntax_problem(&e));
     let unh = all.first();
@@ -657,8 +663,21 @@ impl Mapper {
         found
     }
 
-    fn decimal(&mut self, s: &Segment<'_>, e: usize, c: usize, what: &str) -> Option<Decimal> {
-        let text = self.need(s, e, c, what)?;
+    /// A number: `value`, component `c` of element `e` of `s` (read
+    /// already, with its siblings), written with the interchange's decimal
+    /// mark.
+    fn decimal_of(
+        &mut self,
+        s: &Segment<'_>,
+        e: usize,
+        c: usize,
+        what: &str,
+        value: Option<Cow<'_, str>>,
+    ) -> Option<Decimal> {
+        let Some(text) = value else {
+            self.missing(s, e, c, what);
+            return None;
+        };
         match Decimal::parse_with_mark(&text, self.decimal) {
             Ok(d) => Some(d),
             Err(err) => {
@@ -689,8 +708,11 @@ impl Mapper {
 
     /// A DTM segment's date (formats 102 `CCYYMMDD` and 203 `CCYYMMDDHHMM`).
     fn date(&mut self, s: &Segment<'_>) -> Option<Date> {
-        let text = self.need(s, 0, 1, "date")?;
-        let format = s.get(0, 2);
+        let [_, text, format] = s.components(0);
+        let Some(text) = text else {
+            self.missing(s, 0, 1, "date");
+            return None;
+        };
         let date = match format.as_deref().map(|f| (code(f), f)) {
             None => Date::from_ccyymmdd(&text),
             Some((F102, _)) => Date::from_ccyymmdd(&text),
@@ -723,7 +745,10 @@ impl Mapper {
         let mut header_end = body.len();
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed.contains(&s.key()) {
+            if !allowed
+                .iter()
+                .fold(false, |found, &t| found | (t == s.key()))
+            {
                 self.problems.push(Problem::new(
                     Code::Unexpected,
                     place(s),
@@ -879,14 +904,16 @@ impl Mapper {
             *slot = Some(code.into_owned());
         };
         let lin = &group[0];
-        if let Some(code) = lin.get(2, 0) {
-            let kind = lin.get(2, 1).unwrap_or(Cow::Borrowed(version.gtin_type()));
+        if let [Some(code), kind] = lin.components(2) {
+            let kind = kind.unwrap_or(Cow::Borrowed(version.gtin_type()));
             assign(&mut item, code, &kind, self, lin, 2);
         }
         for s in &group[1..] {
             if s.is("PIA") {
-                for e in 1..=5 {
-                    if let (Some(code), Some(kind)) = (s.get(e, 0), s.get(e, 1)) {
+                // Elements 2 to 6 (PIA02–PIA06) name items; those past the
+                // segment's last element are absent.
+                for e in 1..=s.element_count().saturating_sub(1).min(5) {
+                    if let [Some(code), Some(kind)] = s.components(e) {
                         assign(&mut item, code, &kind, self, s, e);
                     }
                 }
@@ -928,7 +955,8 @@ impl Mapper {
     }
 
     fn quantity_of(&mut self, qty: &Segment<'_>, what: &str) -> Option<Quantity> {
-        let value = self.decimal(qty, 0, 1, what)?;
+        let [_, value, unit] = qty.components(0);
+        let value = self.decimal_of(qty, 0, 1, what, value)?;
         if value.is_negative() {
             self.problems.push(Problem::new(
                 Code::Invalid,
@@ -936,9 +964,7 @@ impl Mapper {
                 format!("{what} may not be negative"),
             ));
         }
-        let unit = qty
-            .get(0, 2)
-            .map_or_else(|| "H87".to_string(), Cow::into_owned);
+        let unit = unit.map_or_else(|| "H87".to_string(), Cow::into_owned);
         if !unit_valid(&unit) {
             self.problems.push(Problem::new(
                 Code::UnknownQualifier,
@@ -951,8 +977,9 @@ impl Mapper {
 
     fn price(&mut self, group: &[Segment<'_>]) -> Option<Decimal> {
         let pri = group.iter().find(|s| s.is("PRI"))?;
-        match pri.get(0, 0).as_deref() {
-            Some(q) if one_of(q, &["AAA", "AAB"]) => self.decimal(pri, 0, 1, "price"),
+        let [qualifier, value] = pri.components(0);
+        match qualifier.as_deref() {
+            Some(q) if one_of(q, &["AAA", "AAB"]) => self.decimal_of(pri, 0, 1, "price", value),
             other => {
                 self.problems.push(Problem::new(
                     Code::UnknownQualifier,

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 pub use crate::scan::Position;
-use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, split};
+use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, nth_part, split};
 
 /// The characters that structure an interchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,11 +145,52 @@ impl<'a> Segment<'a> {
     /// and not empty, with release characters removed.
     pub fn get(&self, element: usize, component: usize) -> Option<Cow<'a, str>> {
         let raw = self.raw_element(element)?;
+        if !self.released {
+            // Nothing to unescape in the whole segment: a plain search.
+            return nth_part(raw, self.delimiters.component, component)
+                .filter(|value| !value.is_empty())
+                .map(Cow::Borrowed);
+        }
         let value = split(raw, self.delimiters.component, self.release()).nth(component)?;
         if value.is_empty() {
             return None;
         }
         Some(self.unescape(value))
+    }
+
+    /// The first `N` components of element `element`, each as [`get`]
+    /// would return it, from one look at the element: a mapper that needs
+    /// a qualifier, a value and a unit from one element finds and splits
+    /// it once instead of three times.
+    ///
+    /// [`get`]: Segment::get
+    pub(crate) fn components<const N: usize>(&self, element: usize) -> [Option<Cow<'a, str>>; N] {
+        let mut out = [const { None }; N];
+        let Some(raw) = self.raw_element(element) else {
+            return out;
+        };
+        let separator = self.delimiters.component;
+        if !self.released {
+            let mut rest = raw;
+            for slot in &mut out {
+                let end = rest.bytes().position(|b| b == separator);
+                let value = rest.get(..end.unwrap_or(rest.len())).unwrap_or_default();
+                if !value.is_empty() {
+                    *slot = Some(Cow::Borrowed(value));
+                }
+                match end {
+                    Some(end) => rest = rest.get(end + 1..).unwrap_or_default(),
+                    None => break,
+                }
+            }
+            return out;
+        }
+        for (slot, value) in out.iter_mut().zip(split(raw, separator, self.release())) {
+            if !value.is_empty() {
+                *slot = Some(self.unescape(value));
+            }
+        }
+        out
     }
 
     /// Every non-empty component of element `element`, joined (free text
@@ -368,6 +409,21 @@ mod tests {
         );
         assert_eq!(segments[0].element_count(), 5);
         assert_eq!(segments[1].component_count(1), 4);
+    }
+
+    #[test]
+    fn components_are_what_get_returns_one_by_one() {
+        let segments = all("QTY+21:2:H87'PIA+5+S?:1:SA++:x'FTX+AAI+++a?+b:?:c::'").expect("valid");
+        for s in &segments {
+            for e in 0..s.element_count() + 1 {
+                let parts: [Option<Cow<'_, str>>; 4] = s.components(e);
+                for (c, part) in parts.iter().enumerate() {
+                    assert_eq!(part, &s.get(e, c), "{} element {e} component {c}", s.tag);
+                }
+            }
+        }
+        let [value, unit] = segments[0].components(0);
+        assert_eq!((value.as_deref(), unit.as_deref()), (Some("21"), Some("2")));
     }
 
     #[test]

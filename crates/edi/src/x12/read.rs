@@ -29,8 +29,8 @@ use crate::{
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
     scan::{
-        Bounds, Breaks, Buffer, Message, References, Separators, code, codes, one_of, read_message,
-        repeated,
+        Bounds, Breaks, Buffer, Message, References, Separators, code, code_of, codes, one_of,
+        read_message, recycle, repeated,
     },
 };
 
@@ -75,6 +75,9 @@ pub struct Decoder {
     seen_groups: References,
     seen_sets: References,
     problems: Vec<Problem>,
+    /// The vector each transaction set's segments are read into, kept
+    /// empty between sets so that reading one allocates nothing for them.
+    spare: Vec<Segment<'static>>,
 }
 
 impl Default for Decoder {
@@ -109,9 +112,9 @@ pub fn read(input: &[u8]) -> Reading {
 /// A transaction set ends with SE, or where the next set, the group's
 /// trailer or another envelope starts.
 const BOUNDS: Bounds<'static> = Bounds {
-    trailer: b"SE",
-    others: &[b"ST", b"GE", b"GS", b"IEA"],
-    tag_at,
+    trailer: code("SE"),
+    others: &codes(["ST", "GE", "GS", "IEA"]),
+    tag_at: |bytes, from, separators| tag_at(bytes, from, separators).map(code_of),
 };
 
 /// The tag of the segment starting at `from` (after line breaks), or
@@ -145,6 +148,7 @@ impl Decoder {
             seen_groups: References::default(),
             seen_sets: References::default(),
             problems: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -412,17 +416,22 @@ impl Decoder {
                             let Some(group) = &self.group else {
                                 return;
                             };
-                            let Some(read) = read_message(
+                            let mut segments = recycle(std::mem::take(&mut self.spare));
+                            let read = read_message(
                                 &self.input,
                                 separators(d),
                                 at_end,
                                 &BOUNDS,
+                                &mut segments,
                                 |scanner| next_segment(scanner, d),
-                            ) else {
+                            );
+                            let Some(read) = read else {
+                                self.spare = recycle(segments);
                                 return;
                             };
                             let (end, next_line, count) = (read.end, read.line, read.count);
-                            let outcome = message(read, group);
+                            let outcome = message(&segments, read, group);
+                            self.spare = recycle(segments);
                             self.input.advance(end, next_line);
                             self.segments += count;
                             if let Some(g) = self.group.as_mut() {
@@ -636,12 +645,9 @@ fn group_trailer(ge: &Segment<'_>, group: &Group) -> Vec<Problem> {
 }
 
 /// Maps one transaction set (ST up to SE) as read.
-fn message(read: Message<Segment<'_>, SyntaxError>, group: &Group) -> MessageOutcome {
+fn message(all: &[Segment<'_>], read: Message<SyntaxError>, group: &Group) -> MessageOutcome {
     let Message {
-        segments: all,
-        error,
-        has_trailer,
-        ..
+        error, has_trailer, ..
     } = read;
     let syntax = error.map(|e| syntax_problem(&e));
     let st = all.first();
@@ -1022,7 +1028,10 @@ impl Mapper {
         let mut summary_start = None;
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed.contains(&s.key()) {
+            if !allowed
+                .iter()
+                .fold(false, |found, &t| found | (t == s.key()))
+            {
                 self.problems.push(Problem::new(
                     Code::Unexpected,
                     place(s),

@@ -14,7 +14,7 @@
 //! segment's number, its line and its byte offset.
 
 pub use crate::scan::Position;
-use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, split};
+use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, nth_part, split};
 
 /// Length of the `ISA` segment, terminator included.
 pub const ISA_LENGTH: usize = 106;
@@ -162,7 +162,7 @@ impl<'a> Segment<'a> {
     fn first_repetition(&self, element: usize) -> Option<&'a str> {
         let raw = self.raw(element)?;
         Some(match self.delimiters.repetition {
-            Some(r) => split(raw, r, None).next().unwrap_or(raw),
+            Some(r) => nth_part(raw, r, 0).unwrap_or(raw),
             None => raw,
         })
     }
@@ -178,9 +178,7 @@ impl<'a> Segment<'a> {
     /// (both from 0), if present and not empty.
     pub fn get(&self, element: usize, component: usize) -> Option<&'a str> {
         let raw = self.first_repetition(element)?;
-        split(raw, self.delimiters.component, None)
-            .nth(component)
-            .filter(|c| !c.is_empty())
+        nth_part(raw, self.delimiters.component, component).filter(|c| !c.is_empty())
     }
 
     /// The delimiters the segment was read with.
