@@ -1,17 +1,18 @@
 //! The running totals of a round while intents arrive, change and are
 //! withdrawn, fed one change at a time (from the bus, in production).
 //!
-//! Each change costs a constant number of hash-map operations plus one
-//! ordered-map operation over the few submissions of one shop in one
-//! district, whatever the size of the pool. The state depends only on
+//! Each change costs a constant number of hash-map operations, whatever
+//! the size of the pool. Only a question that ranks shops (the odd yen of
+//! a shared fee) looks through the lines of one district's shops. The state depends only on
 //! the set of intents held, never on the order the changes came in:
 //! replacing or withdrawing subtracts exactly what was added, so the pool
 //! equals one rebuilt from scratch ([`Pool::from_intents`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::fees::FeeModel;
 use super::intent::Intent;
 use super::problem::Problems;
 use super::round::{Round, Tier};
@@ -79,10 +80,6 @@ struct Line {
     seq: u64,
 }
 
-/// The submissions (`seq` → how many lines carry it) of one shop in one
-/// district; its first key ranks the shop for the odd yen of a fee.
-type Seqs = BTreeMap<u64, u32>;
-
 /// The intents of one round and their aggregates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
@@ -93,8 +90,8 @@ pub struct Pool {
     totals: Vec<i64>,
     /// (item index, district index) → pooled quantity; no zero entries.
     by_district: HashMap<(usize, usize), i64>,
-    /// District index → shop → its submissions there; no empty entries.
-    shops: Vec<HashMap<String, Seqs>>,
+    /// District index → shop → how many lines it holds there; no zeros.
+    shops: Vec<HashMap<String, u32>>,
     len: usize,
 }
 
@@ -141,19 +138,22 @@ impl Pool {
     /// Adds a shop's first intent for an item.
     pub fn add(&mut self, intent: Intent) -> Result<(), PoolError> {
         let (item, district) = self.place(&intent)?;
-        let lines = self.lines.entry(intent.shop_id.clone()).or_default();
-        if lines.contains_key(&item) {
-            return Err(PoolError::AlreadyPresent {
-                shop_id: intent.shop_id,
-                item_code: intent.item_code,
-            });
-        }
         let line = Line {
             district,
             quantity: intent.quantity,
             max_unit_price: intent.max_unit_price,
             seq: intent.seq,
         };
+        let lines = match self.lines.get_mut(intent.shop_id.as_str()) {
+            Some(lines) => lines,
+            None => self.lines.entry(intent.shop_id.clone()).or_default(),
+        };
+        if lines.contains_key(&item) {
+            return Err(PoolError::AlreadyPresent {
+                shop_id: intent.shop_id,
+                item_code: intent.item_code,
+            });
+        }
         lines.insert(item, line.clone());
         self.count(&intent.shop_id, item, &line, true);
         Ok(())
@@ -224,21 +224,17 @@ impl Pool {
         let shops = &mut self.shops[line.district];
         if on {
             self.len += 1;
-            *shops
-                .entry(shop_id.to_owned())
-                .or_default()
-                .entry(line.seq)
-                .or_insert(0) += 1;
+            match shops.get_mut(shop_id) {
+                Some(n) => *n += 1,
+                None => {
+                    shops.insert(shop_id.to_owned(), 1);
+                }
+            }
         } else {
             self.len -= 1;
-            if let Some(seqs) = shops.get_mut(shop_id) {
-                if let Some(n) = seqs.get_mut(&line.seq) {
-                    *n -= 1;
-                    if *n == 0 {
-                        seqs.remove(&line.seq);
-                    }
-                }
-                if seqs.is_empty() {
+            if let Some(n) = shops.get_mut(shop_id) {
+                *n -= 1;
+                if *n == 0 {
                     shops.remove(shop_id);
                 }
             }
@@ -337,16 +333,35 @@ impl Pool {
     /// every shop holding an intent there received something; `None` if
     /// the shop holds no intent there.
     pub fn expected_fee_share(&self, shop_id: &str, district_id: &str) -> Option<i64> {
-        let shops = &self.shops[self.round.district_index(district_id)?];
-        let own = first_seq(shops.get(shop_id)?);
-        let rank = shops
-            .iter()
-            .filter(|&(other, seqs)| (first_seq(seqs), other.as_str()) < (own, shop_id))
-            .count();
+        let district = self.round.district_index(district_id)?;
+        let shops = &self.shops[district];
+        if !shops.contains_key(shop_id) {
+            return None;
+        }
+        let rank = match self.round.fee_model() {
+            FeeModel::PerShop { .. } => 0,
+            FeeModel::PerDrop { .. } => {
+                let own = (self.first_seq(shop_id, district), shop_id);
+                shops
+                    .keys()
+                    .filter(|&other| (self.first_seq(other, district), other.as_str()) < own)
+                    .count()
+            }
+        };
         Some(self.round.fee_model().share(shops.len(), rank))
     }
-}
 
-fn first_seq(seqs: &Seqs) -> u64 {
-    seqs.keys().next().copied().unwrap_or(u64::MAX)
+    /// A shop's earliest submission among its lines at a district: what
+    /// ranks it for the odd yen of a shared fee. Computed when asked, so
+    /// that changes stay cheap.
+    fn first_seq(&self, shop_id: &str, district: usize) -> u64 {
+        self.lines.get(shop_id).map_or(u64::MAX, |lines| {
+            lines
+                .values()
+                .filter(|l| l.district == district)
+                .map(|l| l.seq)
+                .min()
+                .unwrap_or(u64::MAX)
+        })
+    }
 }
