@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::MAX_QUANTITY;
-use super::closing::{Closing, Request};
+use super::closing::{Closing, OrderedItem, Request};
 use super::round::{Round, Tier};
 
 /// How much of one ordered item the wholesaler accepted.
@@ -272,9 +272,14 @@ fn mul(a: i64, b: i64) -> Result<i64, AllocateError> {
 /// An ordered item without an acceptance counts as accepted zero.
 pub fn allocate(closing: &Closing, accepted: &[Acceptance]) -> Result<Allocation, AllocateError> {
     let round = &closing.round;
+    let ordered: HashMap<&str, &OrderedItem> = closing
+        .items
+        .iter()
+        .map(|i| (i.item_code.as_str(), i))
+        .collect();
     let mut taken: HashMap<&str, i64> = HashMap::with_capacity(accepted.len());
     for a in accepted {
-        let Some(item) = closing.item(&a.item_code) else {
+        let Some(item) = ordered.get(a.item_code.as_str()) else {
             return Err(AllocateError::NotOrdered {
                 item_code: a.item_code.clone(),
             });

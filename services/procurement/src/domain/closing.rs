@@ -139,7 +139,7 @@ pub struct Closing {
 }
 
 impl Closing {
-    /// The ordered item `item_code`.
+    /// The ordered item `item_code` (a linear search; for a few look-ups).
     pub fn item(&self, item_code: &str) -> Option<&OrderedItem> {
         self.items.iter().find(|i| i.item_code == item_code)
     }
