@@ -1,0 +1,245 @@
+//! The cut-off: the intents held become one consolidated order.
+//!
+//! Per item, intents whose cap (`max_unit_price`) is below the tier price
+//! are dropped. Dropping lowers the pooled quantity, which may fall below
+//! a break and raise the price, which may drop more intents; [`close`]
+//! repeats until nothing more is dropped. This ends, and quickly: the tier
+//! price never falls while intents are dropped (fewer units never reach a
+//! lower price), so an intent once dropped would be dropped again, and
+//! each pass that does not stop drops at least one intent — at most one
+//! pass per intent, plus the last. What remains is the largest set of an
+//! item's intents whose caps all accept the price that set itself reaches.
+//! Sorting an item's intents by cap makes every drop a prefix, so the whole
+//! fixed point costs one sort.
+//!
+//! Then an item whose remaining total is below its minimum is not ordered
+//! ([`FailureReason::BelowMinimum`]); if no item is ordered the round
+//! fails. Items are independent: a cap only concerns its own item.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::intent::Intent;
+use super::problem::Problems;
+use super::round::{Round, Tier};
+
+/// Why the intents given to [`close`] cannot be closed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloseError {
+    /// An intent that breaks a rule of the round.
+    #[error(
+        "the intent of shop `{shop_id}` for item `{item_code}` does not fit the round: {problems}"
+    )]
+    Invalid {
+        /// The shop.
+        shop_id: String,
+        /// The item.
+        item_code: String,
+        /// What is wrong.
+        problems: Problems,
+    },
+    /// Two intents of one shop for one item; a change must replace.
+    #[error("shop `{shop_id}` has two intents for item `{item_code}`")]
+    Duplicate {
+        /// The shop.
+        shop_id: String,
+        /// The item.
+        item_code: String,
+    },
+}
+
+/// Whether anything is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// At least one item reached its minimum and goes to the wholesaler.
+    Ordered,
+    /// No item reached its minimum: nothing is ordered.
+    Failed,
+}
+
+/// What one shop asked of an ordered item, kept for the allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The shop.
+    pub shop_id: String,
+    /// The district it collects from.
+    pub district_id: String,
+    /// Units requested.
+    pub quantity: i64,
+    /// Its cap, if it set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unit_price: Option<i64>,
+    /// Its submission order.
+    pub seq: u64,
+}
+
+/// One line of the consolidated order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderedItem {
+    /// The item.
+    pub item_code: String,
+    /// Its unit.
+    pub unit: String,
+    /// Units ordered from the wholesaler: the sum of `requests`.
+    pub quantity: i64,
+    /// The tier that quantity reaches.
+    pub tier: Tier,
+    /// The shops' requests, by `seq` then shop.
+    pub requests: Vec<Request>,
+}
+
+/// Why an item is not ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReason {
+    /// The pooled quantity (after dropping capped intents) stayed below
+    /// the item's minimum.
+    BelowMinimum,
+}
+
+/// An item not ordered, and whom to tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedItem {
+    /// The item.
+    pub item_code: String,
+    /// Why.
+    pub reason: FailureReason,
+    /// The pooled quantity reached.
+    pub pooled: i64,
+    /// The minimum it needed.
+    pub minimum_quantity: i64,
+    /// The requests that are not ordered, by `seq` then shop.
+    pub requests: Vec<Request>,
+}
+
+/// An intent dropped because its cap is below the tier price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedIntent {
+    /// The intent.
+    pub intent: Intent,
+    /// The unit price of the item's tier when it was dropped, above its cap.
+    pub unit_price: i64,
+}
+
+/// The round after its cut-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closing {
+    /// The round closed.
+    pub round: Round,
+    /// Whether anything is ordered.
+    pub outcome: Outcome,
+    /// The consolidated order, in the round's item order.
+    pub items: Vec<OrderedItem>,
+    /// Items not ordered, in the round's item order.
+    pub failed: Vec<FailedItem>,
+    /// Intents dropped for their caps, by item order, then `seq`, then shop.
+    pub dropped: Vec<DroppedIntent>,
+}
+
+impl Closing {
+    /// The ordered item `item_code` (a linear search; for a few look-ups).
+    pub fn item(&self, item_code: &str) -> Option<&OrderedItem> {
+        self.items.iter().find(|i| i.item_code == item_code)
+    }
+}
+
+/// Closes `round` over the intents held at its cut-off. The result
+/// depends only on the set of intents, not on their order.
+pub fn close(round: &Round, intents: &[Intent]) -> Result<Closing, CloseError> {
+    let mut by_item: Vec<Vec<&Intent>> = vec![Vec::new(); round.items().len()];
+    let mut seen = HashSet::with_capacity(intents.len());
+    for intent in intents {
+        let (item, _) = round
+            .place_intent(intent)
+            .map_err(|problems| CloseError::Invalid {
+                shop_id: intent.shop_id.clone(),
+                item_code: intent.item_code.clone(),
+                problems,
+            })?;
+        if !seen.insert((intent.shop_id.as_str(), item)) {
+            return Err(CloseError::Duplicate {
+                shop_id: intent.shop_id.clone(),
+                item_code: intent.item_code.clone(),
+            });
+        }
+        by_item[item].push(intent);
+    }
+    drop(seen);
+
+    let mut closing = Closing {
+        round: round.clone(),
+        outcome: Outcome::Failed,
+        items: Vec::new(),
+        failed: Vec::new(),
+        dropped: Vec::new(),
+    };
+    for (offer, mut wanted) in round.items().iter().zip(by_item) {
+        wanted.sort_unstable_by(|a, b| {
+            (a.cap(), a.seq, &a.shop_id).cmp(&(b.cap(), b.seq, &b.shop_id))
+        });
+        let mut pooled: i64 = wanted.iter().map(|i| i.quantity).sum();
+        let mut kept_from = 0;
+        let mut price_at_drop = Vec::new();
+        loop {
+            let price = offer.tier(pooled).unit_price;
+            let before = kept_from;
+            while kept_from < wanted.len() && wanted[kept_from].cap() < price {
+                pooled -= wanted[kept_from].quantity;
+                price_at_drop.push(price);
+                kept_from += 1;
+            }
+            if kept_from == before {
+                break;
+            }
+        }
+        let mut dropped: Vec<DroppedIntent> = wanted[..kept_from]
+            .iter()
+            .zip(price_at_drop)
+            .map(|(&intent, unit_price)| DroppedIntent {
+                intent: intent.clone(),
+                unit_price,
+            })
+            .collect();
+        dropped.sort_unstable_by(|a, b| {
+            (a.intent.seq, &a.intent.shop_id).cmp(&(b.intent.seq, &b.intent.shop_id))
+        });
+        closing.dropped.extend(dropped);
+
+        let mut kept = wanted.split_off(kept_from);
+        kept.sort_unstable_by(|a, b| (a.seq, &a.shop_id).cmp(&(b.seq, &b.shop_id)));
+        let requests: Vec<Request> = kept.into_iter().map(request).collect();
+        if pooled >= offer.minimum_quantity {
+            closing.items.push(OrderedItem {
+                item_code: offer.code.clone(),
+                unit: offer.unit.clone(),
+                quantity: pooled,
+                tier: offer.tier(pooled),
+                requests,
+            });
+        } else {
+            closing.failed.push(FailedItem {
+                item_code: offer.code.clone(),
+                reason: FailureReason::BelowMinimum,
+                pooled,
+                minimum_quantity: offer.minimum_quantity,
+                requests,
+            });
+        }
+    }
+    if !closing.items.is_empty() {
+        closing.outcome = Outcome::Ordered;
+    }
+    Ok(closing)
+}
+
+fn request(intent: &Intent) -> Request {
+    Request {
+        shop_id: intent.shop_id.clone(),
+        district_id: intent.district_id.clone(),
+        quantity: intent.quantity,
+        max_unit_price: intent.max_unit_price,
+        seq: intent.seq,
+    }
+}
