@@ -37,20 +37,28 @@ use crate::demo;
 const WRK_SCRIPT: &str = include_str!("../bench/intake.lua");
 
 /// What `renkei bench intake` is asked to do.
+#[derive(clap::Args)]
 pub struct Intake {
-    /// PostgreSQL server's maintenance database URL; the run creates its own database there.
+    /// PostgreSQL maintenance database; the run creates (and drops) its own database on that server.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pub postgres: String,
-    /// Concurrent connections, for wrk and for pgbench.
+    /// Concurrent connections (wrk and pgbench).
+    #[arg(long, default_value_t = 16)]
     pub connections: u32,
-    /// Load-generator threads, for wrk and for pgbench.
+    /// Load-generator threads (wrk and pgbench).
+    #[arg(long, default_value_t = 2)]
     pub threads: u32,
-    /// Length of each measurement.
+    /// Seconds each measurement runs.
+    #[arg(long, default_value_t = 20)]
     pub seconds: u32,
     /// Lines per order.
+    #[arg(long, default_value_t = 10)]
     pub lines: u32,
     /// Database connections per service pool.
+    #[arg(long, default_value_t = 16)]
     pub pool: u32,
-    /// Keep the database afterwards.
+    /// Keep the database afterwards, to look at what was stored.
+    #[arg(long)]
     pub keep: bool,
 }
 

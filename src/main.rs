@@ -86,29 +86,7 @@ enum Command {
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Orders over HTTP on PostgreSQL under load from wrk, next to pgbench's single-row INSERT TPS.
-    Intake {
-        /// PostgreSQL maintenance database; the run creates (and drops) its own database on that server.
-        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
-        postgres: String,
-        /// Concurrent connections (wrk and pgbench).
-        #[arg(long, default_value_t = 16)]
-        connections: u32,
-        /// Load-generator threads (wrk and pgbench).
-        #[arg(long, default_value_t = 2)]
-        threads: u32,
-        /// Seconds each measurement runs.
-        #[arg(long, default_value_t = 20)]
-        seconds: u32,
-        /// Lines per order.
-        #[arg(long, default_value_t = 10)]
-        lines: u32,
-        /// Database connections per service pool.
-        #[arg(long, default_value_t = 16)]
-        pool: u32,
-        /// Keep the database afterwards, to look at what was stored.
-        #[arg(long)]
-        keep: bool,
-    },
+    Intake(bench::Intake),
 }
 
 #[derive(Subcommand)]
@@ -222,31 +200,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
-            command:
-                BenchCommand::Intake {
-                    postgres,
-                    connections,
-                    threads,
-                    seconds,
-                    lines,
-                    pool,
-                    keep,
-                },
+            command: BenchCommand::Intake(options),
         } => {
             let settings = load(cli.config.as_deref())?;
-            bench::intake(
-                settings,
-                bench::Intake {
-                    postgres,
-                    connections,
-                    threads,
-                    seconds,
-                    lines,
-                    pool,
-                    keep,
-                },
-            )
-            .await?;
+            bench::intake(settings, options).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Up {

@@ -282,29 +282,15 @@ fn is_unit_code(unit: &str) -> bool {
 }
 
 /// `YYYY-MM-DD` naming a day of the proleptic Gregorian calendar, years
-/// 1900 to 9999.
+/// 1900 to 9999 (the calendar rules are the EDI crate's, which the
+/// consolidated order's dates go through anyway).
 pub(crate) fn is_calendar_date(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if !text.is_ascii() || b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
-        return false;
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    year >= 1900 && (1..=days).contains(&day)
+    let digits = [&text[0..4], &text[5..7], &text[8..10]].concat();
+    renkei_edi::Date::from_ccyymmdd(&digits).is_some_and(|d| d.year() >= 1900)
 }
 
 /// A round whose draft passed every rule, with its items and districts
@@ -564,6 +550,7 @@ mod tests {
             "2025-1-01",
             "2025/01/01",
             "２０２５-01-01",
+            "2０-01-01",
             "",
             "20250101xx",
             "1899-12-31",
