@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "renkei/events/v1/envelope.proto",
         "renkei/events/v1/collab.proto",
         "renkei/events/v1/orders.proto",
+        "renkei/events/v1/procurement.proto",
     ];
     let fds = protox::compile(files, [&root])?;
     prost_build::Config::new().compile_fds(fds)?;

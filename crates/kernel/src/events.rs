@@ -75,6 +75,30 @@ impl EventMessage for proto::OrderReceived {
     const TYPE: &'static str = "orders.order.received";
 }
 
+impl EventMessage for proto::RoundOpened {
+    const TYPE: &'static str = "procurement.round.opened";
+}
+
+impl EventMessage for proto::IntentSubmitted {
+    const TYPE: &'static str = "procurement.intent.submitted";
+}
+
+impl EventMessage for proto::IntentChanged {
+    const TYPE: &'static str = "procurement.intent.changed";
+}
+
+impl EventMessage for proto::IntentWithdrawn {
+    const TYPE: &'static str = "procurement.intent.withdrawn";
+}
+
+impl EventMessage for proto::RoundClosed {
+    const TYPE: &'static str = "procurement.round.closed";
+}
+
+impl EventMessage for proto::RoundAllocated {
+    const TYPE: &'static str = "procurement.round.allocated";
+}
+
 /// The service that publishes an event type: the part of its name before the first dot.
 pub fn source_of(event_type: &str) -> &str {
     event_type.split('.').next().unwrap_or(event_type)
@@ -224,6 +248,33 @@ mod tests {
         let bytes = env.encode_to_vec();
         let back = <Envelope as Message>::decode(bytes.as_slice()).unwrap();
         assert_eq!(back.payload_as::<OrganisationRegistered>().unwrap(), msg);
+    }
+
+    #[test]
+    fn an_intent_keeps_the_difference_between_no_cap_and_a_cap_of_zero() {
+        let intent = |cap| proto::IntentChanged {
+            intent: Some(proto::PurchaseIntent {
+                round_id: "round-1".into(),
+                shop_id: "shop-1".into(),
+                district_id: "group-1".into(),
+                item_code: "SAKE-1800".into(),
+                quantity: 12,
+                max_unit_price: cap,
+                seq: 7,
+                version: 2,
+            }),
+        };
+        for cap in [None, Some(0), Some(1_480)] {
+            let env = Envelope::new("wholesaler-1", "round-1", &intent(cap));
+            assert_eq!(env.event_type, "procurement.intent.changed");
+            assert_eq!(env.source, "procurement");
+            let back =
+                <Envelope as Message>::decode(env.encode_to_vec().as_slice()).expect("decodes");
+            assert_eq!(
+                back.payload_as::<proto::IntentChanged>().expect("payload"),
+                intent(cap)
+            );
+        }
     }
 
     #[test]
