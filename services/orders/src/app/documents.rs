@@ -5,7 +5,7 @@ use renkei_kernel::{
     auth::{Caller, Role},
     events::proto::OrderDocument,
     idempotency::{self, Prior},
-    storage::{Conn, is_unique_violation, now_ms},
+    storage::{is_unique_violation, now_ms},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -200,9 +200,9 @@ impl App {
                 (row.order_id.clone(), row.version + 1)
             }
             None => {
+                let (links, group) = db::trade_links(&mut tx, &buyer.id, &seller.id).await?;
                 let (partnership_id, partnership_version) =
-                    partnership(&mut tx, &buyer.id, &seller.id).await?;
-                let group = db::shared_group(&mut tx, &buyer.id, &seller.id).await?;
+                    partnership(&links, &buyer.id, &seller.id)?;
                 let row = OrderRow {
                     order_id: Uuid::now_v7().to_string(),
                     buyer_id: buyer.id.clone(),
@@ -293,12 +293,11 @@ fn key_scope(organisation_id: &str) -> String {
 }
 
 /// The active partnership that lets `buyer` order from `seller`.
-async fn partnership(
-    conn: &mut Conn,
+fn partnership(
+    links: &[db::PartnerLink],
     buyer: &str,
     seller: &str,
 ) -> Result<(String, i64), AppError> {
-    let links = db::active_links(conn, buyer, seller).await?;
     if links.is_empty() {
         return Err(AppError::NotPartners(format!(
             "{buyer} and {seller} have no active partnership; propose one and have it accepted before ordering"

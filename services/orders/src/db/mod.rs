@@ -116,20 +116,55 @@ pub async fn group_save(
     Ok(())
 }
 
-/// The first group (by id) both organisations belong to now, with its version.
-pub async fn shared_group(
+/// The active partnerships between `a` and `b` and the first group (by id)
+/// both belong to, with its version, in one round trip: what a new order
+/// records. The group is `None` when there is no partnership either.
+pub async fn trade_links(
     conn: &mut Conn,
     a: &str,
     b: &str,
-) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT x.group_id, x.version FROM group_link x JOIN group_link y ON y.group_id = x.group_id \
-         WHERE x.organisation_id = $1 AND y.organisation_id = $2 ORDER BY x.group_id LIMIT 1",
+) -> Result<(Vec<PartnerLink>, Option<(String, i64)>), sqlx::Error> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT l.partnership_id, l.proposer_id, l.counterparty_id, l.buyer_id, l.status, l.version, \
+         g.group_id, g.version FROM partner_link l LEFT JOIN ( \
+           SELECT x.group_id AS group_id, x.version AS version FROM group_link x \
+           JOIN group_link y ON y.group_id = x.group_id \
+           WHERE x.organisation_id = $1 AND y.organisation_id = $2 ORDER BY x.group_id LIMIT 1 \
+         ) g ON 1 = 1 \
+         WHERE l.status = 'active' AND ((l.proposer_id = $1 AND l.counterparty_id = $2) \
+         OR (l.proposer_id = $2 AND l.counterparty_id = $1)) ORDER BY l.partnership_id",
     )
     .bind(a)
     .bind(b)
-    .fetch_optional(&mut *conn)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    let group = rows.first().and_then(|r| r.6.clone().zip(r.7));
+    let links = rows
+        .into_iter()
+        .map(
+            |(partnership_id, proposer_id, counterparty_id, buyer_id, status, version, _, _)| {
+                PartnerLink {
+                    partnership_id,
+                    proposer_id,
+                    counterparty_id,
+                    buyer_id,
+                    status,
+                    version,
+                }
+            },
+        )
+        .collect();
+    Ok((links, group))
 }
 
 /// One order row.
