@@ -95,11 +95,23 @@ impl App {
         let body =
             serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))?;
         let fingerprint = idempotency::fingerprint(&[organisation_id.as_bytes(), body.as_bytes()]);
-        for _ in 0..3 {
-            match self
-                .attempt(organisation_id, &submission, &body, &fingerprint)
-                .await
-            {
+        // A new order is first tried on the assumption that its number is
+        // free, which saves the lookup; if the number's unique index says
+        // otherwise, the next attempts look the order up and answer as the
+        // rules say (a replay, or `order_number_taken`).
+        let mut assume_new = submission.document.kind() == DocumentKind::Order;
+        for _ in 0..4 {
+            let attempt = self
+                .attempt(
+                    organisation_id,
+                    &submission,
+                    &body,
+                    &fingerprint,
+                    assume_new,
+                )
+                .await;
+            assume_new = false;
+            match attempt {
                 Ok(Attempt::Done(done)) => return Ok(done),
                 Ok(Attempt::Raced) => continue,
                 Err(refused @ (AppError::KeyReused | AppError::BadKey(_))) => return Err(refused),
@@ -147,6 +159,7 @@ impl App {
         submission: &Submission,
         body: &str,
         fingerprint: &str,
+        assume_new: bool,
     ) -> Result<Attempt, AppError> {
         let document = &submission.document;
         let scope = key_scope(organisation_id);
@@ -162,7 +175,11 @@ impl App {
             Prior::None => {}
         }
         let (buyer, seller) = document.parties();
-        let existing = db::order_by_number(&mut tx, &buyer.id, document.order_number()).await?;
+        let existing = if assume_new {
+            None
+        } else {
+            db::order_by_number(&mut tx, &buyer.id, document.order_number()).await?
+        };
         let existing = match existing {
             Some(row) if row.seller_id != seller.id => {
                 if document.kind() == DocumentKind::Order {
