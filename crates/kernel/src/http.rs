@@ -33,11 +33,14 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// Method, route and status of a series.
+type SeriesKey = (String, String, u16);
+
 /// Request counts and latencies by method, route and status, rendered in the
 /// Prometheus text exposition format.
 #[derive(Clone, Default)]
 pub struct Metrics {
-    series: Arc<Mutex<BTreeMap<(String, String, u16), Series>>>,
+    series: Arc<Mutex<BTreeMap<SeriesKey, Series>>>,
     gauges: Arc<Mutex<BTreeMap<String, (String, f64)>>>,
 }
 

@@ -317,10 +317,7 @@ impl Settings {
                 ),
             ));
         }
-        if !self.server.public_url.is_empty()
-            && !(self.server.public_url.starts_with("http://")
-                || self.server.public_url.starts_with("https://"))
-        {
+        if !self.server.public_url.is_empty() && !is_http_url(&self.server.public_url) {
             return Err(SettingsError::new(
                 "server.public_url",
                 "must start with http:// or https://",
@@ -455,9 +452,7 @@ impl Settings {
                 "must be at least 1",
             ));
         }
-        if !auth.jwks_url.is_empty()
-            && !(auth.jwks_url.starts_with("http://") || auth.jwks_url.starts_with("https://"))
-        {
+        if !auth.jwks_url.is_empty() && !is_http_url(&auth.jwks_url) {
             return Err(SettingsError::new(
                 "auth.jwks_url",
                 "must start with http:// or https://",
@@ -512,6 +507,11 @@ fn toml_render(value: &serde_json::Value, section: &str) -> String {
         out.push_str(&toml_render(v, &name));
     }
     out
+}
+
+/// Whether a configured URL is an HTTP one.
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
 }
 
 #[cfg(test)]

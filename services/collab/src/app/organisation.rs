@@ -83,9 +83,9 @@ impl App {
                     drop(tx);
                     let mut conn = self.db.acquire().await?;
                     if let Prior::Answered { body, .. } =
-                        idempotency::recall(&mut *conn, &scope, key, fingerprint).await?
+                        idempotency::recall(&mut conn, &scope, key, fingerprint).await?
                     {
-                        let organisation = db::organisation_get(&mut *conn, &body)
+                        let organisation = db::organisation_get(&mut conn, &body)
                             .await?
                             .ok_or(AppError::NotFound("organisation"))?;
                         return Ok((organisation, Registered::Replayed));

@@ -142,7 +142,7 @@ impl App {
     ) -> Result<Option<Submitted>, AppError> {
         let mut conn = self.db.acquire().await?;
         let scope = key_scope(organisation_id);
-        match idempotency::recall(&mut *conn, &scope, &submission.idempotency_key, fingerprint)
+        match idempotency::recall(&mut conn, &scope, &submission.idempotency_key, fingerprint)
             .await?
         {
             Prior::Answered { body, .. } => serde_json::from_str(&body)

@@ -453,7 +453,7 @@ impl App {
                     // sides by organisation id; the partnership is checked
                     // as for any document.
                     Err(_) if direct => Ok(None),
-                    Err(problem) => Err(problem),
+                    Err(problem) => Err(*problem),
                     Ok(p) if profile.is_some_and(|e| e.partner_id != p.partner_id) => {
                         Err(Problem::new(
                             Code::UnknownParty,

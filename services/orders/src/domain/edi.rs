@@ -237,7 +237,7 @@ pub fn profile_for<'p>(
     document: &Document,
     organisation_id: &str,
     profiles: &'p [Profile],
-) -> Result<&'p Profile, Problem> {
+) -> Result<&'p Profile, Box<Problem>> {
     let (buyer, seller) = document.parties();
     let (own, other, other_side) = if document.sent_by_buyer() {
         (buyer, seller, "seller")
@@ -273,15 +273,15 @@ pub fn profile_for<'p>(
     Ok(profile)
 }
 
-fn party_problem(side: &str, message: String) -> Problem {
-    Problem {
+fn party_problem(side: &str, message: String) -> Box<Problem> {
+    Box::new(Problem {
         code: Code::UnknownParty,
         place: Place {
             path: Some(format!("{side}.id")),
             ..Place::default()
         },
         message,
-    }
+    })
 }
 
 /// A document read from the organisation's file, made canonical: the
