@@ -967,15 +967,18 @@ impl Mapper {
         what: fmt::Arguments<'_>,
     ) -> Option<String> {
         let code = if composite { s.get(e, 0) } else { s.element(e) };
-        let at = if composite {
-            place(s).element(e + 1).component(1)
-        } else {
-            place(s).element(e + 1)
+        // Built only for a problem: a place holds the tag as a `String`.
+        let at = || {
+            if composite {
+                place(s).element(e + 1).component(1)
+            } else {
+                place(s).element(e + 1)
+            }
         };
         let Some(code) = code else {
             self.problems.push(Problem::new(
                 Code::Missing,
-                at,
+                at(),
                 format!("{}{:02} ({what}) is missing", s.tag, e + 1),
             ));
             return None;
@@ -985,7 +988,7 @@ impl Mapper {
             None => {
                 self.problems.push(Problem::new(
                     Code::UnknownQualifier,
-                    at,
+                    at(),
                     format!("unit `{code}` is not an X12 unit code this reader knows (EA, UN, CA, KG, LB, …)"),
                 ));
                 None
