@@ -1026,7 +1026,9 @@ impl Mapper {
             .iter()
             .find(|(t, _, _)| *t == set)
             .map_or(("", &[][..]), |(_, line, tags)| (*line, *tags));
-        let mut lines = Vec::new();
+        // A line takes at least one segment, usually two (PO1 and DTM):
+        // sized once instead of grown by doubling.
+        let mut lines = Vec::with_capacity(body.len() / 2 + 1);
         let mut header_end = None;
         let mut summary_start = None;
         let mut open: Option<usize> = None;
@@ -1191,11 +1193,15 @@ impl Mapper {
     }
 
     fn line_numbers<'s, 'a>(parts: &Parts<'s, 'a>) -> Vec<(u32, &'s Segment<'a>)> {
-        parts
-            .groups()
-            .filter_map(|g| g.first())
-            .filter_map(|s| s.element(0).and_then(|n| n.parse().ok()).map(|n| (n, s)))
-            .collect()
+        // Sized once: collecting a `filter_map` would grow it step by step.
+        let mut numbers = Vec::with_capacity(parts.lines.len());
+        numbers.extend(
+            parts
+                .groups()
+                .filter_map(|g| g.first())
+                .filter_map(|s| s.element(0).and_then(|n| n.parse().ok()).map(|n| (n, s))),
+        );
+        numbers
     }
 
     fn order_line(
