@@ -741,7 +741,9 @@ impl Mapper {
             .iter()
             .find(|(t, _)| *t == message_type)
             .map_or(&[][..], |(_, tags)| *tags);
-        let mut lines = Vec::new();
+        // A line group takes at least two segments (LIN and QTY), usually
+        // four or five: sized once instead of grown by doubling.
+        let mut lines = Vec::with_capacity(body.len() / 4 + 1);
         let mut header_end = body.len();
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
@@ -1083,16 +1085,15 @@ impl Mapper {
     }
 
     fn numbers(parts: &Parts<'_, '_>) -> Vec<(u32, usize)> {
-        parts
-            .lines
-            .iter()
-            .filter_map(|r| {
-                parts.body[r.start]
-                    .get(0, 0)
-                    .and_then(|n| n.parse().ok())
-                    .map(|n| (n, r.start))
-            })
-            .collect()
+        // Sized once: collecting a `filter_map` would grow it step by step.
+        let mut numbers = Vec::with_capacity(parts.lines.len());
+        numbers.extend(parts.lines.iter().filter_map(|r| {
+            parts.body[r.start]
+                .get(0, 0)
+                .and_then(|n| n.parse().ok())
+                .map(|n| (n, r.start))
+        }));
+        numbers
     }
 
     fn orders(&mut self, body: &[Segment<'_>], version: Version) -> Option<Order> {

@@ -967,15 +967,18 @@ impl Mapper {
         what: fmt::Arguments<'_>,
     ) -> Option<String> {
         let code = if composite { s.get(e, 0) } else { s.element(e) };
-        let at = if composite {
-            place(s).element(e + 1).component(1)
-        } else {
-            place(s).element(e + 1)
+        // Built only for a problem: a place holds the tag as a `String`.
+        let at = || {
+            if composite {
+                place(s).element(e + 1).component(1)
+            } else {
+                place(s).element(e + 1)
+            }
         };
         let Some(code) = code else {
             self.problems.push(Problem::new(
                 Code::Missing,
-                at,
+                at(),
                 format!("{}{:02} ({what}) is missing", s.tag, e + 1),
             ));
             return None;
@@ -985,7 +988,7 @@ impl Mapper {
             None => {
                 self.problems.push(Problem::new(
                     Code::UnknownQualifier,
-                    at,
+                    at(),
                     format!("unit `{code}` is not an X12 unit code this reader knows (EA, UN, CA, KG, LB, …)"),
                 ));
                 None
@@ -1023,7 +1026,9 @@ impl Mapper {
             .iter()
             .find(|(t, _, _)| *t == set)
             .map_or(("", &[][..]), |(_, line, tags)| (*line, *tags));
-        let mut lines = Vec::new();
+        // A line takes at least one segment, usually two (PO1 and DTM):
+        // sized once instead of grown by doubling.
+        let mut lines = Vec::with_capacity(body.len() / 2 + 1);
         let mut header_end = None;
         let mut summary_start = None;
         let mut open: Option<usize> = None;
@@ -1188,11 +1193,15 @@ impl Mapper {
     }
 
     fn line_numbers<'s, 'a>(parts: &Parts<'s, 'a>) -> Vec<(u32, &'s Segment<'a>)> {
-        parts
-            .groups()
-            .filter_map(|g| g.first())
-            .filter_map(|s| s.element(0).and_then(|n| n.parse().ok()).map(|n| (n, s)))
-            .collect()
+        // Sized once: collecting a `filter_map` would grow it step by step.
+        let mut numbers = Vec::with_capacity(parts.lines.len());
+        numbers.extend(
+            parts
+                .groups()
+                .filter_map(|g| g.first())
+                .filter_map(|s| s.element(0).and_then(|n| n.parse().ok()).map(|n| (n, s))),
+        );
+        numbers
     }
 
     fn order_line(
