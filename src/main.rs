@@ -20,6 +20,7 @@ use renkei_kernel::{
     storage::Migrations,
 };
 use renkei_orders as orders;
+use renkei_procurement as procurement;
 
 #[derive(Parser)]
 #[command(
@@ -51,7 +52,7 @@ enum Command {
     },
     /// Run one service in its own process on PostgreSQL and Kafka.
     Serve {
-        /// One of: collab, orders, insights, gateway.
+        /// One of: collab, orders, procurement, insights, gateway.
         service: String,
     },
     /// Run the database migrations of one service, or of all.
@@ -226,12 +227,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let orders = orders::start(&ctx, collab.verifier().clone())
                 .await
                 .context("starting orders")?;
-            collab::follow(&ctx, &collab, &[orders::NAME])
+            let procurement = procurement::start(&ctx, collab.verifier().clone())
                 .await
-                .context("delivering orders events to webhooks")?;
+                .context("starting procurement")?;
+            orders::follow_rounds(&ctx, &orders)
+                .await
+                .context("placing the orders of joint-purchase rounds")?;
+            // One fan-out per source: each keeps its own position, so adding
+            // a source never re-reads (and re-delivers) another's events.
+            for source in [orders::NAME, procurement::NAME] {
+                collab::follow(&ctx, &collab, &[source])
+                    .await
+                    .with_context(|| format!("delivering {source} events to webhooks"))?;
+            }
             let mounted = Mounted {
                 collab: Some(collab),
                 orders: Some(orders),
+                procurement: Some(procurement),
                 insights: Some(insights::start(&ctx).await.context("starting insights")?),
                 upstreams: Default::default(),
                 verifier: None,
@@ -268,9 +280,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match name.as_str() {
                 collab::NAME => {
                     let app = collab::start(&ctx).await.context("starting collab")?;
-                    collab::follow(&ctx, &app, &[orders::NAME])
-                        .await
-                        .context("delivering orders events to webhooks")?;
+                    for source in [orders::NAME, procurement::NAME] {
+                        collab::follow(&ctx, &app, &[source])
+                            .await
+                            .with_context(|| format!("delivering {source} events to webhooks"))?;
+                    }
                     mounted.collab = Some(app)
                 }
                 orders::NAME => {
@@ -278,10 +292,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "orders checks access tokens against collab's keys: set auth.jwks_url \
                          (e.g. http://collab:8080/api/collab/.well-known/jwks.json) or gateway.upstreams.collab",
                     )?;
-                    mounted.orders = Some(
-                        orders::start(&ctx, verifier)
+                    let app = orders::start(&ctx, verifier)
+                        .await
+                        .context("starting orders")?;
+                    orders::follow_rounds(&ctx, &app)
+                        .await
+                        .context("placing the orders of joint-purchase rounds")?;
+                    mounted.orders = Some(app)
+                }
+                procurement::NAME => {
+                    let verifier = jwks_verifier(&ctx.settings).context(
+                        "procurement checks access tokens against collab's keys: set auth.jwks_url \
+                         (e.g. http://collab:8080/api/collab/.well-known/jwks.json) or gateway.upstreams.collab",
+                    )?;
+                    mounted.procurement = Some(
+                        procurement::start(&ctx, verifier)
                             .await
-                            .context("starting orders")?,
+                            .context("starting procurement")?,
                     )
                 }
                 insights::NAME => {
@@ -342,6 +369,7 @@ fn migrations_of(name: &str) -> Option<Migrations> {
     match name {
         collab::NAME => Some(collab::migrations()),
         orders::NAME => Some(orders::migrations()),
+        procurement::NAME => Some(procurement::migrations()),
         insights::NAME => Some(insights::migrations()),
         _ => None,
     }
@@ -361,6 +389,7 @@ async fn run_http(ctx: &Context, mounted: Mounted, demo: bool) -> anyhow::Result
     let dbs: Vec<renkei_kernel::Db> = [
         mounted.collab.as_ref().map(|a| a.db().clone()),
         mounted.orders.as_ref().map(|a| a.db().clone()),
+        mounted.procurement.as_ref().map(|a| a.db().clone()),
         mounted.insights.as_ref().map(|a| a.db().clone()),
     ]
     .into_iter()

@@ -469,7 +469,7 @@ async fn an_unknown_service_lists_the_valid_ones() {
     let (code, _, err) = run_to_end(&[], &["serve", "billing"]).await;
     assert_ne!(code, 0);
     assert!(
-        err.contains("billing") && err.contains("collab, orders, insights, gateway"),
+        err.contains("billing") && err.contains("collab, orders, procurement, insights, gateway"),
         "{err}"
     );
 }

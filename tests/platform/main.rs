@@ -10,3 +10,4 @@ mod bus;
 mod deploy;
 mod openapi;
 mod orders;
+mod procurement;

@@ -24,7 +24,11 @@ use renkei_orders::app::{AppError, Submission};
 const DEADLINE: Duration = Duration::from_secs(90);
 
 /// A new user owning a new company, and a caller acting in it.
-async fn owner(collab: &renkei_collab::app::App, email: &str, name: &str) -> (String, Caller) {
+pub(crate) async fn owner(
+    collab: &renkei_collab::app::App,
+    email: &str,
+    name: &str,
+) -> (String, Caller) {
     let sign_up = renkei_collab::app::SignUp::parse(email, "order-cycle-2026", "試験 太郎")
         .expect("valid sign-up");
     let user_id = collab

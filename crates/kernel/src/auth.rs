@@ -163,6 +163,51 @@ impl Principal {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
+
+    /// Checks that the principal acts in `organisation_id`: a person with
+    /// at least `needed` there, or an app installed there with `app_scope`.
+    /// The token is the authority: collab signs the organisation, role and
+    /// scopes into it. A principal acting elsewhere learns nothing
+    /// ([`Denied::Elsewhere`], to be answered as "not found").
+    pub fn may_act_in(
+        &self,
+        organisation_id: &str,
+        needed: Role,
+        app_scope: &str,
+    ) -> Result<(), Denied> {
+        if self.organisation_id.as_deref() != Some(organisation_id) {
+            return Err(Denied::Elsewhere);
+        }
+        match self.kind {
+            PrincipalKind::App if !self.has_scope(app_scope) => Err(Denied::Forbidden(format!(
+                "this app was not granted the scope `{app_scope}`"
+            ))),
+            PrincipalKind::App => Ok(()),
+            PrincipalKind::User => {
+                let role = self.role.unwrap_or(Role::Viewer);
+                if role.at_least(needed) {
+                    Ok(())
+                } else {
+                    Err(Denied::Forbidden(format!(
+                        "this needs the role `{}` or higher; yours is `{}`",
+                        needed.as_str(),
+                        role.as_str()
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// Why a principal may not act.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// It acts in another organisation.
+    #[error("organisation not found")]
+    Elsewhere,
+    /// Its role or scopes do not allow it; the message says what is missing.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// Why a token was refused.

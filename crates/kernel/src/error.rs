@@ -137,6 +137,21 @@ pub struct ErrorDetail {
     /// The business rule that refused the request, when one did (a stable name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// Every problem of the input, when it was checked as a whole (the
+    /// first is also in `field`, `rule` and `message`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One problem of the input: where, which rule, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Problem {
+    /// The input field (dotted path with indexes, e.g. `items[2].unit`).
+    pub field: String,
+    /// The stable name of the rule it breaks.
+    pub rule: String,
+    /// What is wrong, for a person.
+    pub message: String,
 }
 
 /// An error on its way out of a handler.
@@ -152,6 +167,8 @@ pub struct ApiError {
     pub rule: Option<String>,
     /// Seconds after which a retry may succeed (sent as `Retry-After`).
     pub retry_after_secs: Option<u64>,
+    /// Every problem of the input, when there are several.
+    pub problems: Vec<Problem>,
 }
 
 impl ApiError {
@@ -163,6 +180,7 @@ impl ApiError {
             field: None,
             rule: None,
             retry_after_secs: None,
+            problems: Vec::new(),
         }
     }
 
@@ -174,6 +192,23 @@ impl ApiError {
             field: Some(field.into()),
             rule: None,
             retry_after_secs: None,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Invalid input with one or more problems: the first is the error's
+    /// own field, rule and message, and all are listed in `problems`.
+    pub fn problems(problems: Vec<Problem>) -> Self {
+        let Some(first) = problems.first().cloned() else {
+            return ApiError::new(Code::InvalidInput, "the input is invalid");
+        };
+        ApiError {
+            code: Code::InvalidInput,
+            message: first.message,
+            field: Some(first.field),
+            rule: Some(first.rule),
+            retry_after_secs: None,
+            problems,
         }
     }
 
@@ -216,6 +251,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 field: self.field,
                 rule: self.rule,
+                problems: self.problems,
             },
         };
         let mut response = (status, Json(body)).into_response();

@@ -75,6 +75,10 @@ impl EventMessage for proto::OrderReceived {
     const TYPE: &'static str = "orders.order.received";
 }
 
+impl EventMessage for proto::OrderRefused {
+    const TYPE: &'static str = "orders.order.refused";
+}
+
 impl EventMessage for proto::RoundOpened {
     const TYPE: &'static str = "procurement.round.opened";
 }

@@ -9,6 +9,21 @@ use crate::storage::{Conn, now_ms};
 /// The header clients use.
 pub const HEADER: &str = "idempotency-key";
 
+/// The key of a request that must carry one: a missing or unreadable
+/// header is an `invalid_input` error naming the header.
+pub fn required_key(headers: &axum::http::HeaderMap) -> Result<String, crate::ApiError> {
+    let value = headers.get(HEADER).ok_or_else(|| {
+        crate::ApiError::invalid(
+            "Idempotency-Key",
+            "this request needs an Idempotency-Key header, so that a retry is not applied twice",
+        )
+    })?;
+    value
+        .to_str()
+        .map(str::to_string)
+        .map_err(|_| crate::ApiError::invalid("Idempotency-Key", InvalidKey.to_string()))
+}
+
 /// What an earlier request with the same key left behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prior {

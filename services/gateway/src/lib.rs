@@ -23,10 +23,17 @@ use renkei_collab as collab;
 use renkei_insights as insights;
 use renkei_kernel::{ApiError, Code, error::ErrorBody, http::Metrics};
 use renkei_orders as orders;
+use renkei_procurement as procurement;
 use utoipa::OpenApi as _;
 
 /// Every service the binary knows, in start-up order (sources before their consumers).
-pub const SERVICES: &[&str] = &[collab::NAME, orders::NAME, insights::NAME, "gateway"];
+pub const SERVICES: &[&str] = &[
+    collab::NAME,
+    orders::NAME,
+    procurement::NAME,
+    insights::NAME,
+    "gateway",
+];
 
 /// The services that run in this process, with their state.
 #[derive(Clone, Default)]
@@ -35,6 +42,8 @@ pub struct Mounted {
     pub collab: Option<collab::app::App>,
     /// Order exchange.
     pub orders: Option<orders::app::App>,
+    /// Joint ordering.
+    pub procurement: Option<procurement::app::App>,
     /// Regional insights.
     pub insights: Option<insights::app::App>,
     /// Where to forward `/api/<service>/…` for services that run elsewhere.
@@ -58,6 +67,9 @@ impl Mounted {
             dbs.push(app.db());
         }
         if let Some(app) = &self.orders {
+            dbs.push(app.db());
+        }
+        if let Some(app) = &self.procurement {
             dbs.push(app.db());
         }
         if let Some(app) = &self.insights {
@@ -107,6 +119,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .nest("/api/collab", collab::http::router().split_for_parts().1)
         .nest("/api/orders", orders::http::router().split_for_parts().1)
         .nest(
+            "/api/procurement",
+            procurement::http::router().split_for_parts().1,
+        )
+        .nest(
             "/api/insights",
             insights::http::router().split_for_parts().1,
         )
@@ -134,6 +150,15 @@ pub fn router(mounted: Mounted, metrics: Metrics) -> Router {
         api = api.nest(
             "/api/orders",
             orders::http::router()
+                .split_for_parts()
+                .0
+                .with_state(app.clone()),
+        );
+    }
+    if let Some(app) = &mounted.procurement {
+        api = api.nest(
+            "/api/procurement",
+            procurement::http::router()
                 .split_for_parts()
                 .0
                 .with_state(app.clone()),

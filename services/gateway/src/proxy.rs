@@ -35,6 +35,7 @@ pub fn router(mounted: &Mounted) -> Router {
     for (name, base) in &mounted.upstreams {
         let local = (name == "collab" && mounted.collab.is_some())
             || (name == "orders" && mounted.orders.is_some())
+            || (name == "procurement" && mounted.procurement.is_some())
             || (name == "insights" && mounted.insights.is_some());
         if local {
             continue;

@@ -15,7 +15,7 @@ pub mod domain;
 pub mod events;
 pub mod http;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use renkei_kernel::{
     auth::Verifier,
@@ -40,4 +40,30 @@ pub async fn start(ctx: &Context, verifier: Verifier) -> Result<app::App, StartE
     let db = ctx.open(NAME, &migrations()).await?;
     ctx.consume(Arc::new(events::CollabLinks), &db).await?;
     Ok(app::App::new(db, verifier))
+}
+
+/// How often waiting inbound documents are tried again.
+pub const INBOUND_RETRY: Duration = Duration::from_secs(1);
+
+/// Places the consolidated orders of procurement's rounds: consumes
+/// `procurement.round.closed` and submits each order in its buyer's name.
+/// On the local bus procurement must be started first.
+pub async fn follow_rounds(ctx: &Context, app: &app::App) -> Result<(), StartError> {
+    ctx.consume(Arc::new(events::RoundOrders), app.db()).await?;
+    let app = app.clone();
+    let shutdown = ctx.shutdown.clone();
+    ctx.spawn(async move {
+        loop {
+            match app.inbound_drain().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "submitting inbound order documents failed; retrying"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(INBOUND_RETRY) => {}
+                _ = shutdown.cancelled() => break,
+            }
+        }
+    });
+    Ok(())
 }

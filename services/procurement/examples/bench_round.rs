@@ -15,7 +15,7 @@ use renkei_procurement::domain::{
 };
 
 #[allow(dead_code)]
-#[path = "../tests/domain/rng.rs"]
+#[path = "../tests/procurement/rng.rs"]
 mod rng;
 
 use rng::Rng;

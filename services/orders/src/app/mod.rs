@@ -5,6 +5,7 @@
 
 mod documents;
 mod edi;
+mod inbound;
 mod queries;
 
 pub use documents::{Submission, Submitted};
@@ -16,7 +17,7 @@ pub use queries::{DocumentMeta, DocumentView, OrderSummary, OrderView, Side};
 
 use renkei_kernel::{
     Db,
-    auth::{Caller, PrincipalKind, Role, Verifier},
+    auth::{Caller, Denied, Role, Verifier},
     idempotency,
 };
 
@@ -122,10 +123,10 @@ impl App {
         &self.db
     }
 
-    /// Checks that the caller acts in `organisation_id`: a person with at
-    /// least `needed` there, or an app installed there with `app_scope`.
-    /// The token is the authority: collab signs the organisation, role and
-    /// scopes into it. A caller acting elsewhere learns nothing ("not found").
+    /// Checks that the caller acts in `organisation_id` with at least
+    /// `needed`, or as an app with `app_scope` (see [`Principal::may_act_in`]).
+    ///
+    /// [`Principal::may_act_in`]: renkei_kernel::auth::Principal::may_act_in
     pub(crate) fn authorize(
         &self,
         caller: &Caller,
@@ -133,29 +134,12 @@ impl App {
         needed: Role,
         app_scope: &str,
     ) -> Result<(), AppError> {
-        let principal = &caller.principal;
-        if principal.organisation_id.as_deref() != Some(organisation_id) {
-            return Err(AppError::NotFound("organisation"));
-        }
-        match principal.kind {
-            PrincipalKind::App => {
-                if !principal.has_scope(app_scope) {
-                    return Err(AppError::Forbidden(format!(
-                        "this app was not granted the scope `{app_scope}`"
-                    )));
-                }
-            }
-            PrincipalKind::User => {
-                let role = principal.role.unwrap_or(Role::Viewer);
-                if !role.at_least(needed) {
-                    return Err(AppError::Forbidden(format!(
-                        "this needs the role `{}` or higher; yours is `{}`",
-                        needed.as_str(),
-                        role.as_str()
-                    )));
-                }
-            }
-        }
-        Ok(())
+        caller
+            .principal
+            .may_act_in(organisation_id, needed, app_scope)
+            .map_err(|denied| match denied {
+                Denied::Elsewhere => AppError::NotFound("organisation"),
+                Denied::Forbidden(why) => AppError::Forbidden(why),
+            })
     }
 }

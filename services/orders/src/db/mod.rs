@@ -403,3 +403,82 @@ pub async fn documents_of(
     .fetch_all(&mut *conn)
     .await
 }
+
+/// An order document that arrived over the bus, waiting to be submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The event that carried it.
+    pub event_id: String,
+    /// The organisation it is submitted for (its sender).
+    pub organisation_id: String,
+    /// The key it is submitted under.
+    pub idempotency_key: String,
+    /// The canonical document, JSON.
+    pub document: String,
+    /// Failed tries so far.
+    pub attempts: i64,
+}
+
+/// Keeps an inbound document unless the event was kept already.
+pub async fn inbound_insert(conn: &mut Conn, inbound: &Inbound) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO inbound_document (event_id, organisation_id, idempotency_key, document, attempts, created_at_ms) \
+         VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(&inbound.event_id)
+    .bind(&inbound.organisation_id)
+    .bind(&inbound.idempotency_key)
+    .bind(&inbound.document)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inbound documents waiting, oldest first.
+pub async fn inbound_waiting(conn: &mut Conn, limit: i64) -> Result<Vec<Inbound>, sqlx::Error> {
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT event_id, organisation_id, idempotency_key, document, attempts FROM inbound_document \
+         ORDER BY created_at_ms, event_id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(event_id, organisation_id, idempotency_key, document, attempts)| Inbound {
+                event_id,
+                organisation_id,
+                idempotency_key,
+                document,
+                attempts,
+            },
+        )
+        .collect())
+}
+
+/// Removes an inbound document once it was submitted or refused.
+pub async fn inbound_done(conn: &mut Conn, event_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM inbound_document WHERE event_id = $1")
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failed try of an inbound document (it stays for the next).
+pub async fn inbound_failed(
+    conn: &mut Conn,
+    event_id: &str,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE inbound_document SET attempts = attempts + 1, last_error = $2 WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .bind(error)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -19,6 +19,8 @@ pub enum Channel {
     Api,
     /// Uploaded or sent as an EDI or spreadsheet file, in this format.
     File(renkei_edi::Format),
+    /// Placed by a joint-purchase round (procurement) for its buyer.
+    JointPurchase,
 }
 
 impl Channel {
@@ -28,6 +30,7 @@ impl Channel {
             Channel::Web => "web",
             Channel::Api => "api",
             Channel::File(format) => format.as_str(),
+            Channel::JointPurchase => "joint_purchase",
         }
     }
 }

@@ -1,9 +1,11 @@
 //! What the orders service publishes, and what it consumes.
 //!
 //! It publishes one `orders.order.*` event per accepted document, carrying
-//! the canonical document and the order's state after it. It consumes
-//! collab's partnership and group events to know, without asking collab,
-//! who may trade with whom.
+//! the canonical document and the order's state after it, and
+//! `orders.order.refused` for a document from the bus it could not take.
+//! It consumes collab's partnership and group events to know, without
+//! asking collab, who may trade with whom, and procurement's closed rounds
+//! to place their consolidated orders.
 
 use futures::future::BoxFuture;
 use renkei_edi::DocumentKind;
@@ -14,7 +16,7 @@ use renkei_kernel::{
         proto::{
             GroupChanged, OrderCancelled, OrderChanged, OrderDespatched, OrderDocument,
             OrderReceived, OrderResponded, OrderSent, PartnershipAccepted, PartnershipEnded,
-            PartnershipProposed,
+            PartnershipProposed, RoundClosed,
         },
     },
     storage::Conn,
@@ -130,6 +132,55 @@ impl Handler for CollabLinks {
                     buyer_id: p.buyer_id,
                     status: p.status,
                     version: p.version,
+                },
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+/// Takes in the consolidated orders of joint-purchase rounds: each
+/// `procurement.round.closed` that ordered something is kept as an inbound
+/// document, submitted afterwards by [`crate::app::App::inbound_drain`].
+pub struct RoundOrders;
+
+impl RoundOrders {
+    /// The consumer's name.
+    pub const NAME: &'static str = "orders.joint_purchase";
+}
+
+impl Handler for RoundOrders {
+    fn name(&self) -> &str {
+        RoundOrders::NAME
+    }
+
+    fn sources(&self) -> Vec<String> {
+        vec!["procurement".into()]
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        event_type == RoundClosed::TYPE
+    }
+
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut Conn,
+        event: &'a Envelope,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let closed: RoundClosed = event.payload_as()?;
+            if closed.order_json.is_empty() {
+                return Ok(());
+            }
+            db::inbound_insert(
+                conn,
+                &db::Inbound {
+                    event_id: event.event_id.clone(),
+                    organisation_id: closed.buyer_id,
+                    idempotency_key: format!("procurement:{}", closed.round_id),
+                    document: closed.order_json,
+                    attempts: 0,
                 },
             )
             .await?;

@@ -43,19 +43,6 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(edi::template))
 }
 
-fn key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let value = headers.get(idempotency::HEADER).ok_or_else(|| {
-        ApiError::invalid(
-            "Idempotency-Key",
-            "documents are submitted with an Idempotency-Key header, so that a retry is not applied twice",
-        )
-    })?;
-    value
-        .to_str()
-        .map(str::to_string)
-        .map_err(|_| ApiError::invalid("Idempotency-Key", idempotency::InvalidKey.to_string()))
-}
-
 /// Sends a document of the order cycle: an order, a change or cancellation
 /// (by the buyer), a response or despatch advice (by the seller), a receipt
 /// advice (by the buyer). Buyer and seller are organisation ids; only
@@ -89,7 +76,7 @@ async fn document_create(
     let submission = Submission {
         document,
         channel: Channel::Api,
-        idempotency_key: key(&headers)?,
+        idempotency_key: idempotency::required_key(&headers)?,
     };
     let done = app.submit(&caller, &organisation_id, submission).await?;
     Ok((StatusCode::CREATED, Json(done)))

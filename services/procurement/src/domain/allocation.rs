@@ -28,7 +28,7 @@ use super::closing::{Closing, OrderedItem, Request};
 use super::round::{Round, Tier};
 
 /// How much of one ordered item the wholesaler accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Acceptance {
     /// The item.
     pub item_code: String,
@@ -82,7 +82,7 @@ pub enum AllocateError {
 }
 
 /// One item as accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AllocatedItem {
     /// The item.
     pub item_code: String,
@@ -99,7 +99,7 @@ pub struct AllocatedItem {
 }
 
 /// One item of one shop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AllocatedLine {
     /// The item.
     pub item_code: String,
@@ -120,7 +120,7 @@ pub struct AllocatedLine {
 }
 
 /// A shop at one district's drop, with what it receives and pays.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Participant {
     /// The shop.
     pub shop_id: String,
@@ -147,7 +147,7 @@ impl Participant {
 }
 
 /// What a shop, a district or the round pays, against ordering alone.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Saving {
     /// List prices for the same units, plus the solo delivery fee of each
     /// shop that receives something.
@@ -169,7 +169,7 @@ impl Saving {
 }
 
 /// The saving of one shop at one drop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ShopSaving {
     /// The shop.
     pub shop_id: String,
@@ -181,7 +181,7 @@ pub struct ShopSaving {
 }
 
 /// The saving of one district's shops together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DistrictSaving {
     /// The district.
     pub district_id: String,
@@ -192,7 +192,7 @@ pub struct DistrictSaving {
 
 /// Savings per shop, per district and for the round; each level is the
 /// sum of the one below.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Savings {
     /// One per participant, in the order of [`Allocation::participants`].
     pub shops: Vec<ShopSaving>,
@@ -203,7 +203,7 @@ pub struct Savings {
 }
 
 /// The accepted order divided among the shops.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Allocation {
     /// The items ordered, as accepted, in the round's item order.
     pub items: Vec<AllocatedItem>,
@@ -214,7 +214,7 @@ pub struct Allocation {
 }
 
 /// One shop's part of a drop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PickList {
     /// The shop.
     pub shop_id: String,
@@ -223,7 +223,7 @@ pub struct PickList {
 }
 
 /// One item to hand over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Pick {
     /// The item.
     pub item_code: String,
@@ -236,7 +236,7 @@ pub struct Pick {
 }
 
 /// One delivery to a district's drop point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Drop {
     /// The district.
     pub district_id: String,
@@ -249,7 +249,7 @@ pub struct Drop {
 }
 
 /// Where the accepted goods go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeliveryPlan {
     /// The round's delivery dates.
     pub dates: Vec<String>,

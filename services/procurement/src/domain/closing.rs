@@ -50,7 +50,7 @@ pub enum CloseError {
 }
 
 /// Whether anything is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// At least one item reached its minimum and goes to the wholesaler.
@@ -60,7 +60,7 @@ pub enum Outcome {
 }
 
 /// What one shop asked of an ordered item, kept for the allocation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Request {
     /// The shop.
     pub shop_id: String,
@@ -76,7 +76,7 @@ pub struct Request {
 }
 
 /// One line of the consolidated order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderedItem {
     /// The item.
     pub item_code: String,
@@ -91,7 +91,7 @@ pub struct OrderedItem {
 }
 
 /// Why an item is not ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     /// The pooled quantity (after dropping capped intents) stayed below
@@ -100,7 +100,7 @@ pub enum FailureReason {
 }
 
 /// An item not ordered, and whom to tell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FailedItem {
     /// The item.
     pub item_code: String,
@@ -115,7 +115,7 @@ pub struct FailedItem {
 }
 
 /// An intent dropped because its cap is below the tier price.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DroppedIntent {
     /// The intent.
     pub intent: Intent,

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How delivery of the pooled order is charged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FeeModel {
     /// One fee per district drop, divided among the district's shops.

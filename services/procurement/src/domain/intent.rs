@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One shop's wish for one item, as submitted before the cut-off.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Intent {
     /// The shop (its organisation id).
     pub shop_id: String,

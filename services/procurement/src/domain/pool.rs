@@ -42,7 +42,7 @@ pub enum PoolError {
 }
 
 /// Where one item stands in the pool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemProgress {
     /// The item.
     pub item_code: String,
@@ -62,7 +62,7 @@ pub struct ItemProgress {
 }
 
 /// The tier above the one reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NextTier {
     /// Index of its break.
     pub break_index: usize,

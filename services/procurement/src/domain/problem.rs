@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A stable name for a kind of problem. The names never change; clients
 /// may rely on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     /// A name, code or address that is empty or only spaces.
@@ -54,6 +54,16 @@ pub enum ProblemCode {
     BadQuantity,
     /// An intent submitted at or after the cut-off.
     RoundClosed,
+    /// A district that is not a collaboration group the platform knows.
+    UnknownDistrict,
+    /// A shop that is not a member of the district it names.
+    NotDistrictMember,
+    /// A shop naming another district than the one its other intents in
+    /// the round use: a shop collects at one drop per round.
+    DistrictMismatch,
+    /// A buyer of the consolidated order that does not organise one of the
+    /// invited districts, or an organiser that neither sells nor organises one.
+    BuyerNotOrganiser,
 }
 
 impl ProblemCode {
@@ -80,6 +90,10 @@ impl ProblemCode {
             ProblemCode::DistrictNotInvited => "district_not_invited",
             ProblemCode::BadQuantity => "bad_quantity",
             ProblemCode::RoundClosed => "round_closed",
+            ProblemCode::UnknownDistrict => "unknown_district",
+            ProblemCode::NotDistrictMember => "not_district_member",
+            ProblemCode::DistrictMismatch => "district_mismatch",
+            ProblemCode::BuyerNotOrganiser => "buyer_not_organiser",
         }
     }
 }
@@ -92,7 +106,7 @@ impl fmt::Display for ProblemCode {
 
 /// One problem: its code, the path of the field (`items[2].breaks[1].unit_price`)
 /// and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
     /// Stable code.
     pub code: ProblemCode,
@@ -120,7 +134,9 @@ impl fmt::Display for Problem {
 }
 
 /// Every problem found in one input; never empty when returned as an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, thiserror::Error,
+)]
 pub struct Problems {
     /// The problems, in the order of the input's fields.
     pub problems: Vec<Problem>,

@@ -13,7 +13,7 @@ use super::intent::Intent;
 use super::problem::{ProblemCode, Problems, Report};
 
 /// A lower unit price from a pooled quantity on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PriceBreak {
     /// The pooled quantity (all shops together) from which the price applies.
     pub min_quantity: i64,
@@ -22,7 +22,7 @@ pub struct PriceBreak {
 }
 
 /// One item offered in a round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemOffer {
     /// The wholesaler's item code, unique in the round.
     pub code: String,
@@ -42,7 +42,7 @@ pub struct ItemOffer {
 }
 
 /// The price tier a pooled quantity reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tier {
     /// Index of the break reached in [`ItemOffer::breaks`]; `None` below
     /// the first break (the list price applies).
@@ -75,7 +75,7 @@ impl ItemOffer {
 }
 
 /// Where a district's shops collect their delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DropPoint {
     /// Name of the place (the association's office, a shop's back door).
     pub name: String,
@@ -85,7 +85,7 @@ pub struct DropPoint {
 
 /// A shopping district invited to a round: one of collab's collaboration
 /// groups, with its drop point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct District {
     /// The collaboration group's id.
     pub group_id: String,
@@ -96,7 +96,7 @@ pub struct District {
 }
 
 /// A round as proposed, not yet checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RoundDraft {
     /// Title shown to shops.
     pub title: String,
