@@ -6,6 +6,7 @@
 mod cycle;
 mod edi;
 mod isolation;
+mod joint;
 mod rules;
 
 use axum::{
