@@ -479,7 +479,7 @@ fn database_url(admin: &str, database: &str) -> String {
     format!("{base}/{database}")
 }
 
-async fn create_database(admin: &str, database: &str) -> anyhow::Result<String> {
+pub(crate) async fn create_database(admin: &str, database: &str) -> anyhow::Result<String> {
     let mut conn = sqlx::PgConnection::connect(admin)
         .await
         .with_context(|| format!("connecting to PostgreSQL at {admin} (--postgres)"))?;
@@ -489,7 +489,7 @@ async fn create_database(admin: &str, database: &str) -> anyhow::Result<String> 
     Ok(database_url(admin, database))
 }
 
-async fn drop_database(admin: &str, database: &str) -> anyhow::Result<()> {
+pub(crate) async fn drop_database(admin: &str, database: &str) -> anyhow::Result<()> {
     let mut conn = sqlx::PgConnection::connect(admin).await?;
     conn.execute(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str())
         .await?;
@@ -509,11 +509,11 @@ fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {

@@ -537,6 +537,140 @@ pub async fn load_orders(orders: &renkei_orders::app::App, region: &Region) -> a
     Ok(())
 }
 
+/// The title of the demo's joint-purchase round; a round of that title
+/// already open is left alone.
+const ROUND_TITLE: &str = "年末 乾物・飲料 共同仕入れ（デモ）";
+
+/// A joint-purchase round of the wholesaler for the three districts, with
+/// the 戸越銀座 group's organiser as buyer, and intents from six shops that
+/// carry rice past its first price break, so the round pages show a pool
+/// filling; it closes two weeks after loading.
+pub async fn load_round(
+    procurement: &renkei_procurement::app::App,
+    region: &Region,
+) -> anyhow::Result<()> {
+    use renkei_procurement::{
+        app::{IntentInput, OpenRound},
+        domain::{District, DropPoint, FeeModel, ItemOffer, PriceBreak, RoundDraft},
+    };
+    let wholesaler = 9;
+    let (w_caller, w_id) = (region.owner_of(wholesaler), &region.ids[wholesaler].0);
+    if procurement
+        .round_list(&w_caller, w_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("listing the demo rounds: {e}"))?
+        .iter()
+        .any(|r| r.title == ROUND_TITLE)
+    {
+        return Ok(());
+    }
+    let mut groups = Vec::new();
+    for _ in 0..100 {
+        groups = procurement
+            .district_list(&w_caller, w_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("listing the districts: {e}"))?;
+        if groups.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let organisers = [0, 3, 6];
+    let districts: Vec<District> = organisers
+        .iter()
+        .filter_map(|&o| {
+            groups
+                .iter()
+                .find(|(g, _)| g.organiser_id == region.ids[o].0)
+                .map(|(g, _)| District {
+                    group_id: g.group_id.clone(),
+                    name: g.name.clone(),
+                    drop_point: DropPoint {
+                        name: format!("{} 事務所", ORGANISATIONS[o].district.unwrap_or("商店街")),
+                        address: match o {
+                            0 => "東京都品川区戸越1-15-16",
+                            3 => "神奈川県横浜市中区元町1-13",
+                            _ => "愛知県名古屋市中区大須3-30-60",
+                        }
+                        .into(),
+                    },
+                })
+        })
+        .collect();
+    if districts.len() < 3 {
+        anyhow::bail!("procurement did not learn the demo districts from collab in time");
+    }
+    let offer = |code: &str, name: &str, unit: &str, list: i64, breaks: &[(i64, i64)], min: i64| {
+        ItemOffer {
+            code: code.into(),
+            name: name.into(),
+            unit: unit.into(),
+            list_price: list,
+            breaks: breaks
+                .iter()
+                .map(|&(min_quantity, unit_price)| PriceBreak {
+                    min_quantity,
+                    unit_price,
+                })
+                .collect(),
+            minimum_quantity: min,
+        }
+    };
+    let draft = RoundDraft {
+        title: ROUND_TITLE.into(),
+        cutoff_ms: renkei_kernel::storage::now_ms() + 14 * 86_400_000,
+        items: vec![
+            offer("RICE-5KG", "新潟県産コシヒカリ 5kg", "H87", 2_400, &[(20, 2_200), (50, 2_050)], 10),
+            offer("SOY-1L", "本醸造しょうゆ 1L", "H87", 420, &[(60, 380), (120, 350)], 24),
+            offer("SAKE-1800", "清酒 純米 1.8L", "H87", 2_600, &[(30, 2_380)], 12),
+        ],
+        districts,
+        delivery_dates: vec!["2026-12-26".into()],
+        fee_model: FeeModel::PerDrop { fee_per_drop: 3_300 },
+        solo_delivery_fee: 1_650,
+    };
+    let opened = procurement
+        .round_open(
+            &w_caller,
+            w_id,
+            OpenRound {
+                wholesaler_id: None,
+                buyer_id: Some(region.ids[0].0.clone()),
+                round: draft,
+            },
+            &format!("demo-round-{}", renkei_kernel::storage::now_ms()),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the demo round: {e}"))?;
+    let wants: [(usize, &str, i64); 7] = [
+        (1, "RICE-5KG", 6),
+        (2, "SAKE-1800", 8),
+        (3, "RICE-5KG", 5),
+        (4, "SOY-1L", 24),
+        (6, "RICE-5KG", 4),
+        (7, "SOY-1L", 12),
+        (8, "RICE-5KG", 7),
+    ];
+    for (shop, item, quantity) in wants {
+        procurement
+            .intent_put(
+                &region.owner_of(shop),
+                &region.ids[shop].0,
+                &opened.summary.round_id,
+                item,
+                IntentInput {
+                    quantity,
+                    max_unit_price: None,
+                    district_id: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo intent of shop {shop}: {e}"))?;
+    }
+    println!("Demo joint-purchase round opened: 3 districts, 7 intents, closes in two weeks.");
+    Ok(())
+}
+
 const APP_NAME: &str = "まち受発注コネクタ";
 
 /// The buyer proposes, the seller accepts; an open partnership is left alone.

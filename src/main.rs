@@ -3,6 +3,7 @@
 //! <service>` runs one service per process on PostgreSQL and Kafka.
 
 mod bench;
+mod bench_pool;
 mod demo;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -88,6 +89,8 @@ enum Command {
 enum BenchCommand {
     /// Orders over HTTP on PostgreSQL under load from wrk, next to pgbench's single-row INSERT TPS.
     Intake(bench::Intake),
+    /// Intent submission while a joint-purchase round grows to a million lines, then its close and allocation.
+    Pool(bench_pool::Pool),
 }
 
 #[derive(Subcommand)]
@@ -207,6 +210,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bench::intake(settings, options).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            command: BenchCommand::Pool(options),
+        } => {
+            let settings = load(cli.config.as_deref())?;
+            bench_pool::pool(settings, options).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Up {
             data_dir,
             listen,
@@ -257,6 +267,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 demo::load_orders(orders, &region)
                     .await
                     .context("loading the demo orders")?;
+                let procurement = mounted
+                    .procurement
+                    .as_ref()
+                    .context("procurement is not running")?;
+                demo::load_round(procurement, &region)
+                    .await
+                    .context("loading the demo round")?;
             }
             run_http(&ctx, mounted, demo).await?;
             Ok(ExitCode::SUCCESS)

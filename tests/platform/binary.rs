@@ -243,6 +243,54 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
     );
     assert_eq!(orders[0]["version"], 3);
 
+    let rounds: serde_json::Value = client
+        .get(format!(
+            "{}/api/procurement/organisations/{org}/rounds",
+            running.url
+        ))
+        .header("authorization", bearer(&shop))
+        .send()
+        .await
+        .expect("rounds")
+        .json()
+        .await
+        .expect("json");
+    let round = &rounds.as_array().expect("a list")[0];
+    assert_eq!(round["status"], "open", "the demo round: {rounds}");
+    assert_eq!(
+        round["parts"],
+        serde_json::json!(["buyer", "district_organiser", "shop"]),
+        "the first shop organises its district and buys for the round"
+    );
+    let round_id = round["round_id"].as_str().expect("id");
+    let rice = testing::eventually(Duration::from_secs(30), || {
+        let (client, url, token) = (
+            client.clone(),
+            format!(
+                "{}/api/procurement/organisations/{org}/rounds/{round_id}",
+                running.url
+            ),
+            bearer(&shop),
+        );
+        async move {
+            let view: serde_json::Value = client
+                .get(url)
+                .header("authorization", token)
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            let rice = view["items"][0].clone();
+            (rice["pooled"] == 22).then_some(rice)
+        }
+    })
+    .await
+    .expect("the demo intents reach the pool");
+    assert_eq!(rice["tier"]["unit_price"], 2_200, "past the first break");
+    assert_eq!(rice["next"]["units_missing"], 28);
+
     for path in [
         "/docs",
         "/openapi.json",

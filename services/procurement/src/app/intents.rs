@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::{App, AppError, SCOPE_WRITE, views::RoundStatus};
 use crate::{
     db::{self, IntentRow},
-    domain::{Intent, Problem, ProblemCode, Problems, Round},
+    domain::{Intent, Problem, ProblemCode, Problems},
     events::{self, IntentChange},
 };
 
@@ -144,11 +144,11 @@ impl App {
     ) -> Result<Option<IntentView>, AppError> {
         let now = now_ms();
         let mut tx = self.db.begin().await?;
-        let row = db::round(&mut tx, round_id, Some(self.db.backend()))
+        db::hold(&mut tx, self.db.backend(), round_id, db::Hold::Intent).await?;
+        let row = db::round(&mut tx, round_id)
             .await?
             .ok_or(AppError::NotFound("round"))?;
-        let round: Round = serde_json::from_str(&row.draft)
-            .map_err(|e| AppError::Internal(format!("round {round_id} does not read back: {e}")))?;
+        let round = self.round_of(&row)?;
         let member_of: Vec<String> = db::districts_of(&mut tx, shop_id)
             .await?
             .into_iter()
@@ -158,8 +158,8 @@ impl App {
         if member_of.is_empty() || row.wholesaler_id == shop_id {
             return Err(AppError::NotFound("round"));
         }
-        let held = db::intents_of_shop(&mut tx, round_id, shop_id).await?;
-        let current = held.iter().find(|r| r.intent.item_code == item_code);
+        let current = db::intent(&mut tx, round_id, shop_id, item_code).await?;
+        let current = current.as_ref();
         if row.status != RoundStatus::Open.as_str() || !round.is_open_at(now) {
             return Err(AppError::problem(
                 ProblemCode::RoundClosed,
@@ -179,7 +179,8 @@ impl App {
                 (intent, IntentChange::Withdrawn)
             }
             Change::Put(input) => {
-                let district_id = district(input, &member_of, &held, item_code)?;
+                let elsewhere = db::held_district(&mut tx, round_id, shop_id, item_code).await?;
+                let district_id = district(input, &member_of, elsewhere.as_deref())?;
                 let intent = Intent {
                     shop_id: shop_id.to_string(),
                     district_id,
@@ -234,8 +235,7 @@ impl App {
 fn district(
     input: &IntentInput,
     member_of: &[String],
-    held: &[IntentRow],
-    item_code: &str,
+    elsewhere: Option<&str>,
 ) -> Result<String, AppError> {
     let district_id = match &input.district_id {
         Some(d) if !d.trim().is_empty() => {
@@ -262,17 +262,13 @@ fn district(
             }
         },
     };
-    let other = held
-        .iter()
-        .find(|r| r.intent.quantity > 0 && r.intent.item_code != item_code);
-    if let Some(other) = other.filter(|o| o.intent.district_id != district_id) {
+    if let Some(other) = elsewhere.filter(|d| *d != district_id) {
         return Err(Problems {
             problems: vec![Problem::new(
                 ProblemCode::DistrictMismatch,
                 "district_id",
                 format!(
-                    "your other intents in this round are collected at `{}`; a shop collects at one drop per round",
-                    other.intent.district_id
+                    "your other intents in this round are collected at `{other}`; a shop collects at one drop per round"
                 ),
             )],
         }

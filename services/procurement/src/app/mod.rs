@@ -15,13 +15,21 @@ pub use views::{
     MyPart, Part, RoundStatus, RoundSummary, RoundView, ShopAllocation,
 };
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use renkei_kernel::{
     Db,
     auth::{Caller, Denied, Role, Verifier},
     idempotency,
 };
 
-use crate::domain::{Problem, ProblemCode, Problems};
+use crate::{
+    db,
+    domain::{Problem, ProblemCode, Problems, Round},
+};
 
 /// Errors of the use cases; converted to HTTP errors at the edge.
 #[derive(Debug, thiserror::Error)]
@@ -118,7 +126,13 @@ pub const SCOPE_WRITE: &str = "procurement:write";
 pub struct App {
     db: Db,
     verifier: Verifier,
+    rounds: Arc<Mutex<HashMap<String, Arc<Round>>>>,
 }
+
+/// Rounds kept parsed in memory: a round's offer never changes once
+/// opened, and a large one (thousands of items) costs milliseconds to read
+/// from JSON, which every intent would otherwise pay.
+const ROUNDS_KEPT: usize = 256;
 
 impl axum::extract::FromRef<App> for Verifier {
     fn from_ref(app: &App) -> Verifier {
@@ -129,7 +143,28 @@ impl axum::extract::FromRef<App> for Verifier {
 impl App {
     /// State over this database, trusting tokens `verifier` accepts.
     pub fn new(db: Db, verifier: Verifier) -> App {
-        App { db, verifier }
+        App {
+            db,
+            verifier,
+            rounds: Arc::default(),
+        }
+    }
+
+    /// The round a stored row offers, parsed once per process.
+    pub(crate) fn round_of(&self, row: &db::RoundRow) -> Result<Arc<Round>, AppError> {
+        let mut kept = self.rounds.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(round) = kept.get(&row.round_id) {
+            return Ok(round.clone());
+        }
+        let round: Round = serde_json::from_str(&row.draft).map_err(|e| {
+            AppError::Internal(format!("round {} does not read back: {e}", row.round_id))
+        })?;
+        if kept.len() >= ROUNDS_KEPT {
+            kept.clear();
+        }
+        let round = Arc::new(round);
+        kept.insert(row.round_id.clone(), round.clone());
+        Ok(round)
     }
 
     /// The service's database.

@@ -1,6 +1,9 @@
 //! Opening a round, looking at it, and closing it once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use renkei_edi::{Date, Decimal, Document, Item, Order, OrderLine, Party, Quantity};
 use renkei_kernel::{
@@ -328,12 +331,11 @@ impl App {
         conn: &mut Conn,
         organisation_id: &str,
         round_id: &str,
-    ) -> Result<(RoundRow, Round, Vec<Part>, Vec<String>), AppError> {
-        let row = db::round(conn, round_id, None)
+    ) -> Result<(RoundRow, Arc<Round>, Vec<Part>, Vec<String>), AppError> {
+        let row = db::round(conn, round_id)
             .await?
             .ok_or(AppError::NotFound("round"))?;
-        let round: Round = serde_json::from_str(&row.draft)
-            .map_err(|e| AppError::Internal(format!("round {round_id} does not read back: {e}")))?;
+        let round = self.round_of(&row)?;
         let districts = db::districts_of(conn, organisation_id).await?;
         let invited: Vec<String> = round
             .districts()
@@ -402,10 +404,11 @@ impl App {
     /// call closed it.
     pub async fn close_once(&self, round_id: &str, now_ms: i64) -> Result<bool, AppError> {
         let mut tx = self.db.begin().await?;
+        db::hold(&mut tx, self.db.backend(), round_id, db::Hold::Close).await?;
         if !db::round_claim_close(&mut tx, round_id, now_ms).await? {
             return Ok(false);
         }
-        let row = db::round(&mut tx, round_id, None)
+        let row = db::round(&mut tx, round_id)
             .await?
             .ok_or(AppError::NotFound("round"))?;
         let round: Round = serde_json::from_str(&row.draft)

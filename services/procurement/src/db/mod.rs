@@ -208,24 +208,62 @@ pub async fn round_insert(
     Ok(())
 }
 
-/// A round by id. With `share_lock` on PostgreSQL the row is locked
-/// against the close until the transaction ends, so an intent accepted
-/// under it is always seen by the close (SQLite's write lock does the same).
-pub async fn round(
-    conn: &mut Conn,
-    round_id: &str,
-    share_lock: Option<Backend>,
-) -> Result<Option<RoundRow>, sqlx::Error> {
-    let lock = match share_lock {
-        Some(Backend::Postgres) => " FOR SHARE",
-        _ => "",
-    };
+/// A round by id.
+pub async fn round(conn: &mut Conn, round_id: &str) -> Result<Option<RoundRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {ROUND_COLUMNS} FROM round WHERE round_id = $1{lock}"
+        "SELECT {ROUND_COLUMNS} FROM round WHERE round_id = $1"
     ))
     .bind(round_id)
     .fetch_optional(&mut *conn)
     .await
+}
+
+/// How a transaction holds a round against its close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Changing an intent: many at once, none while the round closes.
+    Intent,
+    /// Closing: alone.
+    Close,
+}
+
+/// Holds `round_id` until the transaction ends, so that the close never
+/// misses an intent that was acknowledged: intent changes share the hold,
+/// the close takes it alone and so waits for the changes under way, and a
+/// change that comes after sees the round closed. On PostgreSQL this is a
+/// transaction-scoped advisory lock on the round (a share lock on the round
+/// row would do the same, but every concurrent locker of one row rewrites
+/// its multixact, which serialises the submissions of a busy round); on
+/// SQLite every writing transaction holds the database's write lock anyway.
+pub async fn hold(
+    conn: &mut Conn,
+    backend: Backend,
+    round_id: &str,
+    hold: Hold,
+) -> Result<(), sqlx::Error> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let sql = match hold {
+        Hold::Intent => "SELECT pg_advisory_xact_lock_shared($1)",
+        Hold::Close => "SELECT pg_advisory_xact_lock($1)",
+    };
+    sqlx::query(sql)
+        .bind(lock_key(round_id))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The advisory-lock key of a round: FNV-1a of its id, in the key space
+/// this service's own database has to itself.
+fn lock_key(round_id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in round_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    i64::from_ne_bytes(h.to_ne_bytes())
 }
 
 /// The rounds `organisation_id` has a part in: as organiser, wholesaler or
@@ -397,6 +435,44 @@ pub async fn intents_of_shop(
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(intent_row).collect())
+}
+
+/// A shop's intent for one item, withdrawn or not.
+pub async fn intent(
+    conn: &mut Conn,
+    round_id: &str,
+    shop_id: &str,
+    item_code: &str,
+) -> Result<Option<IntentRow>, sqlx::Error> {
+    let row: Option<IntentTuple> = sqlx::query_as(&format!(
+        "SELECT {INTENT_COLUMNS} FROM intent WHERE round_id = $1 AND shop_id = $2 AND item_code = $3"
+    ))
+    .bind(round_id)
+    .bind(shop_id)
+    .bind(item_code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(intent_row))
+}
+
+/// The district of one of a shop's held intents for another item than
+/// `item_code`, if it holds any: where the shop collects in this round.
+pub async fn held_district(
+    conn: &mut Conn,
+    round_id: &str,
+    shop_id: &str,
+    item_code: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT district_id FROM intent WHERE round_id = $1 AND shop_id = $2 AND item_code <> $3 \
+         AND quantity > 0 LIMIT 1",
+    )
+    .bind(round_id)
+    .bind(shop_id)
+    .bind(item_code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(d,)| d))
 }
 
 /// Every intent of a round that holds a quantity, in submission order:

@@ -318,7 +318,7 @@ impl Handler for OrderFeedback {
             if event.event_type == OrderResponded::TYPE {
                 let response =
                     app::response_of(&d.document_json).map_err(HandlerError::Permanent)?;
-                let row = db::round(conn, &row.round_id, None)
+                let row = db::round(conn, &row.round_id)
                     .await?
                     .ok_or_else(|| HandlerError::Permanent("round vanished".into()))?;
                 app::apply_response(conn, &row, &response, d.version)
