@@ -3,7 +3,9 @@
 //! colleague who joins through the invitation link, another company proposes
 //! a partnership that the first accepts, the first forms a group and sends a
 //! message that the partner reads, and an IT vendor's app is registered and
-//! installed. Run against `renkei up` on SQLite and on PostgreSQL.
+//! installed; a shop and a wholesaler complete an order cycle; a shop of
+//! the demo region joins a joint-ordering round and watches its pool. Run
+//! against `renkei up` on SQLite and on PostgreSQL.
 
 use std::{process::Stdio, time::Duration};
 
@@ -104,8 +106,22 @@ impl Browser {
                 .find(Locator::Css(&format!("#{form} [name=\"{name}\"]")))
                 .await
                 .unwrap_or_else(|e| panic!("#{form} has no field {name}: {e}"));
+            let kind = field.attr("type").await.ok().flatten().unwrap_or_default();
             if field.tag_name().await.unwrap_or_default() == "select" {
                 field.select_by_value(value).await.expect("select");
+            } else if kind == "date" || kind == "time" {
+                // Typing into date and time pickers depends on the
+                // browser's locale; their value is set as a form sends it.
+                self.client
+                    .execute(
+                        "document.querySelector(arguments[0]).value = arguments[1];",
+                        vec![
+                            serde_json::json!(format!("#{form} [name=\"{name}\"]")),
+                            serde_json::json!(value),
+                        ],
+                    )
+                    .await
+                    .expect("set the value");
             } else {
                 field.clear().await.expect("clear");
                 field.send_keys(value).await.expect("type");
@@ -187,8 +203,12 @@ impl Browser {
     }
 
     async fn sign_in(&self, email: &str) {
+        self.sign_in_with(email, PASSWORD).await;
+    }
+
+    async fn sign_in_with(&self, email: &str, password: &str) {
         self.go("/app/signin").await;
-        self.fill("signin-form", &[("email", email), ("password", PASSWORD)])
+        self.fill("signin-form", &[("email", email), ("password", password)])
             .await;
         self.submit("#signin-form").await;
         self.text("#signed-in-as").await;
@@ -578,4 +598,172 @@ async fn an_order_cycle_and_an_edi_upload_in_the_browser_on_postgres() {
         return;
     };
     an_order_cycle_in_the_browser(on_postgres(url)).await;
+}
+
+/// Password of the demo region's accounts (`renkei up --demo`).
+const DEMO_PASSWORD: &str = "renkei-demo-2026";
+
+/// The text at `css` on `path`, loaded afresh until `done` holds for it.
+async fn reload_until(b: &Browser, path: &str, css: &str, done: impl Fn(&str) -> bool) -> String {
+    let seen = testing::eventually(Duration::from_secs(30), || async {
+        b.go(path).await;
+        let text = b
+            .client
+            .find(Locator::Css(css))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        done(&text).then_some(text)
+    })
+    .await;
+    match seen {
+        Some(text) => text,
+        None => panic!("{css} on {path} never got there:\n{}", b.page().await),
+    }
+}
+
+/// In the demo region, the wholesaler opens a joint-ordering round through
+/// the form, inviting the three shopping districts with 戸越銀座's
+/// organiser as the buyer (a break priced above the list price is shown
+/// on its field first, and nothing is stored); a shop of 戸越銀座 adds a
+/// quantity and, reloading, sees the pool count it and how many more
+/// units reach the next price, in Japanese and in English.
+async fn a_shop_joins_a_round_in_the_browser(envs: Vec<(&'static str, String)>) {
+    let dir = TempDir::new();
+    let running = up(&dir, &envs, &["--demo"]).await;
+    let Some(b) = browser(&running.url).await else {
+        return;
+    };
+
+    b.sign_in_with("kanto@wholesale.demo.renkei.jp", DEMO_PASSWORD)
+        .await;
+    b.go("/app/rounds").await;
+    b.click_away("#open-round").await;
+    // The districts reach procurement as collab's group events.
+    reload_until(&b, "/app/rounds/new", "#district-choices", |t| {
+        ["戸越銀座", "元町", "大須"].iter().all(|d| t.contains(d))
+    })
+    .await;
+    let ticks = b
+        .client
+        .find_all(Locator::Css("#open-round-form input[name=district]"))
+        .await
+        .expect("district check boxes");
+    assert_eq!(ticks.len(), 3, "the demo region's purchasing groups");
+    for tick in &ticks {
+        tick.click().await.expect("tick");
+    }
+    for (css, text) in [
+        ("input[name^=drop_name_]", "商店街事務所"),
+        ("input[name^=drop_address_]", "東京都品川区戸越1-1-1"),
+    ] {
+        for input in b
+            .client
+            .find_all(Locator::Css(&format!("#open-round-form {css}")))
+            .await
+            .expect("drop point fields")
+        {
+            input.send_keys(text).await.expect("type");
+        }
+    }
+    let mut buyer = None;
+    for option in b
+        .client
+        .find_all(Locator::Css(
+            "#open-round-form select[name=buyer_id] option",
+        ))
+        .await
+        .expect("buyer options")
+    {
+        if option.text().await.expect("text").contains("戸越銀座") {
+            buyer = option.attr("value").await.expect("value");
+        }
+    }
+    let buyer = buyer.expect("戸越銀座's organiser may be the buyer");
+    b.fill(
+        "open-round-form",
+        &[
+            ("title", "年末 焼海苔 共同仕入れ"),
+            ("buyer_id", &buyer),
+            ("delivery_1", "2026-12-24"),
+            ("fee_kind", "per_drop"),
+            ("fee_amount", "3000"),
+            ("solo_fee", "800"),
+            ("code_1", "NORI-100"),
+            ("name_1", "焼海苔 全形100枚"),
+            ("unit_1", "H87"),
+            ("list_1", "3000"),
+            ("min_1", "10"),
+            ("bq1_1", "20"),
+            ("bp1_1", "3200"),
+        ],
+    )
+    .await;
+    b.submit("#open-round-form").await;
+    let error = b.text("#error-bp1_1").await;
+    assert!(
+        error.contains("定価") && error.contains("3200"),
+        "the break above the list price is named on its field: {error}"
+    );
+    b.fill("open-round-form", &[("bp1_1", "2700")]).await;
+    b.submit("#open-round-form").await;
+    assert_eq!(b.text("#round-title").await, "年末 焼海苔 共同仕入れ");
+    assert_eq!(b.text("#item-1 .to-next").await, "あと 20 個で ¥2,700");
+    let round = b
+        .client
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .to_string();
+    b.go("/app/rounds").await;
+    let listed = b.text("#rounds").await;
+    assert_eq!(
+        listed.matches("年末 焼海苔").count(),
+        1,
+        "the form's error stored nothing: {listed}"
+    );
+    b.sign_out().await;
+
+    b.sign_in_with("sato@togoshi.demo.renkei.jp", DEMO_PASSWORD)
+        .await;
+    b.go("/app/rounds").await;
+    assert!(
+        b.text("#rounds").await.contains("参加店"),
+        "{}",
+        b.page().await
+    );
+    b.go(&round).await;
+    b.fill("intent-1", &[("quantity", "8")]).await;
+    b.submit("#intent-1").await;
+    reload_until(&b, &round, "#item-1 .pooled", |t| t == "8").await;
+    assert_eq!(b.text("#item-1 .to-next").await, "あと 12 個で ¥2,700");
+    assert_eq!(b.text("#item-1 .tier").await, "¥3,000");
+    assert_eq!(b.text("#item-1 .shops").await, "1");
+    assert_eq!(b.text("#item-1 .minimum").await, "10（あと 2）");
+    assert_eq!(b.text("#item-1 .mine").await, "8");
+    assert_eq!(b.text("#item-1 .expected-amount").await, "¥24,000");
+    b.go(&format!("{round}?lang=en")).await;
+    assert_eq!(
+        b.text("#item-1 .to-next").await,
+        "12 more units reach ¥2,700"
+    );
+
+    b.client.clone().close().await.expect("close the browser");
+    drop(running);
+}
+
+#[tokio::test]
+async fn a_shop_joins_a_round_and_sees_its_tier_progress_in_the_browser_on_sqlite() {
+    a_shop_joins_a_round_in_the_browser(vec![]).await;
+}
+
+#[tokio::test]
+async fn a_shop_joins_a_round_and_sees_its_tier_progress_in_the_browser_on_postgres() {
+    let Some(url) = testing::fresh_postgres().await else {
+        return;
+    };
+    a_shop_joins_a_round_in_the_browser(on_postgres(url)).await;
 }

@@ -102,7 +102,7 @@ impl FormData {
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     }
-    fn all(&self, name: &str) -> Vec<String> {
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
@@ -170,13 +170,14 @@ impl Visit {
             ),
             Some(_) => format!(
                 "<nav class=\"sub\"><a href=\"/app\">{}</a><a href=\"/app/members\">{}</a><a href=\"/app/partners\">{}</a>\
-                 <a href=\"/app/groups\">{}</a><a href=\"/app/messages\">{}</a><a href=\"/app/orders\">{}</a><a href=\"/app/edi\">EDI</a><a href=\"/app/apps\">{}</a></nav>{}",
+                 <a href=\"/app/groups\">{}</a><a href=\"/app/messages\">{}</a><a href=\"/app/orders\">{}</a><a href=\"/app/edi\">EDI</a><a href=\"/app/rounds\">{}</a><a href=\"/app/apps\">{}</a></nav>{}",
                 l(self.lang, "ダッシュボード", "Dashboard"),
                 l(self.lang, "メンバー", "Members"),
                 l(self.lang, "取引先", "Partners"),
                 l(self.lang, "グループ", "Groups"),
                 l(self.lang, "メッセージ", "Messages"),
                 l(self.lang, "受発注", "Orders"),
+                l(self.lang, "共同発注", "Joint ordering"),
                 l(self.lang, "アプリ", "Apps"),
                 self.form(
                     "/app/signout",
@@ -303,6 +304,66 @@ pub(super) async fn posted_member(
     match (v.caller().cloned(), v.organisation().map(str::to_string)) {
         (Some(caller), Some(org)) => Ok((v, f, caller, org)),
         _ => Err(redirect("/app", v.visitor.cookies)),
+    }
+}
+
+/// The pages of a service other than collab: collab's session, and the
+/// service's use cases when it runs in this process.
+#[derive(Clone)]
+pub(super) struct ServicePages<S> {
+    pub(super) ui: Ui,
+    pub(super) service: Option<S>,
+    /// Where its pages start.
+    pub(super) home: &'static str,
+    /// Its name in Japanese and English, for the page that says it is missing.
+    pub(super) name: (&'static str, &'static str),
+}
+
+impl<S: Clone> ServicePages<S> {
+    /// The 503 page: the service does not run in this process.
+    pub(super) fn unavailable(&self, v: &Visit, q: &PageQuery) -> Response {
+        let why = match v.lang {
+            Lang::Ja => format!("このプロセスでは{}サービスが動いていません。", self.name.0),
+            Lang::En => format!("The {} service does not run in this process.", self.name.1),
+        };
+        let body = format!(
+            "<h1>{}</h1><p>{}</p>",
+            l(v.lang, "ご利用いただけません", "Not available"),
+            escape(&why)
+        );
+        let mut r = v.respond("503", self.home, q, &body);
+        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        r
+    }
+
+    /// A page for a signed-in member with the service at hand; or the
+    /// answer that stands instead (sign in first, 503).
+    pub(super) async fn page(
+        &self,
+        headers: &HeaderMap,
+        client: &ClientAddr,
+        q: &PageQuery,
+        here: &str,
+    ) -> Result<(Visit, Caller, String, S), Response> {
+        let (v, caller, org) = member_visit(&self.ui, headers, client, q, here).await?;
+        match self.service.clone() {
+            Some(service) => Ok((v, caller, org, service)),
+            None => Err(self.unavailable(&v, q)),
+        }
+    }
+
+    /// A form posted by a signed-in member, with the service at hand.
+    pub(super) async fn posted(
+        &self,
+        headers: &HeaderMap,
+        client: &ClientAddr,
+        body: &Bytes,
+    ) -> Result<(Visit, FormData, Caller, String, S), Response> {
+        let (v, f, caller, org) = posted_member(&self.ui, headers, client, body).await?;
+        match self.service.clone() {
+            Some(service) => Ok((v, f, caller, org, service)),
+            None => Err(self.unavailable(&v, &PageQuery::default())),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::Mounted;
 
 pub mod collab;
 pub mod orders;
+pub mod procurement;
 pub mod session;
 
 /// Display language.
@@ -213,7 +214,8 @@ pub fn router(mounted: Mounted) -> Router {
         .route("/assets/app.css", get(css))
         .with_state(mounted.clone())
         .merge(collab::router(mounted.clone()))
-        .merge(orders::router(mounted))
+        .merge(orders::router(mounted.clone()))
+        .merge(procurement::router(mounted))
 }
 
 async fn home(
@@ -234,7 +236,7 @@ async fn home(
     let services = [
         ("collab", mounted.collab.is_some()),
         ("orders", false),
-        ("procurement", false),
+        ("procurement", mounted.procurement.is_some()),
         ("techinfo", false),
         ("marketplace", false),
         ("insights", mounted.insights.is_some()),

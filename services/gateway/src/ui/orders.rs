@@ -33,18 +33,14 @@ use serde_json::Value;
 use super::{
     Lang,
     collab::{
-        FormData, PageQuery, Ui, Visit, active_partners, input, l, member_visit, names,
-        posted_member, redirect, select, visit, with,
+        FormData, PageQuery, ServicePages, Ui, Visit, active_partners, input, l, names, redirect,
+        select, visit, with,
     },
     escape, session,
 };
 use crate::Mounted;
 
-#[derive(Clone)]
-struct Pages {
-    ui: Ui,
-    orders: Option<App>,
-}
+type Pages = ServicePages<App>;
 
 /// The `/app/orders…` and `/app/edi…` routes.
 pub fn router(mounted: Mounted) -> Router {
@@ -66,7 +62,9 @@ pub fn router(mounted: Mounted) -> Router {
             ui: Ui {
                 app: mounted.collab.clone(),
             },
-            orders: mounted.orders,
+            service: mounted.orders,
+            home: "/app/orders",
+            name: ("受発注", "orders"),
         })
 }
 
@@ -81,53 +79,10 @@ struct ListQuery {
     format: Option<String>,
 }
 
-fn unavailable(v: &Visit, q: &PageQuery) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        l(v.lang, "ご利用いただけません", "Not available"),
-        l(
-            v.lang,
-            "このプロセスでは受発注サービスが動いていません。",
-            "The orders service does not run in this process."
-        )
-    );
-    let mut r = v.respond("503", "/app/orders", q, &body);
-    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    r
-}
-
-/// A page for a signed-in member with the orders service at hand; or the
-/// answer that stands instead (sign in first, 503).
-async fn page(
-    p: &Pages,
-    headers: &HeaderMap,
-    client: &ClientAddr,
-    q: &PageQuery,
-    here: &str,
-) -> Result<(Visit, Caller, String, App), Response> {
-    let (v, caller, org) = member_visit(&p.ui, headers, client, q, here).await?;
-    match p.orders.clone() {
-        Some(orders) => Ok((v, caller, org, orders)),
-        None => Err(unavailable(&v, q)),
-    }
-}
-
-/// A form posted by a signed-in member, with the orders service at hand.
-async fn posted_page(
-    p: &Pages,
-    headers: &HeaderMap,
-    client: &ClientAddr,
-    body: &Bytes,
-) -> Result<(Visit, FormData, Caller, String, App), Response> {
-    let (v, f, caller, org) = posted_member(&p.ui, headers, client, body).await?;
-    match p.orders.clone() {
-        Some(orders) => Ok((v, f, caller, org, orders)),
-        None => Err(unavailable(&v, &PageQuery::default())),
-    }
-}
-
-fn message(e: AppError) -> String {
-    let api = renkei_kernel::ApiError::from(e);
+/// A use case's refusal as one line: the message, with the field or the
+/// rule it is about.
+pub(super) fn message(e: impl Into<renkei_kernel::ApiError>) -> String {
+    let api: renkei_kernel::ApiError = e.into();
     match (&api.field, &api.rule) {
         (Some(field), _) if !field.is_empty() => format!("{field}: {}", api.message),
         (_, Some(rule)) => format!("{} ({rule})", api.message),
@@ -178,7 +133,15 @@ const UNITS: [(&str, &str, &str); 6] = [
     ("MTR", "m", "metre"),
 ];
 
-fn unit_select(lang: Lang, name: &str, chosen: &str) -> String {
+/// How a unit code reads in `lang`; the code itself when it is not one of [`UNITS`].
+pub(super) fn unit_name(lang: Lang, code: &str) -> String {
+    UNITS.iter().find(|(c, _, _)| *c == code).map_or_else(
+        || code.to_string(),
+        |(_, ja, en)| if lang == Lang::Ja { ja } else { en }.to_string(),
+    )
+}
+
+pub(super) fn unit_select(lang: Lang, name: &str, chosen: &str) -> String {
     let options: String = UNITS
         .iter()
         .map(|(code, ja, en)| {
@@ -192,7 +155,8 @@ fn unit_select(lang: Lang, name: &str, chosen: &str) -> String {
     format!("<select name=\"{name}\">{options}</select>")
 }
 
-fn field(name: &str, kind: &str, value: &str, extra: &str) -> String {
+/// A bare input (no label, no id), for forms repeated on one page.
+pub(super) fn field(name: &str, kind: &str, value: &str, extra: &str) -> String {
     format!(
         "<input type=\"{kind}\" name=\"{name}\" value=\"{}\" {extra}>",
         escape(value)
@@ -234,7 +198,7 @@ fn party(id: &str) -> Party {
 
 /// A fresh key for one rendering of a form: submitting it twice (a double
 /// click, a reload) applies it once.
-fn form_key() -> String {
+pub(super) fn form_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -244,7 +208,7 @@ async fn list(
     client: ClientAddr,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let (v, caller, org, orders) = match page(&p, &headers, &client, &q.page, "/app/orders").await {
+    let (v, caller, org, orders) = match p.page(&headers, &client, &q.page, "/app/orders").await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -504,7 +468,7 @@ async fn new_order(
     client: ClientAddr,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let (v, caller, org, _) = match page(&p, &headers, &client, &q, "/app/orders/new").await {
+    let (v, caller, org, _) = match p.page(&headers, &client, &q, "/app/orders/new").await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -598,7 +562,7 @@ async fn create(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f, caller, org, orders) = match posted_page(&p, &headers, &client, &body).await {
+    let (v, f, caller, org, orders) = match p.posted(&headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -669,7 +633,7 @@ async fn detail(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let here = format!("/app/orders/{id}");
-    let (v, caller, org, orders) = match page(&p, &headers, &client, &q, &here).await {
+    let (v, caller, org, orders) = match p.page(&headers, &client, &q, &here).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1129,7 +1093,7 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let (v, f, caller, org, orders) = match posted_page(&p, &headers, &client, &body).await {
+    let (v, f, caller, org, orders) = match p.posted(&headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1172,7 +1136,7 @@ async fn download(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let back = format!("/app/orders/{id}");
-    let (v, caller, org, orders) = match page(&p, &headers, &client, &q.page, &back).await {
+    let (v, caller, org, orders) = match p.page(&headers, &client, &q.page, &back).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1464,7 +1428,7 @@ async fn edi_page(
     client: ClientAddr,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let (v, caller, org, orders) = match page(&p, &headers, &client, &q, "/app/edi").await {
+    let (v, caller, org, orders) = match p.page(&headers, &client, &q, "/app/edi").await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1478,7 +1442,7 @@ async fn profile_save(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let (v, f, caller, org, orders) = match posted_page(&p, &headers, &client, &body).await {
+    let (v, f, caller, org, orders) = match p.posted(&headers, &client, &body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1548,8 +1512,8 @@ async fn upload(
     else {
         return redirect("/app", v.visitor.cookies);
     };
-    let Some(orders) = p.orders.clone() else {
-        return unavailable(&v, &q);
+    let Some(orders) = p.service.clone() else {
+        return p.unavailable(&v, &q);
     };
     let mut csrf = String::new();
     let mut format = String::new();
@@ -1625,7 +1589,7 @@ async fn interchange_part(
     Path((id, part)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let (v, caller, org, orders) = match page(&p, &headers, &client, &q, "/app/edi").await {
+    let (v, caller, org, orders) = match p.page(&headers, &client, &q, "/app/edi").await {
         Ok(x) => x,
         Err(r) => return r,
     };
