@@ -137,7 +137,9 @@ async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
     settings.bus.mode = BusMode::Local;
     settings.validate()?;
     let ctx = Context::new(settings);
-    let collab = renkei_collab::start(&ctx).await.context("starting collab")?;
+    let collab = renkei_collab::start(&ctx)
+        .await
+        .context("starting collab")?;
     renkei_orders::start(&ctx, collab.verifier().clone())
         .await
         .context("starting orders")?;

@@ -620,13 +620,36 @@ pub async fn load_round(
         title: ROUND_TITLE.into(),
         cutoff_ms: renkei_kernel::storage::now_ms() + 14 * 86_400_000,
         items: vec![
-            offer("RICE-5KG", "新潟県産コシヒカリ 5kg", "H87", 2_400, &[(20, 2_200), (50, 2_050)], 10),
-            offer("SOY-1L", "本醸造しょうゆ 1L", "H87", 420, &[(60, 380), (120, 350)], 24),
-            offer("SAKE-1800", "清酒 純米 1.8L", "H87", 2_600, &[(30, 2_380)], 12),
+            offer(
+                "RICE-5KG",
+                "新潟県産コシヒカリ 5kg",
+                "H87",
+                2_400,
+                &[(20, 2_200), (50, 2_050)],
+                10,
+            ),
+            offer(
+                "SOY-1L",
+                "本醸造しょうゆ 1L",
+                "H87",
+                420,
+                &[(60, 380), (120, 350)],
+                24,
+            ),
+            offer(
+                "SAKE-1800",
+                "清酒 純米 1.8L",
+                "H87",
+                2_600,
+                &[(30, 2_380)],
+                12,
+            ),
         ],
         districts,
         delivery_dates: vec!["2026-12-26".into()],
-        fee_model: FeeModel::PerDrop { fee_per_drop: 3_300 },
+        fee_model: FeeModel::PerDrop {
+            fee_per_drop: 3_300,
+        },
         solo_delivery_fee: 1_650,
     };
     let opened = procurement

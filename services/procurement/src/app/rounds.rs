@@ -103,7 +103,14 @@ impl App {
                 )),
             }
         }
-        let mut all = draft.problems(now);
+        let mut all: Vec<Problem> = draft
+            .problems(now)
+            .into_iter()
+            .map(|p| Problem {
+                path: format!("round.{}", p.path),
+                ..p
+            })
+            .collect();
         all.append(&mut problems);
         let mut problems = all;
         let wholesaler_id = wholesaler_id

@@ -192,7 +192,7 @@ async fn a_bad_round_is_refused_whole_and_nothing_is_stored(backend: Backend, _b
         })
         .collect();
     for expected in [
-        ("inconsistent_price_breaks", "items[0].breaks"),
+        ("inconsistent_price_breaks", "round.items[0].breaks"),
         ("unknown_district", "round.districts[1].group_id"),
         ("buyer_not_organiser", "buyer_id"),
     ] {
