@@ -228,3 +228,116 @@ async fn events_keep_tenant_keys(backend: Backend, bus: BusMode) {
 }
 
 renkei_kernel::on_each_engine_and_bus!(every_event_is_keyed_by_its_tenant, events_keep_tenant_keys);
+
+/// Fails for good on the event of the organisation named 毒; records every
+/// other event it applies in a row whose key refuses a second insert, so an
+/// event applied twice would fail the run instead of passing unnoticed.
+struct Poisoned;
+
+impl Handler for Poisoned {
+    fn name(&self) -> &str {
+        "test.poisoned"
+    }
+
+    fn sources(&self) -> Vec<String> {
+        vec!["collab".into()]
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        event_type == "collab.organisation.registered"
+    }
+
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut renkei_kernel::storage::Conn,
+        event: &'a renkei_kernel::events::Envelope,
+    ) -> futures::future::BoxFuture<'a, Result<(), renkei_kernel::bus::HandlerError>> {
+        Box::pin(async move {
+            let registered: renkei_kernel::events::proto::OrganisationRegistered =
+                event.payload_as()?;
+            if registered.legal_name.contains('毒') {
+                return Err(renkei_kernel::bus::HandlerError::Permanent(
+                    "poisoned on purpose".into(),
+                ));
+            }
+            sqlx::query(
+                "INSERT INTO consumer_offset (consumer, source, position) VALUES ('test.effect', $1, 1)",
+            )
+            .bind(&event.event_id)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+/// On the local bus a run of events is applied in one transaction; one
+/// event that fails for good rolls the run back, and the run is applied
+/// again one by one: that event alone is set aside, every other one takes
+/// effect once.
+async fn one_poisoned_event_in_a_run(backend: Backend, bus: BusMode) {
+    let Some((settings, _dir)) = testing::settings(backend, bus).await else {
+        return;
+    };
+    let ctx = Context::new(settings);
+    let collab = renkei_collab::start(&ctx).await.expect("collab starts");
+    let db = ctx
+        .open(renkei_insights::NAME, &renkei_insights::migrations())
+        .await
+        .expect("a consumer database");
+    register(&collab, 0, 3).await;
+    let owner = collab
+        .user_by_email("bus-test@example.jp")
+        .await
+        .expect("lookup")
+        .expect("the user");
+    let caller = renkei_kernel::auth::Caller {
+        principal: renkei_kernel::auth::Principal {
+            kind: renkei_kernel::auth::PrincipalKind::User,
+            subject: owner.user_id,
+            organisation_id: None,
+            role: None,
+            scopes: Vec::new(),
+            session_id: None,
+        },
+        client_addr: "test".into(),
+    };
+    let poison = NewOrganisation::parse("毒見商店", "company", "13", &Default::default())
+        .expect("valid input");
+    collab
+        .organisation_register(&caller, poison, "org-poison", None)
+        .await
+        .expect("registered");
+    register(&collab, 3, 3).await;
+    ctx.consume(Arc::new(Poisoned), &db)
+        .await
+        .expect("consumer");
+
+    let seen = testing::eventually(DEADLINE, || async {
+        let o = ctx.bus.outcomes("test.poisoned");
+        (o.applied + o.dead_lettered >= 7).then_some(o)
+    })
+    .await
+    .expect("the consumer goes through every event");
+    assert_eq!(seen.dead_lettered, 1, "{seen:?}");
+    assert_eq!(seen.applied, 6, "{seen:?}");
+    let (effects,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM consumer_offset WHERE consumer = 'test.effect'")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(effects, 6, "every other event took effect once");
+    let (set_aside,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM dead_letter WHERE consumer = 'test.poisoned'")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(set_aside, 1);
+    ctx.shutdown.cancel();
+    ctx.join().await;
+}
+
+renkei_kernel::on_each_engine!(
+    a_poisoned_event_is_set_aside_alone_and_the_rest_apply_once,
+    one_poisoned_event_in_a_run
+);

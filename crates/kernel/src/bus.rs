@@ -3,7 +3,9 @@
 //! * **Local** (`renkei up`): a relay in each service stamps committed outbox
 //!   rows with a gap-free sequence number; consumers in the same process read
 //!   the source service's outbox by that number and keep their position in
-//!   their own database, in the same transaction as the effect.
+//!   their own database, in the same transaction as the effect. A run of
+//!   events read together is applied in one transaction (one commit instead
+//!   of one per event), and one event at a time if any of them fails.
 //! * **Kafka** (`renkei serve`): the relay publishes outbox rows to the topic
 //!   `<prefix>.<service>` keyed by tenant, then marks them published;
 //!   consumers read with consumer groups and commit offsets after the effect.
@@ -679,15 +681,36 @@ impl LocalReader {
                 }
                 continue;
             }
+            let last_row = rows.last().map_or(position, |r| r.0);
+            let mut events = Vec::with_capacity(rows.len());
             for (seq, bytes) in rows {
-                let event = match <Envelope as Message>::decode(bytes.as_slice()) {
-                    Ok(event) => event,
+                match <Envelope as Message>::decode(bytes.as_slice()) {
+                    Ok(event) => events.push((seq, event)),
                     Err(e) => {
                         tracing::error!(consumer = %name, seq, error = %e, "unreadable envelope skipped");
-                        position = seq;
-                        continue;
                     }
-                };
+                }
+            }
+            if events.is_empty() {
+                position = last_row;
+                continue;
+            }
+            // The whole run in one transaction; if any event of it fails,
+            // the run is rolled back and applied one event at a time, so
+            // that a permanent failure sets aside only its own event.
+            match apply_run(&self.db, self.handler.as_ref(), &events, &self.source).await {
+                Ok(outcomes) => {
+                    for applied in outcomes {
+                        count(&self.outcomes, self.handler.name(), applied);
+                    }
+                    position = last_row;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::debug!(consumer = %name, error = %e, "run of events failed; applying them one by one");
+                }
+            }
+            for (seq, event) in events {
                 match apply_with_retry(
                     &self.outcomes,
                     &self.db,
@@ -704,6 +727,46 @@ impl LocalReader {
             }
         }
     }
+}
+
+/// Applies a run of events read from one source's outbox in one
+/// transaction, with each one's processed mark and the new read position:
+/// the same exactly-once effect as [`apply_once`] per event, for one commit
+/// instead of one per event. Any error rolls the whole run back.
+async fn apply_run(
+    db: &Db,
+    handler: &dyn Handler,
+    events: &[(i64, Envelope)],
+    source: &str,
+) -> Result<Vec<Applied>, HandlerError> {
+    let mut tx = db.begin().await?;
+    let mut outcomes = Vec::with_capacity(events.len());
+    for (_, event) in events {
+        let fresh = sqlx::query(
+            "INSERT INTO processed_event (consumer, event_id, processed_at_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(handler.name())
+        .bind(&event.event_id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        outcomes.push(if !fresh {
+            Applied::Duplicate
+        } else if !handler.handles(&event.event_type) {
+            Applied::Ignored
+        } else {
+            handler.handle(&mut tx, event).await?;
+            Applied::Applied
+        });
+    }
+    if let Some((position, _)) = events.last() {
+        save_position(&mut tx, handler.name(), source, *position).await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
 }
 
 struct KafkaReader {

@@ -475,16 +475,30 @@ pub async fn held_district(
     Ok(row.map(|(d,)| d))
 }
 
-/// Every intent of a round that holds a quantity, in submission order:
-/// what the close reads.
+/// Every intent of a round that holds a quantity: what the close reads
+/// (its outcome does not depend on their order).
 pub async fn intents_held(conn: &mut Conn, round_id: &str) -> Result<Vec<Intent>, sqlx::Error> {
-    let rows: Vec<IntentTuple> = sqlx::query_as(&format!(
-        "SELECT {INTENT_COLUMNS} FROM intent WHERE round_id = $1 AND quantity > 0 ORDER BY seq"
-    ))
+    type Held = (String, String, String, i64, Option<i64>, i64);
+    let rows: Vec<Held> = sqlx::query_as(
+        "SELECT shop_id, district_id, item_code, quantity, max_unit_price, seq FROM intent \
+         WHERE round_id = $1 AND quantity > 0",
+    )
     .bind(round_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|r| intent_row(r).intent).collect())
+    Ok(rows
+        .into_iter()
+        .map(
+            |(shop_id, district_id, item_code, quantity, max_unit_price, seq)| Intent {
+                shop_id,
+                district_id,
+                item_code,
+                quantity,
+                max_unit_price,
+                seq: u64::try_from(seq).unwrap_or_default(),
+            },
+        )
+        .collect())
 }
 
 /// Stores a shop's first intent for an item; answers its `seq`.
@@ -715,24 +729,47 @@ pub async fn allocation_replace(
         .bind(round_id)
         .execute(&mut *conn)
         .await?;
-    for row in rows {
-        sqlx::query(
-            "INSERT INTO allocation_shop (round_id, shop_id, district_id, goods_amount, fee_share, total, alone, lines) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(round_id)
-        .bind(&row.shop_id)
-        .bind(&row.district_id)
-        .bind(row.goods_amount)
-        .bind(row.fee_share)
-        .bind(row.total)
-        .bind(row.alone)
-        .bind(&row.participant)
-        .execute(&mut *conn)
-        .await?;
+    for chunk in rows.chunks(ALLOCATION_ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO allocation_shop (round_id, shop_id, district_id, goods_amount, fee_share, total, alone, lines) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            ));
+        }
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(round_id)
+                .bind(&row.shop_id)
+                .bind(&row.district_id)
+                .bind(row.goods_amount)
+                .bind(row.fee_share)
+                .bind(row.total)
+                .bind(row.alone)
+                .bind(&row.participant);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
+
+/// Rows per statement when an allocation is written: 1,600 parameters,
+/// within what both engines take in one statement.
+const ALLOCATION_ROWS_PER_INSERT: usize = 200;
 
 /// A round's allocation rows, for one shop or (with `None`) all.
 pub async fn allocations(
