@@ -126,17 +126,7 @@ pub async fn apply_once(
     position: Option<(&str, i64)>,
 ) -> Result<Applied, HandlerError> {
     let mut tx = db.begin().await?;
-    let fresh = sqlx::query(
-        "INSERT INTO processed_event (consumer, event_id, processed_at_ms) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(handler.name())
-    .bind(&event.event_id)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let fresh = mark_processed(&mut tx, handler.name(), &event.event_id).await?;
     let outcome = if !fresh {
         Applied::Duplicate
     } else if !handler.handles(&event.event_type) {
@@ -160,6 +150,24 @@ pub async fn apply_once(
     Ok(outcome)
 }
 
+/// Records that `consumer` has seen `event_id`; false if it had before.
+async fn mark_processed(
+    conn: &mut Conn,
+    consumer: &str,
+    event_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO processed_event (consumer, event_id, processed_at_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(consumer)
+    .bind(event_id)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 async fn dead_letter(
     conn: &mut Conn,
     consumer: &str,
@@ -167,15 +175,7 @@ async fn dead_letter(
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     tracing::error!(consumer, event_id = %event.event_id, event_type = %event.event_type, reason, "event set aside in dead_letter");
-    sqlx::query(
-        "INSERT INTO processed_event (consumer, event_id, processed_at_ms) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(consumer)
-    .bind(&event.event_id)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
+    mark_processed(conn, consumer, &event.event_id).await?;
     sqlx::query(
         "INSERT INTO dead_letter (consumer, event_id, event_type, error, envelope, failed_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -742,17 +742,7 @@ async fn apply_run(
     let mut tx = db.begin().await?;
     let mut outcomes = Vec::with_capacity(events.len());
     for (_, event) in events {
-        let fresh = sqlx::query(
-            "INSERT INTO processed_event (consumer, event_id, processed_at_ms) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(handler.name())
-        .bind(&event.event_id)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let fresh = mark_processed(&mut tx, handler.name(), &event.event_id).await?;
         outcomes.push(if !fresh {
             Applied::Duplicate
         } else if !handler.handles(&event.event_type) {

@@ -70,9 +70,13 @@ pub async fn apply_response(
         });
     }
     let round: Round = serde_json::from_str(&row.draft).map_err(AppError::internal)?;
+    let started = std::time::Instant::now();
     let intents = db::intents_held(conn, &row.round_id).await?;
+    let read_ms = started.elapsed().as_millis();
     let closing = close(&round, &intents).map_err(AppError::internal)?;
+    let close_ms = started.elapsed().as_millis() - read_ms;
     let allocation = allocate(&closing, &accepted).map_err(AppError::internal)?;
+    let allocate_ms = started.elapsed().as_millis() - read_ms - close_ms;
     let savings: std::collections::HashMap<(&str, &str), Saving> = allocation
         .savings
         .shops
@@ -111,6 +115,16 @@ pub async fn apply_response(
     }
     db::allocation_replace(conn, &row.round_id, &rows).await?;
     events::round_allocated(conn, row, &totals_json).await?;
+    tracing::info!(
+        round_id = %row.round_id,
+        intents = intents.len(),
+        shops = rows.len(),
+        read_ms,
+        close_ms,
+        allocate_ms,
+        total_ms = started.elapsed().as_millis(),
+        "round allocated"
+    );
     Ok(true)
 }
 

@@ -420,8 +420,11 @@ impl App {
             .ok_or(AppError::NotFound("round"))?;
         let round: Round = serde_json::from_str(&row.draft)
             .map_err(|e| AppError::Internal(format!("round {round_id} does not read back: {e}")))?;
+        let started = std::time::Instant::now();
         let intents = db::intents_held(&mut tx, round_id).await?;
+        let read_ms = started.elapsed().as_millis();
         let closing = close(&round, &intents).map_err(AppError::internal)?;
+        let close_ms = started.elapsed().as_millis() - read_ms;
         let summary = closing_summary(&closing);
         let (status, order) = match closing.outcome {
             Outcome::Ordered => (
@@ -438,7 +441,11 @@ impl App {
         tracing::info!(
             round_id,
             outcome = status.as_str(),
+            intents = intents.len(),
             lines = summary.lines.len(),
+            read_ms,
+            close_ms,
+            total_ms = started.elapsed().as_millis(),
             "round closed"
         );
         Ok(true)

@@ -19,6 +19,17 @@ pub struct DistrictRow {
     pub organiser_id: String,
 }
 
+type DistrictTuple = (String, String, String, String);
+
+fn district_row((group_id, name, kind, organiser_id): DistrictTuple) -> DistrictRow {
+    DistrictRow {
+        group_id,
+        name,
+        kind,
+        organiser_id,
+    }
+}
+
 /// Replaces a group's name, organiser and members with those of
 /// `version`, unless a newer version is already known.
 pub async fn district_save(
@@ -65,18 +76,13 @@ pub async fn district_save(
 
 /// A group by id.
 pub async fn district(conn: &mut Conn, group_id: &str) -> Result<Option<DistrictRow>, sqlx::Error> {
-    let row: Option<(String, String, String, String)> = sqlx::query_as(
+    let row: Option<DistrictTuple> = sqlx::query_as(
         "SELECT group_id, name, kind, organiser_id FROM district WHERE group_id = $1",
     )
     .bind(group_id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(group_id, name, kind, organiser_id)| DistrictRow {
-        group_id,
-        name,
-        kind,
-        organiser_id,
-    }))
+    Ok(row.map(district_row))
 }
 
 /// The groups `organisation_id` belongs to (as member or organiser), by name.
@@ -84,7 +90,7 @@ pub async fn districts_of(
     conn: &mut Conn,
     organisation_id: &str,
 ) -> Result<Vec<DistrictRow>, sqlx::Error> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<DistrictTuple> = sqlx::query_as(
         "SELECT d.group_id, d.name, d.kind, d.organiser_id FROM district d \
          JOIN district_member m ON m.group_id = d.group_id \
          WHERE m.organisation_id = $1 ORDER BY d.name, d.group_id",
@@ -92,35 +98,19 @@ pub async fn districts_of(
     .bind(organisation_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(group_id, name, kind, organiser_id)| DistrictRow {
-            group_id,
-            name,
-            kind,
-            organiser_id,
-        })
-        .collect())
+    Ok(rows.into_iter().map(district_row).collect())
 }
 
 /// Every purchasing group (shopping-district association), by name: the
 /// districts a wholesaler may invite.
 pub async fn purchasing_groups(conn: &mut Conn) -> Result<Vec<DistrictRow>, sqlx::Error> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<DistrictTuple> = sqlx::query_as(
         "SELECT group_id, name, kind, organiser_id FROM district \
          WHERE kind = 'purchasing_group' ORDER BY name, group_id LIMIT 1000",
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(group_id, name, kind, organiser_id)| DistrictRow {
-            group_id,
-            name,
-            kind,
-            organiser_id,
-        })
-        .collect())
+    Ok(rows.into_iter().map(district_row).collect())
 }
 
 /// One round as stored.
