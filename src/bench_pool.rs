@@ -137,6 +137,8 @@ async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
     settings.bus.mode = BusMode::Local;
     settings.validate()?;
     let ctx = Context::new(settings);
+    // The close and the allocation log how their time divides.
+    renkei_kernel::telemetry::init(&ctx.settings.log);
     let collab = renkei_collab::start(&ctx)
         .await
         .context("starting collab")?;
