@@ -22,7 +22,8 @@ use crate::{
 };
 
 /// Allocates the order response `response` (version `version` of the
-/// consolidated order's history) to the shops of `row`'s round, in the
+/// consolidated order's history), together with the lines earlier
+/// responses answered, to the shops of `row`'s round, in the
 /// consumer's transaction: the close is run again on the intents held (they
 /// no longer change once the round is closed, and the close is a pure
 /// function of them), the accepted quantities are shared out, and the rows,
@@ -45,30 +46,40 @@ pub async fn apply_response(
         .transpose()
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::Internal(format!("round {} has no closing", row.round_id)))?;
-    let mut accepted: Vec<Acceptance> = Vec::with_capacity(summary.lines.len());
+    let earlier: Option<AllocationSummary> = row
+        .allocation
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(AppError::internal)?;
+    let mut answered = earlier.map(|e| e.answered).unwrap_or_default();
     for line in &summary.lines {
-        let answered = response.lines.iter().find(|l| l.line == line.line);
-        let quantity = match answered {
-            None => 0,
-            Some(l) => match l.status {
-                LineStatus::Rejected => 0,
-                LineStatus::Accepted => line.quantity,
-                LineStatus::Changed => match &l.quantity {
-                    None => line.quantity,
-                    Some(q) => q.value.to_int().ok_or_else(|| {
-                        AppError::Internal(format!(
-                            "line {}: accepted quantity {:?} is not a whole number of units",
-                            line.line, q.value
-                        ))
-                    })?,
-                },
+        let Some(l) = response.lines.iter().find(|l| l.line == line.line) else {
+            continue;
+        };
+        let quantity = match l.status {
+            LineStatus::Rejected => 0,
+            LineStatus::Accepted => line.quantity,
+            LineStatus::Changed => match &l.quantity {
+                None => line.quantity,
+                Some(q) => q.value.to_int().ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "line {}: accepted quantity {:?} is not a whole number of units",
+                        line.line, q.value
+                    ))
+                })?,
             },
         };
-        accepted.push(Acceptance {
-            item_code: line.item_code.clone(),
-            quantity: quantity.clamp(0, line.quantity),
-        });
+        answered.insert(line.line, quantity.clamp(0, line.quantity));
     }
+    let accepted: Vec<Acceptance> = summary
+        .lines
+        .iter()
+        .map(|line| Acceptance {
+            item_code: line.item_code.clone(),
+            quantity: answered.get(&line.line).copied().unwrap_or(0),
+        })
+        .collect();
     let round: Round = serde_json::from_str(&row.draft).map_err(AppError::internal)?;
     let started = std::time::Instant::now();
     let intents = db::intents_held(conn, &row.round_id).await?;
@@ -108,6 +119,7 @@ pub async fn apply_response(
             .iter()
             .filter(|p| p.receives())
             .count(),
+        answered,
     };
     let totals_json = serde_json::to_string(&totals).map_err(AppError::internal)?;
     if !db::round_allocated(conn, &row.round_id, &totals_json, version, now_ms()).await? {

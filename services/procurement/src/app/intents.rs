@@ -144,7 +144,13 @@ impl App {
     ) -> Result<Option<IntentView>, AppError> {
         let now = now_ms();
         let mut tx = self.db.begin().await?;
-        db::hold(&mut tx, self.db.backend(), round_id, db::Hold::Intent).await?;
+        db::hold(
+            &mut tx,
+            self.db.backend(),
+            round_id,
+            db::Hold::Intent(shop_id),
+        )
+        .await?;
         let row = db::round(&mut tx, round_id)
             .await?
             .ok_or(AppError::NotFound("round"))?;

@@ -398,8 +398,13 @@ impl App {
         };
         let mut closed = 0;
         for round_id in due {
-            if self.close_once(&round_id, now_ms).await? {
-                closed += 1;
+            // One round that cannot close must not keep the others open.
+            match self.close_once(&round_id, now_ms).await {
+                Ok(true) => closed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(round_id, error = %e, "closing a round past its cut-off failed");
+                }
             }
         }
         Ok(closed)

@@ -216,6 +216,11 @@ pub struct AllocationSummary {
     pub round: Saving,
     /// Shops that receive something.
     pub shops: usize,
+    /// The units accepted per consolidated order line, by line number, as
+    /// answered so far: a wholesaler may answer some lines now and the
+    /// others later, and each answer adds to the earlier ones.
+    #[serde(default)]
+    pub answered: std::collections::BTreeMap<u32, i64>,
 }
 
 /// A round with everything the caller may see of it.

@@ -210,9 +210,11 @@ pub async fn round(conn: &mut Conn, round_id: &str) -> Result<Option<RoundRow>, 
 
 /// How a transaction holds a round against its close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hold {
-    /// Changing an intent: many at once, none while the round closes.
-    Intent,
+pub enum Hold<'a> {
+    /// Changing an intent of this shop: many shops at once, one change of a
+    /// shop at a time (its intents must agree on one district), none while
+    /// the round closes.
+    Intent(&'a str),
     /// Closing: alone.
     Close,
 }
@@ -229,27 +231,34 @@ pub async fn hold(
     conn: &mut Conn,
     backend: Backend,
     round_id: &str,
-    hold: Hold,
+    hold: Hold<'_>,
 ) -> Result<(), sqlx::Error> {
     if backend != Backend::Postgres {
         return Ok(());
     }
-    let sql = match hold {
-        Hold::Intent => "SELECT pg_advisory_xact_lock_shared($1)",
-        Hold::Close => "SELECT pg_advisory_xact_lock($1)",
-    };
-    sqlx::query(sql)
-        .bind(lock_key(round_id))
-        .execute(&mut *conn)
-        .await?;
+    match hold {
+        Hold::Intent(shop_id) => {
+            sqlx::query("SELECT pg_advisory_xact_lock_shared($1), pg_advisory_xact_lock($2)")
+                .bind(lock_key(round_id))
+                .bind(lock_key(&format!("{round_id}/{shop_id}")))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Hold::Close => {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock_key(round_id))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     Ok(())
 }
 
-/// The advisory-lock key of a round: FNV-1a of its id, in the key space
-/// this service's own database has to itself.
-fn lock_key(round_id: &str) -> i64 {
+/// An advisory-lock key: FNV-1a of a round's id (or of a round and a
+/// shop), in the key space this service's own database has to itself.
+fn lock_key(name: &str) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in round_id.bytes() {
+    for b in name.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }

@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::MAX_QUANTITY;
 use super::fees::FeeModel;
 use super::intent::Intent;
 use super::problem::{ProblemCode, Problems, Report};
+use super::{MAX_QUANTITY, MAX_YEN};
 
 /// A lower unit price from a pooled quantity on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -458,6 +458,21 @@ impl Round {
                     intent.quantity
                 ),
             );
+        }
+        if let Some(offer) = self.item(&intent.item_code) {
+            let at_list = offer.list_price.checked_mul(intent.quantity);
+            if (1..=MAX_QUANTITY).contains(&intent.quantity)
+                && at_list.is_none_or(|yen| yen > MAX_YEN)
+            {
+                r.add(
+                    ProblemCode::BadQuantity,
+                    "quantity",
+                    format!(
+                        "{} units at the list price of {} yen come to more than {MAX_YEN} yen for one line",
+                        intent.quantity, offer.list_price
+                    ),
+                );
+            }
         }
         if let Some(cap) = intent.max_unit_price {
             r.yen(cap, "max_unit_price");

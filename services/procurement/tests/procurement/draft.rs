@@ -333,9 +333,17 @@ fn intents_are_checked_against_the_round_and_its_cutoff() {
         let problems = round.check_intent(&bad, NOW).expect_err("refused");
         assert!(problems.has(code, path), "{bad:?}: {problems}");
     }
+    // The largest line one intent may hold is worth MAX_YEN at list price
+    // (600 yen a bottle here), below MAX_QUANTITY units.
+    let most = renkei_procurement::domain::MAX_YEN / 600;
+    assert!(most < MAX_QUANTITY);
     assert!(
         round
-            .check_intent(&intent("shop-1", "a", "OIL-1L", MAX_QUANTITY, 1), NOW)
+            .check_intent(&intent("shop-1", "a", "OIL-1L", most, 1), NOW)
             .is_ok()
     );
+    let too_much = round
+        .check_intent(&intent("shop-1", "a", "OIL-1L", most + 1, 1), NOW)
+        .expect_err("more yen than a line may hold");
+    assert!(too_much.has(Code::BadQuantity, "quantity"), "{too_much}");
 }

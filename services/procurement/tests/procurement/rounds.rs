@@ -58,6 +58,10 @@ renkei_kernel::on_each_engine!(
     strangers_see_nothing_and_shops_see_only_their_own
 );
 renkei_kernel::on_each_engine!(opening_is_idempotent_by_key, opening_is_idempotent_by_key);
+renkei_kernel::on_each_engine!(
+    answers_to_some_lines_add_up_to_the_whole_answer,
+    answers_to_some_lines_add_up_to_the_whole_answer
+);
 
 async fn opened(t: &TestApp, region: &Region) -> String {
     let opened = t.open(region, &round_for(region, in_an_hour())).await;
@@ -253,7 +257,9 @@ async fn bad_intents_are_refused_with_a_stable_code_and_change_nothing(
         t.want(shop, &round, "NO-SUCH", 1).await.rule(),
         "unknown_item"
     );
-    for quantity in [0, -5, 2_000_000_000] {
+    // The last is within the quantity limit, but 500 million bottles at
+    // 600 yen come to more yen than one line may hold.
+    for quantity in [0, -5, 2_000_000_000, 500_000_000] {
         let r = t.want(shop, &round, "OIL-1L", quantity).await;
         assert_eq!(r.status, 422);
         assert_eq!(r.rule(), "bad_quantity", "{quantity}");
@@ -563,10 +569,14 @@ async fn two_instances_racing_at_the_cut_off_close_the_round_once(backend: Backe
     assert_eq!(view.body["closing"]["lines"][1]["quantity"], 25);
 }
 
-/// The orders service's events about a consolidated order, as it would
-/// publish them: the order placed, then the wholesaler's answer.
-fn order_events(order: &Order, order_id: &str, accepted: &[Option<i64>]) -> Vec<Envelope> {
-    let document = |kind: &str, version: i64, json: String| OrderDocument {
+fn order_document(
+    order: &Order,
+    order_id: &str,
+    kind: &str,
+    version: i64,
+    json: String,
+) -> OrderDocument {
+    OrderDocument {
         order_id: order_id.to_string(),
         document_id: org(),
         version,
@@ -579,18 +589,28 @@ fn order_events(order: &Order, order_id: &str, accepted: &[Option<i64>]) -> Vec<
         state: "confirmed".into(),
         channel: "joint_purchase".into(),
         document_json: json,
-    };
+    }
+}
+
+/// The wholesaler's answer to some lines of a consolidated order, as the
+/// orders service publishes it: `None` accepts the line as ordered, `Some(0)`
+/// rejects it, `Some(n)` accepts `n` units.
+fn responded(
+    order: &Order,
+    order_id: &str,
+    version: i64,
+    lines: &[(u32, Option<i64>)],
+) -> Envelope {
     let response = OrderResponse {
-        number: format!("R-{}", order.number),
+        number: format!("R-{}-{version}", order.number),
         order_number: order.number.clone(),
         issued: order.issued,
         buyer: order.buyer.clone(),
         seller: order.seller.clone(),
         currency: order.currency.clone(),
-        lines: order
-            .lines
+        lines: lines
             .iter()
-            .zip(accepted)
+            .filter_map(|(n, a)| order.lines.iter().find(|l| l.line == *n).map(|l| (l, a)))
             .map(|(l, a)| ResponseLine {
                 line: l.line,
                 status: match a {
@@ -609,29 +629,44 @@ fn order_events(order: &Order, order_id: &str, accepted: &[Option<i64>]) -> Vec<
             })
             .collect(),
     };
+    Envelope::new(
+        &order.seller.id,
+        order_id,
+        &OrderResponded {
+            document: Some(order_document(
+                order,
+                order_id,
+                "order_response",
+                version,
+                serde_json::to_string(&Document::OrderResponse(response)).expect("json"),
+            )),
+        },
+    )
+}
+
+/// The orders service's events about a consolidated order, as it would
+/// publish them: the order placed, then the wholesaler's answer to every line.
+fn order_events(order: &Order, order_id: &str, accepted: &[Option<i64>]) -> Vec<Envelope> {
     let sent = Envelope::new(
         &order.buyer.id,
         order_id,
         &OrderSent {
-            document: Some(document(
+            document: Some(order_document(
+                order,
+                order_id,
                 "order",
                 1,
                 serde_json::to_string(&Document::Order(order.clone())).expect("json"),
             )),
         },
     );
-    let responded = Envelope::new(
-        &order.seller.id,
-        order_id,
-        &OrderResponded {
-            document: Some(document(
-                "order_response",
-                2,
-                serde_json::to_string(&Document::OrderResponse(response)).expect("json"),
-            )),
-        },
-    );
-    vec![sent, responded]
+    let lines: Vec<(u32, Option<i64>)> = order
+        .lines
+        .iter()
+        .zip(accepted)
+        .map(|(l, a)| (l.line, *a))
+        .collect();
+    vec![sent, responded(order, order_id, 2, &lines)]
 }
 
 async fn closed_order(t: &TestApp, round: &str, wholesaler: &str) -> Order {
@@ -1001,5 +1036,37 @@ async fn opening_is_idempotent_by_key(backend: Backend, _bus: BusMode) {
     assert_eq!(
         t.events().await,
         vec!["procurement.round.opened".to_string()]
+    );
+}
+
+async fn answers_to_some_lines_add_up_to_the_whole_answer(backend: Backend, _bus: BusMode) {
+    let Some(t) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let region = t.region().await;
+    let round = opened(&t, &region).await;
+    t.want(region.shop(0, 0), &round, "RICE-5KG", 12).await;
+    t.want(region.shop(1, 0), &round, "OIL-1L", 25).await;
+    let order = closed_order(&t, &round, &region.wholesaler).await;
+    let order_id = org();
+    for event in [
+        responded(&order, &order_id, 2, &[(1, Some(10))]),
+        responded(&order, &order_id, 3, &[(2, None)]),
+        responded(&order, &order_id, 2, &[(1, Some(1))]),
+    ] {
+        apply_once(t.app.db(), &OrderFeedback, &event, None)
+            .await
+            .expect("applies");
+    }
+    let view = t.view(&region.wholesaler, &round).await;
+    let items = &view.body["allocation"]["items"];
+    assert_eq!(
+        items[0]["accepted"], 10,
+        "the first answer stands: {}",
+        view.body
+    );
+    assert_eq!(
+        items[1]["accepted"], 25,
+        "the second answer adds the other line"
     );
 }
