@@ -221,6 +221,9 @@ async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("opening the round: {e}"))?;
     let round = opened.summary.round_id;
+    app.round_answer(&acting(&shop(0)), &shop(0), &round, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("accepting the round: {e}"))?;
     let per_shop = o.lines / o.shops;
     let step = o.items / per_shop;
 

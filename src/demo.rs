@@ -665,6 +665,15 @@ pub async fn load_round(
         )
         .await
         .map_err(|e| anyhow::anyhow!("opening the demo round: {e}"))?;
+    procurement
+        .round_answer(
+            &region.owner_of(0),
+            &region.ids[0].0,
+            &opened.summary.round_id,
+            true,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("accepting the demo round: {e}"))?;
     let wants: [(usize, &str, i64); 7] = [
         (1, "RICE-5KG", 6),
         (2, "SAKE-1800", 8),

@@ -710,7 +710,11 @@ async fn a_shop_joins_a_round_in_the_browser(envs: Vec<(&'static str, String)>) 
     b.fill("open-round-form", &[("bp1_1", "2700")]).await;
     b.submit("#open-round-form").await;
     assert_eq!(b.text("#round-title").await, "年末 焼海苔 共同仕入れ");
-    assert_eq!(b.text("#item-1 .to-next").await, "あと 20 個で ¥2,700");
+    assert_eq!(
+        b.text("#round-status").await,
+        "承諾待ち",
+        "opened in 戸越銀座's name, the round waits for it"
+    );
     let round = b
         .client
         .current_url()
@@ -725,6 +729,16 @@ async fn a_shop_joins_a_round_in_the_browser(envs: Vec<(&'static str, String)>) 
         1,
         "the form's error stored nothing: {listed}"
     );
+    b.sign_out().await;
+
+    // The wholesaler proposed the round in 戸越銀座's name: its
+    // representative accepts before shops can join.
+    b.sign_in_with("aoki@togoshi.demo.renkei.jp", DEMO_PASSWORD)
+        .await;
+    b.go(&round).await;
+    b.submit("#accept-form").await;
+    assert_eq!(b.text("#round-status").await, "受付中");
+    assert_eq!(b.text("#item-1 .to-next").await, "あと 20 個で ¥2,700");
     b.sign_out().await;
 
     b.sign_in_with("sato@togoshi.demo.renkei.jp", DEMO_PASSWORD)

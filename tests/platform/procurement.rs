@@ -168,6 +168,11 @@ async fn joint_order_over_the_bus(backend: Backend, bus: BusMode) {
         .await
         .expect("the wholesaler opens the round");
     let round_id = round.summary.round_id.clone();
+    assert_eq!(round.summary.status, RoundStatus::Proposed);
+    procurement
+        .round_answer(&buyer_caller, &buyer, &round_id, true)
+        .await
+        .expect("the association accepts to buy for the round");
 
     let wants = [[7, 5], [9, 4], [6, 11]];
     for ((_, shops), quantities) in districts.iter().zip(wants) {

@@ -125,6 +125,8 @@ fn whole(text: &str) -> Option<i64> {
 
 fn status_text(lang: Lang, s: RoundStatus) -> &'static str {
     match s {
+        RoundStatus::Proposed => l(lang, "承諾待ち", "awaiting the buyer"),
+        RoundStatus::Declined => l(lang, "辞退", "declined"),
         RoundStatus::Open => l(lang, "受付中", "open"),
         RoundStatus::Ordered => l(lang, "発注済み", "ordered"),
         RoundStatus::Failed => l(lang, "不成立", "not ordered"),
@@ -1177,6 +1179,38 @@ async fn render_round(
             )
         ));
     }
+    if s.status == RoundStatus::Proposed && s.parts.contains(&Part::Buyer) {
+        html.push_str(&format!(
+            "<h2>{}</h2><p>{}</p>{}{}",
+            l(lang, "発注者としての承諾", "Accept as the buyer"),
+            l(
+                lang,
+                "卸売業者が、この共同発注のまとめ注文をあなたの組織の名前で発注するよう提案しています。承諾すると参加店の申込みを受け付けます。",
+                "The wholesaler proposes to place this round's consolidated order in your organisation's name. Once you accept, shops can add their quantities."
+            ),
+            v.form(
+                &format!("/app/rounds/{id}/accept"),
+                "accept-form",
+                "",
+                l(lang, "承諾する", "Accept")
+            ),
+            v.form(
+                &format!("/app/rounds/{id}/decline"),
+                "decline-form",
+                "",
+                l(lang, "辞退する", "Decline")
+            )
+        ));
+    } else if s.status == RoundStatus::Proposed {
+        html.push_str(&format!(
+            "<p class=\"notice\">{}</p>",
+            l(
+                lang,
+                "発注者（商店街の代表）の承諾待ちです。承諾されると申込みを受け付けます。",
+                "Waiting for the buyer (the district's representative) to accept; shops can add quantities once it does."
+            )
+        ));
+    }
     html.push_str(&closing_html(lang, &view));
     html.push_str(&allocation_html(lang, &view, organises, &district_name));
     if let Some(plan) = &plan {
@@ -1638,6 +1672,17 @@ async fn act(
             .round_close(&caller, &org, &id)
             .await
             .map(|_| l(lang, "締め切りました。", "The round is closed.")),
+        "accept" => app.round_answer(&caller, &org, &id, true).await.map(|_| {
+            l(
+                lang,
+                "承諾しました。申込みの受付を始めます。",
+                "Accepted: shops can now join.",
+            )
+        }),
+        "decline" => app
+            .round_answer(&caller, &org, &id, false)
+            .await
+            .map(|_| l(lang, "辞退しました。", "Declined.")),
         _ => {
             return redirect(
                 &with(

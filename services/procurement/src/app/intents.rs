@@ -166,6 +166,13 @@ impl App {
         }
         let current = db::intent(&mut tx, round_id, shop_id, item_code).await?;
         let current = current.as_ref();
+        if row.status == RoundStatus::Proposed.as_str() {
+            return Err(AppError::Refused {
+                rule: "round_not_accepted",
+                message: "the round's buyer has not accepted it yet; intents open once it does"
+                    .into(),
+            });
+        }
         if row.status != RoundStatus::Open.as_str() || !round.is_open_at(now) {
             return Err(AppError::problem(
                 ProblemCode::RoundClosed,

@@ -128,6 +128,13 @@ impl App {
         }
         let round = Round::open(draft, now)?;
         let round_id = Uuid::now_v7().to_string();
+        // A round the wholesaler opens in an association's name waits for
+        // the association to accept it.
+        let status = if buyer_id == organisation_id {
+            RoundStatus::Open
+        } else {
+            RoundStatus::Proposed
+        };
         let row = RoundRow {
             round_id: round_id.clone(),
             organiser_id: organisation_id.to_string(),
@@ -135,7 +142,7 @@ impl App {
             buyer_id,
             title: round.title().to_string(),
             cutoff_ms: round.cutoff_ms(),
-            status: RoundStatus::Open.as_str().to_string(),
+            status: status.as_str().to_string(),
             draft: serde_json::to_string(round.draft()).map_err(AppError::internal)?,
             order_number: order_number(&round_id),
             order_id: None,
@@ -359,6 +366,53 @@ impl App {
             .map(|d| d.group_id)
             .collect();
         Ok((row, round, parts, member_of))
+    }
+
+    /// The buyer's answer to a round a wholesaler opened in its name: with
+    /// `accept` the round opens for intents, otherwise it is declined and
+    /// nothing is ever ordered. Only the buyer answers, once, before the
+    /// cut-off.
+    pub async fn round_answer(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        round_id: &str,
+        accept: bool,
+    ) -> Result<RoundView, AppError> {
+        self.authorize(caller, organisation_id, Role::Admin, SCOPE_WRITE)?;
+        {
+            let mut conn = self.db.acquire().await?;
+            let (row, _, parts, _) = self.round_for(&mut conn, organisation_id, round_id).await?;
+            if !parts.contains(&Part::Buyer) {
+                return Err(AppError::Forbidden(
+                    "only the buyer of the consolidated order accepts or declines the round".into(),
+                ));
+            }
+            if row.status != RoundStatus::Proposed.as_str() {
+                return Err(AppError::Refused {
+                    rule: "round_not_proposed",
+                    message: format!("the round was answered already (status `{}`)", row.status),
+                });
+            }
+            if accept && row.cutoff_ms <= now_ms() {
+                return Err(AppError::Refused {
+                    rule: "round_closed",
+                    message: "the round's cut-off has passed".into(),
+                });
+            }
+            let to = if accept {
+                RoundStatus::Open
+            } else {
+                RoundStatus::Declined
+            };
+            if !db::round_answered(&mut conn, round_id, to.as_str(), now_ms()).await? {
+                return Err(AppError::Refused {
+                    rule: "round_not_proposed",
+                    message: "the round was answered meanwhile".into(),
+                });
+            }
+        }
+        self.round_view(caller, organisation_id, round_id).await
     }
 
     /// Closes a round before its cut-off, as its organiser or wholesaler.

@@ -13,6 +13,11 @@ use crate::domain::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundStatus {
+    /// Opened by the wholesaler; waits for the buyer to accept placing the
+    /// consolidated order in its name. No intents yet.
+    Proposed,
+    /// The buyer declined; nothing happens.
+    Declined,
     /// Taking intents until the cut-off.
     Open,
     /// Closed; the consolidated order went to the wholesaler.
@@ -29,6 +34,8 @@ impl RoundStatus {
     /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
+            RoundStatus::Proposed => "proposed",
+            RoundStatus::Declined => "declined",
             RoundStatus::Open => "open",
             RoundStatus::Ordered => "ordered",
             RoundStatus::Failed => "failed",
@@ -40,6 +47,8 @@ impl RoundStatus {
     /// The status named `raw`.
     pub fn parse(raw: &str) -> Option<RoundStatus> {
         [
+            RoundStatus::Proposed,
+            RoundStatus::Declined,
             RoundStatus::Open,
             RoundStatus::Ordered,
             RoundStatus::Failed,

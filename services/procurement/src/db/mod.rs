@@ -318,6 +318,25 @@ pub async fn round_claim_close(
     Ok(done.rows_affected() == 1)
 }
 
+/// Opens or declines a proposed round; false if it was answered already.
+pub async fn round_answered(
+    conn: &mut Conn,
+    round_id: &str,
+    status: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE round SET status = $2, version = version + 1, updated_at_ms = $3 \
+         WHERE round_id = $1 AND status = 'proposed'",
+    )
+    .bind(round_id)
+    .bind(status)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Sets a round's status and closing summary after the close.
 pub async fn round_closed(
     conn: &mut Conn,

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(round_open, round_list))
         .routes(routes!(round_view))
         .routes(routes!(round_close))
+        .routes(routes!(round_answer))
         .routes(routes!(intent_put, intent_withdraw))
         .routes(routes!(allocation_list))
         .routes(routes!(delivery_plan_view))
@@ -194,6 +195,42 @@ async fn round_close(
 ) -> Result<Json<RoundView>, ApiError> {
     Ok(Json(
         app.round_close(&caller, &organisation_id, &round_id)
+            .await?,
+    ))
+}
+
+/// The buyer's answer to a round the wholesaler opened in its name:
+/// `accept` opens it for intents, `decline` ends it. Until then the round
+/// is `proposed` and takes no intents.
+#[utoipa::path(
+    post,
+    path = "/organisations/{organisation_id}/rounds/{round_id}/{answer}",
+    tag = TAG,
+    security(("bearer" = [])),
+    params(
+        ("organisation_id" = String, Path, description = "Your organisation, the buyer"),
+        ("round_id" = String, Path, description = "The round"),
+        ("answer" = String, Path, description = "`accept` or `decline`"),
+    ),
+    responses(
+        (status = 200, description = "Answered", body = RoundView),
+        (status = 403, description = "Not the round's buyer, or not an admin there", body = ErrorBody),
+        (status = 404, description = "No such round, or no such answer", body = ErrorBody),
+        (status = 409, description = "`transition_refused` (`round_not_proposed`, `round_closed`)", body = ErrorBody),
+    )
+)]
+async fn round_answer(
+    State(app): State<App>,
+    caller: Caller,
+    Path((organisation_id, round_id, answer)): Path<(String, String, String)>,
+) -> Result<Json<RoundView>, ApiError> {
+    let accept = match answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return Err(ApiError::not_found("answer")),
+    };
+    Ok(Json(
+        app.round_answer(&caller, &organisation_id, &round_id, accept)
             .await?,
     ))
 }

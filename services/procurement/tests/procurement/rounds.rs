@@ -66,7 +66,10 @@ renkei_kernel::on_each_engine!(
 async fn opened(t: &TestApp, region: &Region) -> String {
     let opened = t.open(region, &round_for(region, in_an_hour())).await;
     assert_eq!(opened.status, 201, "{}", opened.body);
-    opened.body["round_id"].as_str().expect("id").to_string()
+    let round = opened.body["round_id"].as_str().expect("id").to_string();
+    let accepted = t.accept(region, &round).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    round
 }
 
 fn item<'a>(view: &'a Value, code: &str) -> &'a Value {
@@ -86,7 +89,10 @@ async fn shops_of_two_districts_fill_the_pool_and_see_their_tier_and_fee(
     let region = t.region().await;
     let opened = t.open(&region, &round_for(&region, in_an_hour())).await;
     assert_eq!(opened.status, 201, "{}", opened.body);
-    assert_eq!(opened.body["status"], "open");
+    assert_eq!(
+        opened.body["status"], "proposed",
+        "a round opened in an association's name waits for it"
+    );
     assert_eq!(opened.body["buyer_id"], region.shop(0, 0));
     assert_eq!(
         opened.body["round"]["districts"][0]["name"], "戸越銀座商店街",
@@ -94,6 +100,33 @@ async fn shops_of_two_districts_fill_the_pool_and_see_their_tier_and_fee(
     );
     assert_eq!(opened.body["order_number"].as_str().map(str::len), Some(17));
     let round = opened.body["round_id"].as_str().expect("id");
+    let early = t.want(region.shop(0, 1), round, "RICE-5KG", 1).await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert_eq!(early.rule(), "round_not_accepted");
+    let not_buyer = t
+        .call(
+            "POST",
+            &format!("/organisations/{}/rounds/{round}/accept", region.shop(1, 0)),
+            &t.owner(region.shop(1, 0)),
+            None,
+        )
+        .await;
+    assert_eq!(not_buyer.status, 403, "only the buyer accepts");
+    let member = t
+        .call(
+            "POST",
+            &format!("/organisations/{}/rounds/{round}/accept", region.shop(0, 0)),
+            &t.token(region.shop(0, 0), renkei_kernel::auth::Role::Member),
+            None,
+        )
+        .await;
+    assert_eq!(
+        member.status, 403,
+        "accepting commits the buyer: admins only"
+    );
+    let accepted = t.accept(&region, round).await;
+    assert_eq!(accepted.body["status"], "open");
+    assert_eq!(t.accept(&region, round).await.rule(), "round_not_proposed");
 
     for (d, i, quantity) in [(0, 0, 8), (0, 1, 4), (1, 0, 6)] {
         let r = t.want(region.shop(d, i), round, "RICE-5KG", quantity).await;

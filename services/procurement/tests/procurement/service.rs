@@ -255,6 +255,18 @@ impl TestApp {
         .await
     }
 
+    /// The buyer (the first district's organiser) accepts a proposed round.
+    pub async fn accept(&self, region: &Region, round_id: &str) -> Resp {
+        let buyer = region.shop(0, 0);
+        self.call(
+            "POST",
+            &format!("/organisations/{buyer}/rounds/{round_id}/accept"),
+            &self.owner(buyer),
+            None,
+        )
+        .await
+    }
+
     /// `shop` asks for `quantity` of `item`.
     pub async fn want(&self, shop: &str, round_id: &str, item: &str, quantity: i64) -> Resp {
         self.call(
