@@ -314,6 +314,15 @@ impl Handler for OrderFeedback {
             else {
                 return Ok(());
             };
+            // The round's own order only: placed through the bus with the
+            // round's seller, and, once known, under the same id (a buyer
+            // could reuse the number of a refused round's order elsewhere).
+            let ours = d.seller_id == row.wholesaler_id
+                && row.order_id.as_deref().is_none_or(|id| id == d.order_id)
+                && (event.event_type != OrderSent::TYPE || d.channel == "joint_purchase");
+            if !ours {
+                return Ok(());
+            }
             db::round_order_placed(conn, &row.round_id, &d.order_id, now_ms()).await?;
             if event.event_type == OrderResponded::TYPE {
                 let response =

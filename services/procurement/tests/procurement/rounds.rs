@@ -925,6 +925,19 @@ async fn a_refused_consolidated_order_is_shown_with_its_reason(backend: Backend,
             .as_str()
             .is_some_and(|r| r.contains("not_partners"))
     );
+
+    // The buyer reuses the refused order's number with another seller: that
+    // order and its answer are not the round's.
+    let mut elsewhere = order.clone();
+    elsewhere.seller.id = org();
+    for e in order_events(&elsewhere, &org(), &[None]) {
+        apply_once(t.app.db(), &OrderFeedback, &e, None)
+            .await
+            .expect("applies");
+    }
+    let view = t.view(region.shop(0, 0), &round).await;
+    assert_eq!(view.body["status"], "refused", "{}", view.body);
+    assert_eq!(view.body["order_id"], Value::Null);
 }
 
 async fn items_below_their_minimum_fail_and_a_round_with_none_fails(
