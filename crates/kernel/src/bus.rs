@@ -3,9 +3,10 @@
 //! * **Local** (`renkei up`): a relay in each service stamps committed outbox
 //!   rows with a gap-free sequence number; consumers in the same process read
 //!   the source service's outbox by that number and keep their position in
-//!   their own database, in the same transaction as the effect. A run of
-//!   events read together is applied in one transaction (one commit instead
-//!   of one per event), and one event at a time if any of them fails.
+//!   their own database, in the same transaction as the effect. On
+//!   PostgreSQL a run of events read together is applied in one transaction
+//!   (one commit instead of one per event), and one event at a time if any
+//!   of them fails; on SQLite always one at a time.
 //! * **Kafka** (`renkei serve`): the relay publishes outbox rows to the topic
 //!   `<prefix>.<service>` keyed by tenant, then marks them published;
 //!   consumers read with consumer groups and commit offsets after the effect.
@@ -695,19 +696,24 @@ impl LocalReader {
                 position = last_row;
                 continue;
             }
-            // The whole run in one transaction; if any event of it fails,
-            // the run is rolled back and applied one event at a time, so
-            // that a permanent failure sets aside only its own event.
-            match apply_run(&self.db, self.handler.as_ref(), &events, &self.source).await {
-                Ok(outcomes) => {
-                    for applied in outcomes {
-                        count(&self.outcomes, self.handler.name(), applied);
+            // On PostgreSQL the whole run goes in one transaction; if any
+            // event of it fails, the run is rolled back and applied one
+            // event at a time, so that a permanent failure sets aside only
+            // its own event. On SQLite a run would hold the database's one
+            // write lock for all of it while the service's requests wait
+            // for a connection, so events are applied one at a time there.
+            if self.db.backend() == Backend::Postgres {
+                match apply_run(&self.db, self.handler.as_ref(), &events, &self.source).await {
+                    Ok(outcomes) => {
+                        for applied in outcomes {
+                            count(&self.outcomes, self.handler.name(), applied);
+                        }
+                        position = last_row;
+                        continue;
                     }
-                    position = last_row;
-                    continue;
-                }
-                Err(e) => {
-                    tracing::debug!(consumer = %name, error = %e, "run of events failed; applying them one by one");
+                    Err(e) => {
+                        tracing::debug!(consumer = %name, error = %e, "run of events failed; applying them one by one");
+                    }
                 }
             }
             for (seq, event) in events {
