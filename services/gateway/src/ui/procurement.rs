@@ -132,6 +132,7 @@ fn status_text(lang: Lang, s: RoundStatus) -> &'static str {
         RoundStatus::Failed => l(lang, "不成立", "not ordered"),
         RoundStatus::Refused => l(lang, "発注不可", "order refused"),
         RoundStatus::Allocated => l(lang, "配分済み", "allocated"),
+        RoundStatus::Cancelled => l(lang, "発注取消", "order cancelled"),
     }
 }
 

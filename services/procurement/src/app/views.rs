@@ -28,6 +28,8 @@ pub enum RoundStatus {
     Refused,
     /// The wholesaler answered and the accepted quantities were shared out.
     Allocated,
+    /// The buyer cancelled the consolidated order in the orders service.
+    Cancelled,
 }
 
 impl RoundStatus {
@@ -41,6 +43,7 @@ impl RoundStatus {
             RoundStatus::Failed => "failed",
             RoundStatus::Refused => "refused",
             RoundStatus::Allocated => "allocated",
+            RoundStatus::Cancelled => "cancelled",
         }
     }
 
@@ -54,6 +57,7 @@ impl RoundStatus {
             RoundStatus::Failed,
             RoundStatus::Refused,
             RoundStatus::Allocated,
+            RoundStatus::Cancelled,
         ]
         .into_iter()
         .find(|s| s.as_str() == raw)

@@ -406,6 +406,25 @@ pub async fn round_refused(
     Ok(())
 }
 
+/// Marks a round whose consolidated order its buyer cancelled.
+pub async fn round_cancelled(
+    conn: &mut Conn,
+    round_id: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE round SET status = 'cancelled', refusal = $2, version = version + 1, updated_at_ms = $3 \
+         WHERE round_id = $1 AND status IN ('ordered', 'allocated')",
+    )
+    .bind(round_id)
+    .bind(reason)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// One intent as stored: the domain's intent plus its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntentRow {

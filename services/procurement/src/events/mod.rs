@@ -16,8 +16,9 @@ use renkei_kernel::{
     events::{
         self, Envelope, EventMessage,
         proto::{
-            GroupChanged, IntentChanged, IntentSubmitted, IntentWithdrawn, OrderRefused,
-            OrderResponded, OrderSent, PurchaseIntent, RoundAllocated, RoundClosed, RoundOpened,
+            GroupChanged, IntentChanged, IntentSubmitted, IntentWithdrawn, OrderCancelled,
+            OrderRefused, OrderResponded, OrderSent, PurchaseIntent, RoundAllocated, RoundClosed,
+            RoundOpened,
         },
     },
     storage::{Conn, now_ms},
@@ -260,7 +261,7 @@ impl Handler for Districts {
 }
 
 /// Follows the consolidated orders in the orders service: placed (its id),
-/// refused (why), answered (allocated to the shops).
+/// refused (why), cancelled by the buyer, answered (allocated to the shops).
 pub struct OrderFeedback;
 
 impl OrderFeedback {
@@ -280,7 +281,7 @@ impl Handler for OrderFeedback {
     fn handles(&self, event_type: &str) -> bool {
         matches!(
             event_type,
-            OrderSent::TYPE | OrderResponded::TYPE | OrderRefused::TYPE
+            OrderSent::TYPE | OrderResponded::TYPE | OrderRefused::TYPE | OrderCancelled::TYPE
         )
     }
 
@@ -302,6 +303,7 @@ impl Handler for OrderFeedback {
             }
             let document = match event.event_type.as_str() {
                 OrderSent::TYPE => event.payload_as::<OrderSent>()?.document,
+                OrderCancelled::TYPE => event.payload_as::<OrderCancelled>()?.document,
                 _ => event.payload_as::<OrderResponded>()?.document,
             };
             let Some(d) = document else {
@@ -324,6 +326,11 @@ impl Handler for OrderFeedback {
                 return Ok(());
             }
             db::round_order_placed(conn, &row.round_id, &d.order_id, now_ms()).await?;
+            if event.event_type == OrderCancelled::TYPE {
+                let reason = "the buyer cancelled the consolidated order";
+                db::round_cancelled(conn, &row.round_id, reason, now_ms()).await?;
+                return Ok(());
+            }
             if event.event_type == OrderResponded::TYPE {
                 let response =
                     app::response_of(&d.document_json).map_err(HandlerError::Permanent)?;

@@ -1115,4 +1115,30 @@ async fn answers_to_some_lines_add_up_to_the_whole_answer(backend: Backend, _bus
         items[1]["accepted"], 25,
         "the second answer adds the other line"
     );
+
+    // The buyer cancels the consolidated order: the round says so, and a
+    // later answer no longer changes the allocation.
+    let cancelled = Envelope::new(
+        &order.buyer.id,
+        &order_id,
+        &renkei_kernel::events::proto::OrderCancelled {
+            document: Some(order_document(
+                &order,
+                &order_id,
+                "order_cancellation",
+                4,
+                "{}".into(),
+            )),
+        },
+    );
+    apply_once(t.app.db(), &OrderFeedback, &cancelled, None)
+        .await
+        .expect("applies");
+    let late = responded(&order, &order_id, 5, &[(1, Some(12))]);
+    apply_once(t.app.db(), &OrderFeedback, &late, None)
+        .await
+        .expect("applies");
+    let view = t.view(region.shop(0, 0), &round).await;
+    assert_eq!(view.body["status"], "cancelled", "{}", view.body);
+    assert_eq!(view.body["allocation"]["items"][0]["accepted"], 10);
 }
