@@ -18,7 +18,7 @@ impl App {
     pub async fn inbound_drain(&self) -> Result<usize, AppError> {
         let waiting = {
             let mut conn = self.db.acquire().await?;
-            db::inbound_waiting(&mut conn, 20).await?
+            db::inbound_waiting(&mut conn, renkei_kernel::storage::now_ms(), 20).await?
         };
         let mut done = 0;
         for inbound in waiting {
@@ -48,7 +48,13 @@ impl App {
                 Err((_, e @ (AppError::Storage(_) | AppError::Busy | AppError::Internal(_)))) => {
                     tracing::warn!(event_id = %inbound.event_id, attempts = inbound.attempts + 1, error = %e, "inbound order document not submitted yet; retrying");
                     let mut conn = self.db.acquire().await?;
-                    db::inbound_failed(&mut conn, &inbound.event_id, &e.to_string()).await?;
+                    db::inbound_failed(
+                        &mut conn,
+                        &inbound.event_id,
+                        inbound.attempts,
+                        &e.to_string(),
+                    )
+                    .await?;
                 }
                 Err((document, e)) => {
                     tracing::warn!(event_id = %inbound.event_id, error = %e, "inbound order document refused");

@@ -435,12 +435,17 @@ pub async fn inbound_insert(conn: &mut Conn, inbound: &Inbound) -> Result<(), sq
     Ok(())
 }
 
-/// Inbound documents waiting, oldest first.
-pub async fn inbound_waiting(conn: &mut Conn, limit: i64) -> Result<Vec<Inbound>, sqlx::Error> {
+/// Inbound documents due at `now_ms`: those tried least first, then the oldest.
+pub async fn inbound_waiting(
+    conn: &mut Conn,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<Inbound>, sqlx::Error> {
     let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
         "SELECT event_id, organisation_id, idempotency_key, document, attempts FROM inbound_document \
-         ORDER BY created_at_ms, event_id LIMIT $1",
+         WHERE next_try_at_ms <= $1 ORDER BY attempts, created_at_ms, event_id LIMIT $2",
     )
+    .bind(now_ms)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
@@ -467,18 +472,29 @@ pub async fn inbound_done(conn: &mut Conn, event_id: &str) -> Result<(), sqlx::E
     Ok(())
 }
 
-/// Counts a failed try of an inbound document (it stays for the next).
+/// Counts a failed try of an inbound document, which stays and is tried
+/// again after a wait that doubles with every failure: 2 s, 4 s, … up to
+/// five minutes.
 pub async fn inbound_failed(
     conn: &mut Conn,
     event_id: &str,
+    attempts_before: i64,
     error: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE inbound_document SET attempts = attempts + 1, last_error = $2 WHERE event_id = $1",
+        "UPDATE inbound_document SET attempts = attempts + 1, last_error = $2, next_try_at_ms = $3 \
+         WHERE event_id = $1",
     )
     .bind(event_id)
     .bind(error)
+    .bind(now_ms() + inbound_backoff_ms(attempts_before + 1))
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The wait before the next try after `failures` failed tries.
+pub fn inbound_backoff_ms(failures: i64) -> i64 {
+    let exponent = u32::try_from(failures.clamp(1, 20)).unwrap_or(20);
+    2_000i64.saturating_mul(1i64 << (exponent - 1)).min(300_000)
 }

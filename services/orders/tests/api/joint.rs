@@ -114,6 +114,34 @@ async fn joint_purchase_orders(backend: Backend, bus: BusMode) {
     assert_eq!(document.buyer_id, association);
     assert_eq!(document.sender_id, association);
     assert_eq!(t.app.inbound_drain().await.expect("nothing left"), 0);
+
+    // A document that keeps failing waits longer each time and is not
+    // tried again before its time; others are not held up behind it.
+    sqlx::query(
+        "INSERT INTO inbound_document (event_id, organisation_id, idempotency_key, document, attempts, created_at_ms) \
+         VALUES ('stuck', $1, 'procurement:stuck', '{}', 0, 0)",
+    )
+    .bind(&association)
+    .execute(t.app.db().pool())
+    .await
+    .expect("inserted");
+    let mut conn = t.app.db().acquire().await.expect("conn");
+    renkei_orders::db::inbound_failed(&mut conn, "stuck", 0, "database busy")
+        .await
+        .expect("counted");
+    let now = renkei_kernel::storage::now_ms();
+    let due = renkei_orders::db::inbound_waiting(&mut conn, now, 20)
+        .await
+        .expect("due");
+    assert!(due.is_empty(), "not before its wait: {due:?}");
+    let later = renkei_orders::db::inbound_waiting(&mut conn, now + 2_001, 20)
+        .await
+        .expect("due");
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].attempts, 1);
+    assert_eq!(renkei_orders::db::inbound_backoff_ms(1), 2_000);
+    assert_eq!(renkei_orders::db::inbound_backoff_ms(2), 4_000);
+    assert_eq!(renkei_orders::db::inbound_backoff_ms(30), 300_000);
 }
 
 renkei_kernel::on_each_engine!(
