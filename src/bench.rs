@@ -122,14 +122,20 @@ pub async fn intake(base: Settings, options: Intake) -> anyhow::Result<()> {
     outcome
 }
 
-async fn measure(base: Settings, o: &Intake, run: &str, url: &str) -> anyhow::Result<()> {
+/// `base` run as `renkei up` runs (local bus) but on the PostgreSQL
+/// database at `url`, with `pool` connections per service.
+pub(crate) fn on_postgres(base: Settings, url: &str, pool: u32) -> anyhow::Result<Settings> {
     let mut settings = base;
     settings.storage.backend = Backend::Postgres;
     settings.storage.postgres_url = Secret::new(url);
-    settings.storage.max_connections = o.pool;
+    settings.storage.max_connections = pool;
     settings.bus.mode = BusMode::Local;
     settings.validate()?;
-    let ctx = Context::new(settings);
+    Ok(settings)
+}
+
+async fn measure(base: Settings, o: &Intake, run: &str, url: &str) -> anyhow::Result<()> {
+    let ctx = Context::new(on_postgres(base, url, o.pool)?);
     ctx.bus.check().await?;
     let collab = collab::start(&ctx).await.context("starting collab")?;
     let orders = orders::start(&ctx, collab.verifier().clone())

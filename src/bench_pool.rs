@@ -29,7 +29,6 @@ use renkei_kernel::{
     bus::apply_once,
     events::{Envelope, proto::GroupChanged},
     service::Context,
-    settings::{Backend, BusMode, Secret},
     storage::now_ms,
 };
 use renkei_procurement::{
@@ -39,7 +38,7 @@ use renkei_procurement::{
     events::Districts,
 };
 
-use crate::bench::{cores, cpu_model, create_database, drop_database};
+use crate::bench::{cores, cpu_model, create_database, drop_database, on_postgres};
 
 /// What `renkei bench pool` is asked to do.
 #[derive(clap::Args)]
@@ -130,13 +129,7 @@ fn item_of(s: usize, k: usize, step: usize, items: usize) -> usize {
 }
 
 async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
-    let mut settings = base;
-    settings.storage.backend = Backend::Postgres;
-    settings.storage.postgres_url = Secret::new(url);
-    settings.storage.max_connections = o.pool;
-    settings.bus.mode = BusMode::Local;
-    settings.validate()?;
-    let ctx = Context::new(settings);
+    let ctx = Context::new(on_postgres(base, url, o.pool)?);
     // The close and the allocation log how their time divides.
     renkei_kernel::telemetry::init(&ctx.settings.log);
     let collab = renkei_collab::start(&ctx)

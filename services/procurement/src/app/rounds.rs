@@ -24,9 +24,7 @@ use super::{
 };
 use crate::{
     db::{self, RoundRow},
-    domain::{
-        Closing, NextTier, Outcome, Problem, ProblemCode, Problems, Round, RoundDraft, close,
-    },
+    domain::{Closing, Outcome, Problem, ProblemCode, Problems, Round, RoundDraft, close},
     events,
 };
 
@@ -211,13 +209,16 @@ impl App {
         let mut conn = self.db.acquire().await?;
         let rows = db::rounds_for(&mut conn, organisation_id).await?;
         let districts = db::districts_of(&mut conn, organisation_id).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let invited = invited(&mut conn, &row.round_id).await?;
-            let parts = parts(&row, organisation_id, &districts, &invited);
-            out.push(summary(&row, parts)?);
+        let mut invited: HashMap<String, Vec<String>> = HashMap::new();
+        for (round_id, group_id) in db::invitations_of(&mut conn, organisation_id).await? {
+            invited.entry(round_id).or_default().push(group_id);
         }
-        Ok(out)
+        rows.iter()
+            .map(|row| {
+                let groups = invited.get(&row.round_id).map_or(&[][..], Vec::as_slice);
+                summary(row, parts(row, organisation_id, &districts, groups))
+            })
+            .collect()
     }
 
     /// A round with its live pool and everything `organisation_id` may see
@@ -245,6 +246,7 @@ impl App {
             .iter()
             .map(|offer| {
                 let (pooled, shops) = per_item.get(offer.code.as_str()).copied().unwrap_or((0, 0));
+                let progress = offer.progress(pooled);
                 ItemView {
                     item_code: offer.code.clone(),
                     name: offer.name.clone(),
@@ -252,14 +254,10 @@ impl App {
                     list_price: offer.list_price,
                     pooled,
                     shops,
-                    tier: offer.tier(pooled),
-                    next: offer.next_break(pooled).map(|(break_index, b)| NextTier {
-                        break_index,
-                        unit_price: b.unit_price,
-                        units_missing: b.min_quantity - pooled,
-                    }),
-                    minimum_quantity: offer.minimum_quantity,
-                    units_to_minimum: (offer.minimum_quantity - pooled).max(0),
+                    tier: progress.tier,
+                    next: progress.next,
+                    minimum_quantity: progress.minimum_quantity,
+                    units_to_minimum: progress.units_to_minimum,
                 }
             })
             .collect();
@@ -308,6 +306,7 @@ impl App {
                     organisation_id,
                     shop_districts,
                     &items,
+                    &shops_at,
                 )
                 .await?,
             )
@@ -518,6 +517,7 @@ impl App {
         shop_id: &str,
         districts: Vec<String>,
         items: &[ItemView],
+        shops_at: &HashMap<String, i64>,
     ) -> Result<MyPart, AppError> {
         let rows = db::intents_of_shop(conn, &row.round_id, shop_id).await?;
         let price: HashMap<&str, i64> = items
@@ -534,11 +534,7 @@ impl App {
         let held = intents.iter().find(|i| i.quantity > 0);
         let expected_fee = match held {
             Some(held) => {
-                let shops = db::pool_district_shops(conn, &row.round_id)
-                    .await?
-                    .into_iter()
-                    .find(|(d, _)| *d == held.district_id)
-                    .map_or(0, |(_, n)| n);
+                let shops = shops_at.get(&held.district_id).copied().unwrap_or(0);
                 let rank =
                     db::pool_fee_rank(conn, &row.round_id, &held.district_id, shop_id).await?;
                 // Until the pool has counted the shop, it is one more.
@@ -623,15 +619,6 @@ fn parties(
 fn order_number(round_id: &str) -> String {
     let hex: String = round_id.chars().filter(|c| *c != '-').collect();
     format!("P{}", hex.get(16..32).unwrap_or(&hex).to_uppercase())
-}
-
-async fn invited(conn: &mut Conn, round_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT group_id FROM round_district WHERE round_id = $1")
-            .bind(round_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(rows.into_iter().map(|(g,)| g).collect())
 }
 
 fn parts(

@@ -282,6 +282,21 @@ pub async fn rounds_for(
     .await
 }
 
+/// For every round that invites a group `organisation_id` belongs to: the
+/// round and that group.
+pub async fn invitations_of(
+    conn: &mut Conn,
+    organisation_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT rd.round_id, rd.group_id FROM round_district rd \
+         JOIN district_member m ON m.group_id = rd.group_id WHERE m.organisation_id = $1",
+    )
+    .bind(organisation_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 /// Open rounds whose cut-off has passed at `now_ms`, oldest cut-off first.
 pub async fn rounds_due(
     conn: &mut Conn,

@@ -306,21 +306,7 @@ impl Pool {
     /// Where `item_code` stands; `None` for an unknown item.
     pub fn progress(&self, item_code: &str) -> Option<ItemProgress> {
         let index = self.round.item_index(item_code)?;
-        let offer = &self.round.items()[index];
-        let pooled = self.totals[index];
-        Some(ItemProgress {
-            item_code: offer.code.clone(),
-            pooled,
-            tier: offer.tier(pooled),
-            next: offer.next_break(pooled).map(|(break_index, b)| NextTier {
-                break_index,
-                unit_price: b.unit_price,
-                units_missing: b.min_quantity - pooled,
-            }),
-            minimum_quantity: offer.minimum_quantity,
-            minimum_reached: pooled >= offer.minimum_quantity,
-            units_to_minimum: (offer.minimum_quantity - pooled).max(0),
-        })
+        Some(self.round.items()[index].progress(self.totals[index]))
     }
 
     /// The unit price every shop would pay for `item_code` if the round

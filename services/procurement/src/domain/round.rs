@@ -67,6 +67,26 @@ impl ItemOffer {
         }
     }
 
+    /// Where the item stands with `pooled` units: the tier reached, the next
+    /// break and how many units reach it, and the minimum.
+    pub fn progress(&self, pooled: i64) -> super::pool::ItemProgress {
+        super::pool::ItemProgress {
+            item_code: self.code.clone(),
+            pooled,
+            tier: self.tier(pooled),
+            next: self
+                .next_break(pooled)
+                .map(|(break_index, b)| super::pool::NextTier {
+                    break_index,
+                    unit_price: b.unit_price,
+                    units_missing: b.min_quantity - pooled,
+                }),
+            minimum_quantity: self.minimum_quantity,
+            minimum_reached: pooled >= self.minimum_quantity,
+            units_to_minimum: (self.minimum_quantity - pooled).max(0),
+        }
+    }
+
     /// The first break above what `pooled` units reach, with its index.
     pub fn next_break(&self, pooled: i64) -> Option<(usize, &PriceBreak)> {
         let next = self.breaks.partition_point(|b| b.min_quantity <= pooled);
