@@ -215,7 +215,7 @@ fn main() {
         })
         .collect();
     let started = Instant::now();
-    let allocation = match allocate(&closing, &acceptance) {
+    let allocation = match allocate(&closing.round, &closing.items, &acceptance) {
         Ok(allocation) => allocation,
         Err(e) => panic!("allocate failed: {e}"),
     };

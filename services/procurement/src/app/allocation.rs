@@ -12,24 +12,28 @@ use super::{
     rounds::sees_whole,
     views::{AllocationSummary, ClosingSummary, Part, ShopAllocation},
 };
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
 use crate::{
     db::{self, AllocationRow, RoundRow},
     domain::{
-        Acceptance, Allocation, DeliveryPlan, Participant, Round, Saving, Savings, ShopSaving,
-        allocate, close,
+        Acceptance, AllocatedItem, AllocatedLine, Allocation, DeliveryPlan, OrderedItem,
+        Participant, Round, Saving, Savings, ShopSaving, allocate,
     },
     events,
 };
 
 /// Allocates the order response `response` (version `version` of the
 /// consolidated order's history), together with the lines earlier
-/// responses answered, to the shops of `row`'s round, in the
-/// consumer's transaction: the close is run again on the intents held (they
-/// no longer change once the round is closed, and the close is a pure
-/// function of them), the accepted quantities are shared out, and the rows,
-/// the summary and `procurement.round.allocated` are written. A response
-/// older than the one already allocated is ignored. A response that cannot
-/// be allocated is an error for the dead-letter table.
+/// responses answered, to the shops of `row`'s round, in the consumer's
+/// transaction: the requests in the consolidated order are read (the
+/// intents no longer change once the round is closed, and the close's
+/// `round_line` rows say which are in), the accepted quantities are shared
+/// out, and the rows, the summary and `procurement.round.allocated` are
+/// written. A response older than the one already allocated is ignored. A
+/// response that cannot be allocated is an error for the dead-letter table.
 pub async fn apply_response(
     conn: &mut Conn,
     row: &RoundRow,
@@ -46,12 +50,7 @@ pub async fn apply_response(
         .transpose()
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::Internal(format!("round {} has no closing", row.round_id)))?;
-    let earlier: Option<AllocationSummary> = row
-        .allocation
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(AppError::internal)?;
+    let earlier = allocation_of(row)?;
     let mut answered = earlier.map(|e| e.answered).unwrap_or_default();
     for line in &summary.lines {
         let Some(l) = response.lines.iter().find(|l| l.line == line.line) else {
@@ -82,17 +81,21 @@ pub async fn apply_response(
         .collect();
     let round: Round = serde_json::from_str(&row.draft).map_err(AppError::internal)?;
     let started = std::time::Instant::now();
-    let intents = db::intents_held(conn, &row.round_id).await?;
+    let ordered = ordered_items(conn, &round, &row.round_id).await?;
     let read_ms = started.elapsed().as_millis();
-    let closing = close(&round, &intents).map_err(AppError::internal)?;
-    let close_ms = started.elapsed().as_millis() - read_ms;
-    let allocation = allocate(&closing, &accepted).map_err(AppError::internal)?;
-    let allocate_ms = started.elapsed().as_millis() - read_ms - close_ms;
+    let allocation = allocate(&round, &ordered, &accepted).map_err(AppError::internal)?;
+    let allocate_ms = started.elapsed().as_millis() - read_ms;
     let savings: std::collections::HashMap<(&str, &str), Saving> = allocation
         .savings
         .shops
         .iter()
         .map(|s| ((s.shop_id.as_str(), s.district_id.as_str()), s.saving))
+        .collect();
+    let item_index: std::collections::HashMap<&str, usize> = allocation
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.item_code.as_str(), i))
         .collect();
     let mut rows = Vec::with_capacity(allocation.participants.len());
     for p in &allocation.participants {
@@ -103,7 +106,7 @@ pub async fn apply_response(
         rows.push(AllocationRow {
             shop_id: p.shop_id.clone(),
             district_id: p.district_id.clone(),
-            participant: serde_json::to_string(p).map_err(AppError::internal)?,
+            participant: StoredLines::of(p, &item_index)?,
             goods_amount: p.goods_amount,
             fee_share: p.fee_share,
             total: p.total,
@@ -129,10 +132,9 @@ pub async fn apply_response(
     events::round_allocated(conn, row, &totals_json).await?;
     tracing::info!(
         round_id = %row.round_id,
-        intents = intents.len(),
+        requests = ordered.iter().map(|i| i.requests.len()).sum::<usize>(),
         shops = rows.len(),
         read_ms,
-        close_ms,
         allocate_ms,
         total_ms = started.elapsed().as_millis(),
         "round allocated"
@@ -152,27 +154,155 @@ pub fn response_of(document_json: &str) -> Result<OrderResponse, String> {
     }
 }
 
-fn shop_of(row: AllocationRow) -> Result<ShopAllocation, AppError> {
-    let participant: Participant =
-        serde_json::from_str(&row.participant).map_err(AppError::internal)?;
+/// The ordered items of a closed round with the requests they pool, as the
+/// close left them.
+async fn ordered_items(
+    conn: &mut Conn,
+    round: &Round,
+    round_id: &str,
+) -> Result<Vec<OrderedItem>, AppError> {
+    let lines = db::round_lines(conn, round_id).await?;
+    let mut items = Vec::with_capacity(lines.len());
+    let mut index = HashMap::with_capacity(lines.len());
+    for (i, line) in lines.into_iter().enumerate() {
+        let offer = round.item(&line.item_code).ok_or_else(|| {
+            AppError::Internal(format!(
+                "round {round_id}: line {} orders item {}, which the round does not offer",
+                line.line, line.item_code
+            ))
+        })?;
+        index.insert(line.item_code.clone(), i);
+        items.push(OrderedItem {
+            item_code: line.item_code,
+            unit: offer.unit.clone(),
+            quantity: line.quantity,
+            tier: offer.tier(line.quantity),
+            requests: Vec::new(),
+        });
+    }
+    db::requests_in_order(conn, round_id, |item_code, request| {
+        if let Some(&i) = index.get(item_code) {
+            items[i].requests.push(request);
+        }
+    })
+    .await?;
+    Ok(items)
+}
+
+/// One shop's allocated lines as `allocation_shop.lines` keeps them: per
+/// line the index of its item in the round's [`AllocationSummary::items`],
+/// the units requested and allocated, and whether the price is above the
+/// shop's cap. The item's code, unit and prices are the summary's, so a
+/// million lines take a few bytes each instead of a whole object.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredLines {
+    first_seq: u64,
+    lines: Vec<(usize, i64, i64, bool)>,
+}
+
+/// `allocation_shop.lines` as it reads: compact, or a whole participant as
+/// rounds allocated before the compact form were stored.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Compact(StoredLines),
+    Whole(Participant),
+}
+
+impl StoredLines {
+    fn of(p: &Participant, item_index: &HashMap<&str, usize>) -> Result<String, AppError> {
+        let lines = p
+            .lines
+            .iter()
+            .map(|l| {
+                let index = item_index
+                    .get(l.item_code.as_str())
+                    .copied()
+                    .ok_or_else(|| {
+                        AppError::Internal(format!(
+                            "shop {} has a line for item {}, which is not allocated",
+                            p.shop_id, l.item_code
+                        ))
+                    })?;
+                Ok((index, l.requested, l.allocated, l.above_cap))
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        serde_json::to_string(&StoredLines {
+            first_seq: p.first_seq,
+            lines,
+        })
+        .map_err(AppError::internal)
+    }
+}
+
+fn shop_of(row: AllocationRow, items: &[AllocatedItem]) -> Result<ShopAllocation, AppError> {
+    let participant = match serde_json::from_str(&row.participant).map_err(AppError::internal)? {
+        Stored::Whole(participant) => participant,
+        Stored::Compact(stored) => Participant {
+            lines: stored
+                .lines
+                .into_iter()
+                .map(|(index, requested, allocated, above_cap)| {
+                    let item = items.get(index).ok_or_else(|| {
+                        AppError::Internal(format!(
+                            "shop {}: line of item #{index}, of {} allocated",
+                            row.shop_id,
+                            items.len()
+                        ))
+                    })?;
+                    Ok(AllocatedLine {
+                        item_code: item.item_code.clone(),
+                        unit: item.unit.clone(),
+                        requested,
+                        allocated,
+                        unit_price: item.tier.unit_price,
+                        list_price: item.list_price,
+                        amount: item.tier.unit_price.saturating_mul(allocated),
+                        above_cap,
+                    })
+                })
+                .collect::<Result<_, AppError>>()?,
+            shop_id: row.shop_id,
+            district_id: row.district_id,
+            first_seq: stored.first_seq,
+            goods_amount: row.goods_amount,
+            fee_share: row.fee_share,
+            total: row.total,
+        },
+    };
     Ok(ShopAllocation {
-        participant,
         saving: Saving {
             alone: row.alone,
             pooled: row.total,
             saving: row.alone - row.total,
         },
+        participant,
     })
+}
+
+/// The allocation summary of a round, if the wholesaler answered.
+fn allocation_of(row: &RoundRow) -> Result<Option<AllocationSummary>, AppError> {
+    row.allocation
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(AppError::internal)
 }
 
 /// What one shop receives in an allocated round.
 pub(crate) async fn shop_allocation(
     conn: &mut Conn,
-    round_id: &str,
+    row: &RoundRow,
     shop_id: &str,
 ) -> Result<Option<ShopAllocation>, AppError> {
-    let rows = db::allocations(conn, round_id, Some(shop_id)).await?;
-    rows.into_iter().next().map(shop_of).transpose()
+    let Some(summary) = allocation_of(row)? else {
+        return Ok(None);
+    };
+    let rows = db::allocations(conn, &row.round_id, Some(shop_id)).await?;
+    rows.into_iter()
+        .next()
+        .map(|r| shop_of(r, &summary.items))
+        .transpose()
 }
 
 impl App {
@@ -187,7 +317,11 @@ impl App {
     ) -> Result<Vec<ShopAllocation>, AppError> {
         self.authorize(caller, organisation_id, Role::Viewer, SCOPE_READ)?;
         let mut conn = self.db.acquire().await?;
-        let (_, _, parts, districts) = self.round_for(&mut conn, organisation_id, round_id).await?;
+        let (row, _, parts, districts) =
+            self.round_for(&mut conn, organisation_id, round_id).await?;
+        let Some(summary) = allocation_of(&row)? else {
+            return Ok(Vec::new());
+        };
         let rows = db::allocations(&mut conn, round_id, None).await?;
         let organised: Vec<String> = if parts.contains(&Part::DistrictOrganiser) {
             db::districts_of(&mut conn, organisation_id)
@@ -202,7 +336,7 @@ impl App {
         let whole = sees_whole(&parts);
         rows.into_iter()
             .filter(|r| whole || r.shop_id == organisation_id || organised.contains(&r.district_id))
-            .map(shop_of)
+            .map(|r| shop_of(r, &summary.items))
             .collect()
     }
 
@@ -226,13 +360,7 @@ impl App {
                     .into(),
             ));
         }
-        let summary: Option<AllocationSummary> = row
-            .allocation
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(AppError::internal)?;
-        let Some(summary) = summary else {
+        let Some(summary) = allocation_of(&row)? else {
             return Err(AppError::Refused {
                 rule: "not_allocated",
                 message: "the wholesaler has not answered the consolidated order yet".into(),

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::{
     db::{self, RoundRow},
-    domain::{Closing, Outcome, Problem, ProblemCode, Problems, Round, RoundDraft, close},
+    domain::{Outcome, Problem, ProblemCode, Problems, Round, RoundDraft, Settlement, settle},
     events,
 };
 
@@ -463,10 +463,15 @@ impl App {
         Ok(closed)
     }
 
-    /// Closes one round unless another caller did: the claim, the close of
-    /// every intent held, the summary and the `procurement.round.closed`
-    /// event (with the consolidated order) commit together. True if this
-    /// call closed it.
+    /// Closes one round unless another caller did: the claim, the close
+    /// over every intent held, the consolidated order's lines, the summary
+    /// and the `procurement.round.closed` event (with the consolidated
+    /// order) commit together. True if this call closed it.
+    ///
+    /// The close reads the intents added up per item and cap, not one by
+    /// one: that decides every quantity and tier ([`settle`]), and the
+    /// lines written say which intents are in the order for the
+    /// allocation to read later.
     pub async fn close_once(&self, round_id: &str, now_ms: i64) -> Result<bool, AppError> {
         let mut tx = self.db.begin().await?;
         db::hold(&mut tx, self.db.backend(), round_id, db::Hold::Close).await?;
@@ -479,15 +484,17 @@ impl App {
         let round: Round = serde_json::from_str(&row.draft)
             .map_err(|e| AppError::Internal(format!("round {round_id} does not read back: {e}")))?;
         let started = std::time::Instant::now();
-        let intents = db::intents_held(&mut tx, round_id).await?;
+        let groups = db::intent_groups(&mut tx, round_id).await?;
         let read_ms = started.elapsed().as_millis();
-        let closing = close(&round, &intents).map_err(AppError::internal)?;
-        let close_ms = started.elapsed().as_millis() - read_ms;
-        let summary = closing_summary(&closing);
-        let (status, order) = match closing.outcome {
+        let settlement = settle(&round, &groups).map_err(AppError::internal)?;
+        let lines = order_lines(&settlement);
+        db::round_lines_insert(&mut tx, round_id, &lines).await?;
+        let shops = db::shops_in_order(&mut tx, round_id).await?;
+        let summary = closing_summary(&round, &settlement, &lines, shops);
+        let (status, order) = match settlement.outcome {
             Outcome::Ordered => (
                 RoundStatus::Ordered,
-                serde_json::to_string(&consolidated_order(&row, &closing, now_ms)?)
+                serde_json::to_string(&consolidated_order(&row, &round, &summary, now_ms)?)
                     .map_err(AppError::internal)?,
             ),
             Outcome::Failed => (RoundStatus::Failed, String::new()),
@@ -499,10 +506,10 @@ impl App {
         tracing::info!(
             round_id,
             outcome = status.as_str(),
-            intents = intents.len(),
+            groups = groups.len(),
             lines = summary.lines.len(),
+            shops,
             read_ms,
-            close_ms,
             total_ms = started.elapsed().as_millis(),
             "round closed"
         );
@@ -554,7 +561,7 @@ impl App {
             .map(|i| i.expected_amount)
             .try_fold(0i64, |sum, a| a.and_then(|a| sum.checked_add(a)));
         let allocation = match row.status.as_str() {
-            "allocated" => super::allocation::shop_allocation(conn, &row.round_id, shop_id).await?,
+            "allocated" => super::allocation::shop_allocation(conn, row, shop_id).await?,
             _ => None,
         };
         Ok(MyPart {
@@ -674,43 +681,65 @@ fn summary(row: &RoundRow, parts: Vec<Part>) -> Result<RoundSummary, AppError> {
     })
 }
 
-fn closing_summary(closing: &Closing) -> ClosingSummary {
-    let mut shops = BTreeSet::new();
-    let lines = closing
+/// The consolidated order's lines: the items settled as ordered, numbered
+/// from 1 in the round's order.
+fn order_lines(settlement: &Settlement) -> Vec<db::RoundLine> {
+    settlement
         .items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            shops.extend(item.requests.iter().map(|r| r.shop_id.as_str()));
-            ConsolidatedLine {
-                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        .filter(|i| i.failure.is_none())
+        .zip(1..)
+        .map(|(item, line)| db::RoundLine {
+            item_code: item.item_code.clone(),
+            line,
+            quantity: item.pooled,
+            unit_price: item.tier.unit_price,
+        })
+        .collect()
+}
+
+fn closing_summary(
+    round: &Round,
+    settlement: &Settlement,
+    lines: &[db::RoundLine],
+    shops: i64,
+) -> ClosingSummary {
+    let mut ordered = settlement.items.iter().filter(|i| i.failure.is_none());
+    ClosingSummary {
+        outcome: settlement.outcome,
+        lines: lines
+            .iter()
+            .zip(&mut ordered)
+            .map(|(line, item)| ConsolidatedLine {
+                line: line.line,
                 item_code: item.item_code.clone(),
-                name: closing
-                    .round
+                name: round
                     .item(&item.item_code)
                     .map_or_else(String::new, |o| o.name.clone()),
                 unit: item.unit.clone(),
-                quantity: item.quantity,
+                quantity: item.pooled,
                 tier: item.tier,
-                shops: item.requests.len(),
-            }
-        })
-        .collect();
-    ClosingSummary {
-        outcome: closing.outcome,
-        lines,
-        failed: closing
-            .failed
-            .iter()
-            .map(|f| FailedLine {
-                item_code: f.item_code.clone(),
-                reason: f.reason,
-                pooled: f.pooled,
-                minimum_quantity: f.minimum_quantity,
+                shops: usize::try_from(item.kept).unwrap_or(usize::MAX),
             })
             .collect(),
-        dropped: closing.dropped.len(),
-        shops: shops.len(),
+        failed: settlement
+            .items
+            .iter()
+            .filter_map(|i| {
+                i.failure.map(|reason| FailedLine {
+                    item_code: i.item_code.clone(),
+                    reason,
+                    pooled: i.pooled,
+                    minimum_quantity: i.minimum_quantity,
+                })
+            })
+            .collect(),
+        dropped: settlement
+            .items
+            .iter()
+            .map(|i| usize::try_from(i.dropped).unwrap_or(usize::MAX))
+            .sum(),
+        shops: usize::try_from(shops).unwrap_or_default(),
     }
 }
 
@@ -719,38 +748,34 @@ fn closing_summary(closing: &Closing) -> ClosingSummary {
 /// delivery requested for the round's first delivery date.
 fn consolidated_order(
     row: &RoundRow,
-    closing: &Closing,
+    round: &Round,
+    summary: &ClosingSummary,
     now_ms: i64,
 ) -> Result<Document, AppError> {
-    let first_date = closing
-        .round
+    let first_date = round
         .delivery_dates()
         .first()
         .and_then(|d| Date::from_ccyymmdd(&d.replace('-', "")));
     let issued = Date::from_unix_days((now_ms + JST_MS).div_euclid(DAY_MS))
         .ok_or_else(|| AppError::Internal(format!("{now_ms} is not a calendar day")))?;
-    let lines = closing
-        .items
+    let lines = summary
+        .lines
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let offer = closing.round.item(&item.item_code);
-            OrderLine {
-                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                item: Item {
-                    gtin: None,
-                    buyer_code: Some(item.item_code.clone()),
-                    seller_code: Some(item.item_code.clone()),
-                    description: offer.map(|o| o.name.clone()),
-                },
-                quantity: Quantity {
-                    value: Decimal::new(item.quantity, 0).unwrap_or_default(),
-                    unit: item.unit.clone(),
-                },
-                unit_price: Decimal::new(item.tier.unit_price, 0),
-                requested_delivery: first_date,
-                delivery_site: None,
-            }
+        .map(|line| OrderLine {
+            line: line.line,
+            item: Item {
+                gtin: None,
+                buyer_code: Some(line.item_code.clone()),
+                seller_code: Some(line.item_code.clone()),
+                description: Some(line.name.clone()),
+            },
+            quantity: Quantity {
+                value: Decimal::new(line.quantity, 0).unwrap_or_default(),
+                unit: line.unit.clone(),
+            },
+            unit_price: Decimal::new(line.tier.unit_price, 0),
+            requested_delivery: first_date,
+            delivery_site: None,
         })
         .collect();
     Ok(Document::Order(Order {

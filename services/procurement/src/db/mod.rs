@@ -4,7 +4,9 @@
 
 use renkei_kernel::{settings::Backend, storage::Conn};
 
-use crate::domain::Intent;
+use futures::TryStreamExt;
+
+use crate::domain::{CapGroup, Intent, Request};
 
 /// A collaboration group as collab's events describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -527,30 +529,151 @@ pub async fn held_district(
     Ok(row.map(|(d,)| d))
 }
 
-/// Every intent of a round that holds a quantity: what the close reads
-/// (its outcome does not depend on their order).
-pub async fn intents_held(conn: &mut Conn, round_id: &str) -> Result<Vec<Intent>, sqlx::Error> {
-    type Held = (String, String, String, i64, Option<i64>, i64);
-    let rows: Vec<Held> = sqlx::query_as(
-        "SELECT shop_id, district_id, item_code, quantity, max_unit_price, seq FROM intent \
-         WHERE round_id = $1 AND quantity > 0",
+/// A round's held intents added up per item and cap: all the close reads.
+pub async fn intent_groups(conn: &mut Conn, round_id: &str) -> Result<Vec<CapGroup>, sqlx::Error> {
+    type Group = (String, Option<i64>, i64, i64);
+    let rows: Vec<Group> = sqlx::query_as(
+        "SELECT item_code, max_unit_price, CAST(SUM(quantity) AS BIGINT), COUNT(*) FROM intent \
+         WHERE round_id = $1 AND quantity > 0 GROUP BY item_code, max_unit_price",
     )
     .bind(round_id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(shop_id, district_id, item_code, quantity, max_unit_price, seq)| Intent {
+        .map(|(item_code, max_unit_price, quantity, intents)| CapGroup {
+            item_code,
+            max_unit_price,
+            quantity,
+            intents: u64::try_from(intents).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// One line of a closed round's consolidated order, as `round_line` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundLine {
+    /// The item.
+    pub item_code: String,
+    /// Line number in the order, from 1.
+    pub line: u32,
+    /// Units ordered.
+    pub quantity: i64,
+    /// The tier price those units reach: the lowest cap kept.
+    pub unit_price: i64,
+}
+
+const ROUND_LINES_PER_INSERT: usize = 1000;
+
+/// Stores the lines of a round's consolidated order, at its close.
+pub async fn round_lines_insert(
+    conn: &mut Conn,
+    round_id: &str,
+    lines: &[RoundLine],
+) -> Result<(), sqlx::Error> {
+    for chunk in lines.chunks(ROUND_LINES_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO round_line (round_id, item_code, line, quantity, unit_price) VALUES {}",
+            placeholders(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for l in chunk {
+            query = query
+                .bind(round_id)
+                .bind(&l.item_code)
+                .bind(i64::from(l.line))
+                .bind(l.quantity)
+                .bind(l.unit_price);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The lines of a closed round's consolidated order, by line number.
+pub async fn round_lines(conn: &mut Conn, round_id: &str) -> Result<Vec<RoundLine>, sqlx::Error> {
+    type Row = (String, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT item_code, line, quantity, unit_price FROM round_line WHERE round_id = $1 ORDER BY line",
+    )
+    .bind(round_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_code, line, quantity, unit_price)| RoundLine {
+            item_code,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            quantity,
+            unit_price,
+        })
+        .collect())
+}
+
+/// The intents of a closed round that are in its consolidated order: their
+/// item has a line and their cap accepts its price.
+const IN_ORDER: &str = "FROM intent i JOIN round_line l \
+     ON l.round_id = i.round_id AND l.item_code = i.item_code \
+     WHERE i.round_id = $1 AND i.quantity > 0 \
+     AND (i.max_unit_price IS NULL OR i.max_unit_price >= l.unit_price)";
+
+/// How many shops have at least one intent in a closed round's order.
+pub async fn shops_in_order(conn: &mut Conn, round_id: &str) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(DISTINCT i.shop_id) {IN_ORDER}"))
+        .bind(round_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n)
+}
+
+/// Hands every intent in a closed round's order to `each`, as the item
+/// code and the request, in no particular order, as the rows arrive.
+pub async fn requests_in_order(
+    conn: &mut Conn,
+    round_id: &str,
+    mut each: impl FnMut(&str, Request),
+) -> Result<(), sqlx::Error> {
+    type Row = (String, String, String, i64, Option<i64>, i64);
+    let sql = format!(
+        "SELECT i.item_code, i.shop_id, i.district_id, i.quantity, i.max_unit_price, i.seq {IN_ORDER}"
+    );
+    let mut rows = sqlx::query_as::<_, Row>(&sql)
+        .bind(round_id)
+        .fetch(&mut *conn);
+    while let Some((item_code, shop_id, district_id, quantity, max_unit_price, seq)) =
+        rows.try_next().await?
+    {
+        each(
+            &item_code,
+            Request {
                 shop_id,
                 district_id,
-                item_code,
                 quantity,
                 max_unit_price,
                 seq: u64::try_from(seq).unwrap_or_default(),
             },
-        )
-        .collect())
+        );
+    }
+    Ok(())
+}
+
+/// `rows` groups of `columns` numbered placeholders: `($1, $2), ($3, $4)`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// Stores a shop's first intent for an item; answers its `seq`.
@@ -782,26 +905,10 @@ pub async fn allocation_replace(
         .execute(&mut *conn)
         .await?;
     for chunk in rows.chunks(ALLOCATION_ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO allocation_shop (round_id, shop_id, district_id, goods_amount, fee_share, total, alone, lines) VALUES ",
+        let sql = format!(
+            "INSERT INTO allocation_shop (round_id, shop_id, district_id, goods_amount, fee_share, total, alone, lines) VALUES {}",
+            placeholders(chunk.len(), 8)
         );
-        for i in 0..chunk.len() {
-            let b = i * 8;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = query

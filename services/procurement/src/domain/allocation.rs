@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::MAX_QUANTITY;
-use super::closing::{Closing, OrderedItem, Request};
+use super::closing::{OrderedItem, Request};
 use super::round::{Round, Tier};
 
 /// How much of one ordered item the wholesaler accepted.
@@ -268,12 +268,18 @@ fn mul(a: i64, b: i64) -> Result<i64, AllocateError> {
     a.checked_mul(b).ok_or(AllocateError::Overflow)
 }
 
-/// Divides what the wholesaler accepted among the shops of `closing`.
-/// An ordered item without an acceptance counts as accepted zero.
-pub fn allocate(closing: &Closing, accepted: &[Acceptance]) -> Result<Allocation, AllocateError> {
-    let round = &closing.round;
-    let ordered: HashMap<&str, &OrderedItem> = closing
-        .items
+/// Divides what the wholesaler accepted among the shops that asked for
+/// `ordered_items`, the items of `round`'s consolidated order (as in
+/// [`Closing::items`]). An ordered item without an acceptance counts as
+/// accepted zero.
+///
+/// [`Closing::items`]: super::closing::Closing::items
+pub fn allocate(
+    round: &Round,
+    ordered_items: &[OrderedItem],
+    accepted: &[Acceptance],
+) -> Result<Allocation, AllocateError> {
+    let ordered: HashMap<&str, &OrderedItem> = ordered_items
         .iter()
         .map(|i| (i.item_code.as_str(), i))
         .collect();
@@ -304,9 +310,9 @@ pub fn allocate(closing: &Closing, accepted: &[Acceptance]) -> Result<Allocation
         }
     }
 
-    let mut items = Vec::with_capacity(closing.items.len());
+    let mut items = Vec::with_capacity(ordered_items.len());
     let mut shops: HashMap<(usize, &str), ShopLines> = HashMap::new();
-    for ordered in &closing.items {
+    for ordered in ordered_items {
         let inconsistent = || AllocateError::InconsistentClosing {
             item_code: ordered.item_code.clone(),
         };

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::intent::Intent;
 use super::problem::Problems;
-use super::round::{Round, Tier};
+use super::round::{ItemOffer, Round, Tier};
 
 /// Why the intents given to [`close`] cannot be closed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -179,24 +179,10 @@ pub fn close(round: &Round, intents: &[Intent]) -> Result<Closing, CloseError> {
         wanted.sort_unstable_by(|a, b| {
             (a.cap(), a.seq, &a.shop_id).cmp(&(b.cap(), b.seq, &b.shop_id))
         });
-        let mut pooled: i64 = wanted.iter().map(|i| i.quantity).sum();
-        let mut kept_from = 0;
-        let mut price_at_drop = Vec::new();
-        loop {
-            let price = offer.tier(pooled).unit_price;
-            let before = kept_from;
-            while kept_from < wanted.len() && wanted[kept_from].cap() < price {
-                pooled -= wanted[kept_from].quantity;
-                price_at_drop.push(price);
-                kept_from += 1;
-            }
-            if kept_from == before {
-                break;
-            }
-        }
-        let mut dropped: Vec<DroppedIntent> = wanted[..kept_from]
+        let cut = cut(offer, wanted.iter().map(|i| (i.cap(), i.quantity)));
+        let mut dropped: Vec<DroppedIntent> = wanted[..cut.dropped]
             .iter()
-            .zip(price_at_drop)
+            .zip(cut.drop_prices)
             .map(|(&intent, unit_price)| DroppedIntent {
                 intent: intent.clone(),
                 unit_price,
@@ -207,22 +193,22 @@ pub fn close(round: &Round, intents: &[Intent]) -> Result<Closing, CloseError> {
         });
         closing.dropped.extend(dropped);
 
-        let mut kept = wanted.split_off(kept_from);
+        let mut kept = wanted.split_off(cut.dropped);
         kept.sort_unstable_by(|a, b| (a.seq, &a.shop_id).cmp(&(b.seq, &b.shop_id)));
         let requests: Vec<Request> = kept.into_iter().map(request).collect();
-        if pooled >= offer.minimum_quantity {
+        if cut.pooled >= offer.minimum_quantity {
             closing.items.push(OrderedItem {
                 item_code: offer.code.clone(),
                 unit: offer.unit.clone(),
-                quantity: pooled,
-                tier: offer.tier(pooled),
+                quantity: cut.pooled,
+                tier: offer.tier(cut.pooled),
                 requests,
             });
         } else {
             closing.failed.push(FailedItem {
                 item_code: offer.code.clone(),
                 reason: FailureReason::BelowMinimum,
-                pooled,
+                pooled: cut.pooled,
                 minimum_quantity: offer.minimum_quantity,
                 requests,
             });
@@ -242,4 +228,163 @@ fn request(intent: &Intent) -> Request {
         max_unit_price: intent.max_unit_price,
         seq: intent.seq,
     }
+}
+
+/// Where one item's intents, taken in ascending order of cap, are cut.
+struct Cut {
+    /// How many of them, from the lowest cap, are dropped.
+    dropped: usize,
+    /// The units of the rest.
+    pooled: i64,
+    /// The tier price each dropped one was dropped at, in order.
+    drop_prices: Vec<i64>,
+}
+
+/// The fixed point of the module's documentation for one item, over its
+/// intents (or groups of intents with one cap) as `(cap, quantity)` in
+/// ascending order of cap. Both [`close`] and [`settle`] cut here.
+fn cut(offer: &ItemOffer, by_cap: impl Iterator<Item = (i64, i64)>) -> Cut {
+    let by_cap: Vec<(i64, i64)> = by_cap.collect();
+    let mut pooled: i64 = by_cap.iter().map(|&(_, quantity)| quantity).sum();
+    let mut dropped = 0;
+    let mut drop_prices = Vec::new();
+    loop {
+        let price = offer.tier(pooled).unit_price;
+        let before = dropped;
+        while dropped < by_cap.len() && by_cap[dropped].0 < price {
+            pooled -= by_cap[dropped].1;
+            drop_prices.push(price);
+            dropped += 1;
+        }
+        if dropped == before {
+            break;
+        }
+    }
+    Cut {
+        dropped,
+        pooled,
+        drop_prices,
+    }
+}
+
+/// The intents of one item with one cap, added up: all the close needs to
+/// decide (a database adds them up far faster than it hands out the rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapGroup {
+    /// The item.
+    pub item_code: String,
+    /// The intents' cap; `None` for those without one.
+    pub max_unit_price: Option<i64>,
+    /// Their units together.
+    pub quantity: i64,
+    /// How many intents (one per shop).
+    pub intents: u64,
+}
+
+/// One item of the round at the cut-off, decided from its [`CapGroup`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledItem {
+    /// The item.
+    pub item_code: String,
+    /// Its unit.
+    pub unit: String,
+    /// Units of the intents kept: ordered if `failure` is `None`.
+    pub pooled: i64,
+    /// The tier they reach. An intent is kept if and only if its cap is at
+    /// least this tier's price (no cap counts as the highest).
+    pub tier: Tier,
+    /// Why it is not ordered, if it is not.
+    pub failure: Option<FailureReason>,
+    /// The minimum it needed.
+    pub minimum_quantity: i64,
+    /// Intents kept.
+    pub kept: u64,
+    /// Intents dropped for their caps.
+    pub dropped: u64,
+}
+
+impl SettledItem {
+    /// Whether an intent with cap `max_unit_price` is kept.
+    pub fn keeps(&self, max_unit_price: Option<i64>) -> bool {
+        max_unit_price.unwrap_or(i64::MAX) >= self.tier.unit_price
+    }
+}
+
+/// The cut-off decided from per-cap totals: the same outcome, quantities
+/// and tiers as [`close`] over the intents those totals add up, without
+/// the intents themselves. Every item of the round is in `items`, in the
+/// round's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// Whether anything is ordered.
+    pub outcome: Outcome,
+    /// Every item of the round.
+    pub items: Vec<SettledItem>,
+}
+
+/// Why per-cap totals cannot be settled: they name an item the round does
+/// not offer, or hold a quantity no intent could have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the intents for item `{item_code}` do not fit the round: {reason}")]
+pub struct SettleError {
+    /// The item.
+    pub item_code: String,
+    /// What is wrong.
+    pub reason: &'static str,
+}
+
+/// Settles `round` from the totals of its intents per item and cap. Groups
+/// of one item and cap given twice are added together.
+pub fn settle(round: &Round, groups: &[CapGroup]) -> Result<Settlement, SettleError> {
+    let mut by_item: Vec<Vec<(i64, i64, u64)>> = vec![Vec::new(); round.items().len()];
+    for g in groups {
+        let bad = |reason| SettleError {
+            item_code: g.item_code.clone(),
+            reason,
+        };
+        let index = round
+            .item_index(&g.item_code)
+            .ok_or_else(|| bad("the round does not offer it"))?;
+        // Every intent holds at least one unit; no intents hold none.
+        let possible = match i64::try_from(g.intents) {
+            Ok(0) => g.quantity == 0,
+            Ok(n) => g.quantity >= n,
+            Err(_) => false,
+        };
+        if !possible {
+            return Err(bad("fewer units than intents, or units without intents"));
+        }
+        if g.max_unit_price.is_some_and(|cap| cap < 0) {
+            return Err(bad("a negative cap"));
+        }
+        by_item[index].push((g.max_unit_price.unwrap_or(i64::MAX), g.quantity, g.intents));
+    }
+    let mut settlement = Settlement {
+        outcome: Outcome::Failed,
+        items: Vec::with_capacity(by_item.len()),
+    };
+    for (offer, mut groups) in round.items().iter().zip(by_item) {
+        groups.sort_unstable();
+        let cut = cut(
+            offer,
+            groups.iter().map(|&(cap, quantity, _)| (cap, quantity)),
+        );
+        let dropped: u64 = groups[..cut.dropped].iter().map(|g| g.2).sum();
+        let kept: u64 = groups[cut.dropped..].iter().map(|g| g.2).sum();
+        let ordered = cut.pooled >= offer.minimum_quantity;
+        if ordered {
+            settlement.outcome = Outcome::Ordered;
+        }
+        settlement.items.push(SettledItem {
+            item_code: offer.code.clone(),
+            unit: offer.unit.clone(),
+            pooled: cut.pooled,
+            tier: offer.tier(cut.pooled),
+            failure: (!ordered).then_some(FailureReason::BelowMinimum),
+            minimum_quantity: offer.minimum_quantity,
+            kept,
+            dropped,
+        });
+    }
+    Ok(settlement)
 }

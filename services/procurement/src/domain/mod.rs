@@ -7,7 +7,8 @@
 //! - [`pool`]: the running totals while intents come and go ([`Pool`]),
 //!   with the tier reached and each shop's expected price and fee;
 //! - [`closing`]: the cut-off turned into one consolidated order
-//!   ([`close`] → [`Closing`]);
+//!   ([`close`] → [`Closing`]), or decided from per-cap totals alone
+//!   ([`settle`] → [`Settlement`]);
 //! - [`allocation`]: what the wholesaler accepted shared back among the
 //!   shops ([`allocate`] → [`Allocation`]), with [`Savings`] and the
 //!   [`DeliveryPlan`];
@@ -33,8 +34,8 @@ pub use allocation::{
     DistrictSaving, Drop, Participant, Pick, PickList, Saving, Savings, ShopSaving, allocate,
 };
 pub use closing::{
-    CloseError, Closing, DroppedIntent, FailedItem, FailureReason, OrderedItem, Outcome, Request,
-    close,
+    CapGroup, CloseError, Closing, DroppedIntent, FailedItem, FailureReason, OrderedItem, Outcome,
+    Request, SettleError, SettledItem, Settlement, close, settle,
 };
 pub use fees::{FeeModel, fee_share};
 pub use intent::Intent;

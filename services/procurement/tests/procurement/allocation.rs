@@ -47,7 +47,8 @@ fn equal_remainders_go_to_the_earliest_submissions() {
         intent("d", "b", "X", 3, 2),
     ];
     let closing = close(&round, &intents).expect("closes");
-    let allocation = allocate(&closing, &[accept("X", 10)]).expect("allocates");
+    let allocation =
+        allocate(&closing.round, &closing.items, &[accept("X", 10)]).expect("allocates");
     let got: Vec<i64> = ["a", "b", "c", "d"]
         .iter()
         .map(|s| allocated(&allocation, s, "X"))
@@ -64,7 +65,8 @@ fn with_equal_seqs_the_smaller_shop_id_wins_the_tie() {
         intent("z", "a", "X", 1, 7),
     ];
     let closing = close(&round, &intents).expect("closes");
-    let allocation = allocate(&closing, &[accept("X", 1)]).expect("allocates");
+    let allocation =
+        allocate(&closing.round, &closing.items, &[accept("X", 1)]).expect("allocates");
     let got: Vec<i64> = ["k", "m", "z"]
         .iter()
         .map(|s| allocated(&allocation, s, "X"))
@@ -83,7 +85,8 @@ fn the_largest_remainder_beats_an_earlier_submission() {
         intent("q", "a", "X", 2, 2),
     ];
     let closing = close(&round, &intents).expect("closes");
-    let allocation = allocate(&closing, &[accept("X", 7)]).expect("allocates");
+    let allocation =
+        allocate(&closing.round, &closing.items, &[accept("X", 7)]).expect("allocates");
     let got: Vec<i64> = ["late", "p", "q"]
         .iter()
         .map(|s| allocated(&allocation, s, "X"))
@@ -101,7 +104,8 @@ fn the_price_follows_the_accepted_quantity_and_caps_are_flagged() {
     let closing = close(&round, &intents).expect("closes");
     assert_eq!(closing.items[0].tier.unit_price, 80);
 
-    let allocation = allocate(&closing, &[accept("X", 30)]).expect("allocates");
+    let allocation =
+        allocate(&closing.round, &closing.items, &[accept("X", 30)]).expect("allocates");
     let x = &allocation.items[0];
     assert_eq!((x.ordered, x.accepted, x.tier.unit_price), (60, 30, 90));
     let a = &allocation.participants[0];
@@ -123,7 +127,7 @@ fn acceptances_must_match_the_order() {
         (vec![accept("RICE-5KG", -1)], "negative"),
     ];
     for (acceptance, what) in errors {
-        let error = allocate(&closing, &acceptance).expect_err(what);
+        let error = allocate(&closing.round, &closing.items, &acceptance).expect_err(what);
         let expected = match what {
             "above" => matches!(
                 error,
@@ -139,7 +143,8 @@ fn acceptances_must_match_the_order() {
         };
         assert!(expected, "{what}: {error}");
     }
-    let nothing = allocate(&closing, &[]).expect("an item not mentioned is accepted zero");
+    let nothing = allocate(&closing.round, &closing.items, &[])
+        .expect("an item not mentioned is accepted zero");
     assert_eq!(nothing.items[0].accepted, 0);
     assert!(
         nothing
@@ -151,7 +156,8 @@ fn acceptances_must_match_the_order() {
 
     let mut forged = closing.clone();
     forged.items[0].quantity = 11;
-    let error = allocate(&forged, &[accept("RICE-5KG", 11)]).expect_err("forged");
+    let error =
+        allocate(&forged.round, &forged.items, &[accept("RICE-5KG", 11)]).expect_err("forged");
     assert!(
         matches!(error, AllocateError::InconsistentClosing { .. }),
         "{error}"
@@ -177,7 +183,12 @@ fn fees_savings_and_the_delivery_plan_by_hand() {
         intent("s5", "c", "Y", 1, 5),
     ];
     let closing = close(&round, &intents).expect("closes");
-    let allocation = allocate(&closing, &[accept("X", 10), accept("Y", 0)]).expect("allocates");
+    let allocation = allocate(
+        &closing.round,
+        &closing.items,
+        &[accept("X", 10), accept("Y", 0)],
+    )
+    .expect("allocates");
 
     // X: 10 units at 80 yen, all of it. Y: nothing, so s3 and s5 receive
     // nothing and pay no fee; district c pays nothing at all.
@@ -443,7 +454,7 @@ fn allocations_never_go_negative_nor_above_requests_and_add_up_exactly() {
         let mut intents = random_intents(&mut rng, &round, shops);
         let closing = close(&round, &intents).expect("closes");
         let mut acceptance = random_acceptance(&mut rng, &closing);
-        let allocation = allocate(&closing, &acceptance).expect("allocates");
+        let allocation = allocate(&closing.round, &closing.items, &acceptance).expect("allocates");
         check(&closing, &acceptance, &allocation, seed);
 
         rng.shuffle(&mut intents);
@@ -452,7 +463,7 @@ fn allocations_never_go_negative_nor_above_requests_and_add_up_exactly() {
         for item in &mut reordered.items {
             rng.shuffle(&mut item.requests);
         }
-        let again = allocate(&reordered, &acceptance).expect("allocates");
+        let again = allocate(&reordered.round, &reordered.items, &acceptance).expect("allocates");
         assert_eq!(
             again, allocation,
             "seed {seed:#x}: the input order changed the allocation"
@@ -476,7 +487,8 @@ fn many_equal_requests_share_by_seq_alone() {
             .collect();
         let accepted = rng.range(0, 2 * n as i64);
         let closing = close(&round, &intents).expect("closes");
-        let allocation = allocate(&closing, &[accept("X", accepted)]).expect("allocates");
+        let allocation =
+            allocate(&closing.round, &closing.items, &[accept("X", accepted)]).expect("allocates");
         check(&closing, &[accept("X", accepted)], &allocation, seed);
         // Equal requests: everyone gets ⌊A/n⌋ units, and the A mod n earliest get one more.
         for (s, &seq) in seqs.iter().enumerate() {

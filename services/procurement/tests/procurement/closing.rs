@@ -2,7 +2,8 @@
 //! failed rounds, and a result that depends only on the set of intents.
 
 use renkei_procurement::domain::{
-    CloseError, FailureReason, Intent, Outcome, RoundDraft, Tier, close,
+    CapGroup, CloseError, FailureReason, Intent, Outcome, RoundDraft, SettleError, Tier, close,
+    settle,
 };
 
 use crate::rng::Rng;
@@ -251,6 +252,124 @@ fn the_close_matches_the_slow_fixed_point_and_ignores_input_order() {
             "seed {seed:#x}"
         );
     }
+}
+
+/// The intents added up per item and cap, split at random into several
+/// groups of one item and cap (the settlement must add those up too).
+fn groups_of(rng: &mut Rng, intents: &[Intent]) -> Vec<CapGroup> {
+    let mut sums: std::collections::BTreeMap<(String, Option<i64>), (i64, u64)> =
+        std::collections::BTreeMap::new();
+    let mut groups = Vec::new();
+    for i in intents {
+        if rng.index(4) == 0 {
+            groups.push(CapGroup {
+                item_code: i.item_code.clone(),
+                max_unit_price: i.max_unit_price,
+                quantity: i.quantity,
+                intents: 1,
+            });
+            continue;
+        }
+        let sum = sums
+            .entry((i.item_code.clone(), i.max_unit_price))
+            .or_default();
+        sum.0 += i.quantity;
+        sum.1 += 1;
+    }
+    groups.extend(
+        sums.into_iter().map(
+            |((item_code, max_unit_price), (quantity, intents))| CapGroup {
+                item_code,
+                max_unit_price,
+                quantity,
+                intents,
+            },
+        ),
+    );
+    rng.shuffle(&mut groups);
+    groups
+}
+
+#[test]
+fn settling_from_totals_per_cap_agrees_with_the_close_over_the_intents() {
+    for case in 0..3_000u64 {
+        let seed = 0x5E77_0000 + case;
+        let mut rng = Rng::new(seed);
+        let round = random_round(&mut rng, 4, 3);
+        let shops = rng.index(15);
+        let intents = random_intents(&mut rng, &round, shops);
+        let closing = close(&round, &intents).expect("closes");
+        let settlement = settle(&round, &groups_of(&mut rng, &intents)).expect("settles");
+
+        assert_eq!(settlement.outcome, closing.outcome, "seed {seed:#x}");
+        assert_eq!(
+            settlement.items.len(),
+            round.items().len(),
+            "seed {seed:#x}"
+        );
+        for item in &settlement.items {
+            let dropped = closing
+                .dropped
+                .iter()
+                .filter(|d| d.intent.item_code == item.item_code)
+                .count();
+            assert_eq!(item.dropped as usize, dropped, "seed {seed:#x}");
+            match closing.item(&item.item_code) {
+                Some(ordered) => {
+                    assert_eq!(item.failure, None, "seed {seed:#x}");
+                    assert_eq!(item.pooled, ordered.quantity, "seed {seed:#x}");
+                    assert_eq!(item.tier, ordered.tier, "seed {seed:#x}");
+                    assert_eq!(item.kept as usize, ordered.requests.len(), "seed {seed:#x}");
+                    for r in &ordered.requests {
+                        assert!(item.keeps(r.max_unit_price), "seed {seed:#x}");
+                    }
+                }
+                None => {
+                    let failed = closing
+                        .failed
+                        .iter()
+                        .find(|f| f.item_code == item.item_code)
+                        .expect("every item is ordered or failed");
+                    assert_eq!(item.failure, Some(failed.reason), "seed {seed:#x}");
+                    assert_eq!(item.pooled, failed.pooled, "seed {seed:#x}");
+                    assert_eq!(item.kept as usize, failed.requests.len(), "seed {seed:#x}");
+                }
+            }
+            // The tier says which intents are kept: none dropped passes it.
+            for d in closing
+                .dropped
+                .iter()
+                .filter(|d| d.intent.item_code == item.item_code)
+            {
+                assert!(!item.keeps(d.intent.max_unit_price), "seed {seed:#x}");
+            }
+        }
+    }
+}
+
+#[test]
+fn totals_for_an_item_not_offered_or_with_impossible_counts_are_refused() {
+    let round = open(one_item_round(&[(10, 80)], 5));
+    let group = |item_code: &str, quantity: i64, intents: u64| CapGroup {
+        item_code: item_code.into(),
+        max_unit_price: None,
+        quantity,
+        intents,
+    };
+    assert_eq!(
+        settle(&round, &[group("Y", 3, 1)]),
+        Err(SettleError {
+            item_code: "Y".into(),
+            reason: "the round does not offer it",
+        })
+    );
+    for bad in [group("X", -1, 1), group("X", 3, 0), group("X", 0, 2)] {
+        let refused = settle(&round, &[bad]).expect_err("refused");
+        assert_eq!(refused.item_code, "X");
+    }
+    let nothing = settle(&round, &[]).expect("settles");
+    assert_eq!(nothing.outcome, Outcome::Failed);
+    assert_eq!(nothing.items[0].failure, Some(FailureReason::BelowMinimum));
 }
 
 #[test]

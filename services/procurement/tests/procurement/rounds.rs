@@ -59,6 +59,10 @@ renkei_kernel::on_each_engine!(
 );
 renkei_kernel::on_each_engine!(opening_is_idempotent_by_key, opening_is_idempotent_by_key);
 renkei_kernel::on_each_engine!(
+    intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocation,
+    intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocation
+);
+renkei_kernel::on_each_engine!(
     answers_to_some_lines_add_up_to_the_whole_answer,
     answers_to_some_lines_add_up_to_the_whole_answer
 );
@@ -1141,4 +1145,129 @@ async fn answers_to_some_lines_add_up_to_the_whole_answer(backend: Backend, _bus
     let view = t.view(region.shop(0, 0), &round).await;
     assert_eq!(view.body["status"], "cancelled", "{}", view.body);
     assert_eq!(view.body["allocation"]["items"][0]["accepted"], 10);
+}
+
+async fn intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocation(
+    backend: Backend,
+    _bus: BusMode,
+) {
+    let Some(t) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let region = t.region().await;
+    let round = opened(&t, &region).await;
+    let capped = |shop: &str, quantity: i64, cap: i64| {
+        let (shop, round) = (shop.to_string(), round.clone());
+        let t = &t;
+        async move {
+            let put = t
+                .call(
+                    "PUT",
+                    &format!("/organisations/{shop}/rounds/{round}/intents/RICE-5KG"),
+                    &t.owner(&shop),
+                    Some(&json!({"quantity": quantity, "max_unit_price": cap})),
+                )
+                .await;
+            assert_eq!(put.status, 200, "{}", put.body);
+        }
+    };
+    // Rice: 2,400 yen, 2,200 from 10 bags, 2,000 from 30. The 31 bags
+    // wanted reach 2,000; shop (1,1) caps at 1,900 and drops, the 23 left
+    // price at 2,200, above shop (0,1)'s cap of 2,100, which drops too: 18
+    // bags at 2,200 remain. Oil: 7 each from three shops, 21 of a minimum 20.
+    t.want(region.shop(0, 0), &round, "RICE-5KG", 7).await;
+    capped(region.shop(0, 1), 5, 2_100).await;
+    t.want(region.shop(1, 0), &round, "RICE-5KG", 11).await;
+    capped(region.shop(1, 1), 8, 1_900).await;
+    for shop in [region.shop(0, 0), region.shop(0, 1), region.shop(1, 0)] {
+        t.want(shop, &round, "OIL-1L", 7).await;
+    }
+
+    let order = closed_order(&t, &round, &region.wholesaler).await;
+    let quantities: Vec<_> = order.lines.iter().map(|l| l.quantity.value).collect();
+    assert_eq!(
+        quantities,
+        [Decimal::new(18, 0), Decimal::new(21, 0)].map(|d| d.expect("n"))
+    );
+    assert_eq!(order.lines[0].unit_price, Decimal::new(2_200, 0));
+    let view = t.view(&region.wholesaler, &round).await;
+    let closing = &view.body["closing"];
+    assert_eq!(closing["dropped"], 2, "{closing}");
+    assert_eq!(closing["lines"][0]["shops"], 2, "{closing}");
+    assert_eq!(closing["lines"][1]["shops"], 3, "{closing}");
+    assert_eq!(
+        closing["shops"], 3,
+        "shop (1,1) has nothing left in the order: {closing}"
+    );
+
+    // Half the rice: 7·9/18 = 3.5 and 11·9/18 = 5.5; the odd bag goes to
+    // the earlier intent, shop (0,0)'s.
+    let events = order_events(&order, &org(), &[Some(9), None]);
+    for e in &events {
+        apply_once(t.app.db(), &OrderFeedback, e, None)
+            .await
+            .expect("applies");
+    }
+    let all = t
+        .call(
+            "GET",
+            &format!(
+                "/organisations/{}/rounds/{round}/allocations",
+                region.wholesaler
+            ),
+            &t.owner(&region.wholesaler),
+            None,
+        )
+        .await;
+    let mut got: Vec<(String, String, i64, i64)> = all
+        .body
+        .as_array()
+        .expect("allocations")
+        .iter()
+        .flat_map(|s| {
+            let shop = s["participant"]["shop_id"]
+                .as_str()
+                .expect("shop")
+                .to_string();
+            s["participant"]["lines"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .map(move |l| {
+                    (
+                        shop.clone(),
+                        l["item_code"].as_str().expect("item").to_string(),
+                        l["allocated"].as_i64().expect("allocated"),
+                        l["unit_price"].as_i64().expect("price"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (
+            region.shop(0, 0).to_string(),
+            "RICE-5KG".to_string(),
+            4,
+            2_400,
+        ),
+        (
+            region.shop(1, 0).to_string(),
+            "RICE-5KG".to_string(),
+            5,
+            2_400,
+        ),
+        (region.shop(0, 0).to_string(), "OIL-1L".to_string(), 7, 600),
+        (region.shop(0, 1).to_string(), "OIL-1L".to_string(), 7, 600),
+        (region.shop(1, 0).to_string(), "OIL-1L".to_string(), 7, 600),
+    ];
+    want.sort();
+    assert_eq!(got, want, "9 bags price at the list price they reach");
+    let dropped = t.view(region.shop(1, 1), &round).await;
+    assert!(
+        dropped.body["mine"]["allocation"].is_null(),
+        "{}",
+        dropped.body["mine"]
+    );
 }

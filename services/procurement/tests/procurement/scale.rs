@@ -54,7 +54,7 @@ fn a_hundred_thousand_intents_close_and_allocate_exactly() {
             quantity: i.quantity * 2 / 3,
         })
         .collect();
-    let allocation = allocate(&closing, &acceptance).expect("allocates");
+    let allocation = allocate(&closing.round, &closing.items, &acceptance).expect("allocates");
 
     let lines: usize = allocation.participants.iter().map(|p| p.lines.len()).sum();
     let kept: usize = closing.items.iter().map(|i| i.requests.len()).sum();
