@@ -15,9 +15,12 @@
 //!
 //! Each phase reports intents per second and how long the projector took
 //! to count the last one after it was acknowledged. Then the round is
-//! closed through the service (claim, every intent read, close, summary,
-//! consolidated order event in one transaction) and a partial acceptance
-//! (every other item at 80 %) is allocated through the consumer's use case.
+//! closed through the service (claim, the intents added up per item and
+//! cap, the settlement, the order's lines, summary and consolidated order
+//! event in one transaction), its request book is written (timed apart:
+//! it is written after the close, before any answer), and a partial
+//! acceptance (every other item at 80 %) is allocated through the
+//! consumer's use case.
 
 use std::{sync::Arc, time::Instant};
 
@@ -290,6 +293,28 @@ async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
             })
             .collect(),
     };
+    // The request book is written after the close, by the closer or by
+    // another instance's sweep, while the order travels to the wholesaler:
+    // timed until it exists, whoever writes it.
+    let started = Instant::now();
+    let mut wrote = app
+        .book_prepare(&round)
+        .await
+        .map_err(|e| anyhow::anyhow!("writing the request book: {e}"))?;
+    while !wrote {
+        let mut conn = app.db().acquire().await?;
+        if db::book_exists(&mut conn, &round).await? {
+            break;
+        }
+        drop(conn);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        wrote = app
+            .book_prepare(&round)
+            .await
+            .map_err(|e| anyhow::anyhow!("writing the request book: {e}"))?;
+    }
+    let book_ms = started.elapsed().as_secs_f64() * 1e3;
+
     let started = Instant::now();
     let mut tx = app.db().begin().await?;
     let allocated = renkei_procurement::app::apply_response(&mut tx, &row, &response, 2)
@@ -332,6 +357,7 @@ async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
         summary.lines.len(),
         summary.shops
     );
+    println!("request book, written after the close: {book_ms:.0} ms");
     println!("allocation of a partial acceptance: {allocate_ms:.0} ms ({shares} shops written)");
     ctx.shutdown.cancel();
     ctx.join().await;
@@ -451,7 +477,9 @@ async fn fill(db: &Db, o: &Pool, round: &str, step: usize, per_shop: usize) -> a
         "INSERT INTO pool_shop (round_id, district_id, shop_id, lines) \
          SELECT round_id, district_id, shop_id, COUNT(*) FROM pool_intent \
          WHERE round_id = $1 AND quantity > 0 GROUP BY round_id, district_id, shop_id",
-        "ANALYZE",
+        // What autovacuum does to a table that fills over a round's days;
+        // without it, the close's first scan also sets every row's hint bits.
+        "VACUUM ANALYZE",
     ] {
         let query = sqlx::query(sql);
         let query = if sql.contains("$1") {

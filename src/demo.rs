@@ -469,9 +469,20 @@ pub struct Region {
     ids: Vec<(String, String)>,
 }
 
+/// The demo wholesaler's place in the region.
+pub const WHOLESALER: usize = 9;
+
+/// The first shop's place: organiser of the 戸越銀座 group, buyer of the
+/// demo round.
+pub const FIRST_SHOP: usize = 0;
+
 impl Region {
-    fn owner_of(&self, i: usize) -> Caller {
-        acting(&self.ids[i].1, Some(&self.ids[i].0), Some(Role::Owner))
+    /// The `i`-th demo organisation's id and its owner acting for it.
+    pub fn member(&self, i: usize) -> (&str, Caller) {
+        (
+            &self.ids[i].0,
+            acting(&self.ids[i].1, Some(&self.ids[i].0), Some(Role::Owner)),
+        )
     }
 }
 
@@ -486,7 +497,7 @@ pub async fn load_orders(orders: &renkei_orders::app::App, region: &Region) -> a
         app::{AppError as OrdersError, Submission},
         domain::Channel,
     };
-    let wholesaler = 9;
+    let wholesaler = WHOLESALER;
     let plans: [(usize, &[usize]); 2] = [(0, &[0, 3, 4]), (1, &[0])];
     for (shop, steps) in plans {
         let cycle = renkei_edi::samples::cycle();
@@ -511,8 +522,8 @@ pub async fn load_orders(orders: &renkei_orders::app::App, region: &Region) -> a
             loop {
                 match orders
                     .submit(
-                        &region.owner_of(sender),
-                        &region.ids[sender].0,
+                        &region.member(sender).1,
+                        region.member(sender).0,
                         submission.clone(),
                     )
                     .await
@@ -553,8 +564,7 @@ pub async fn load_round(
         app::{IntentInput, OpenRound},
         domain::{District, DropPoint, FeeModel, ItemOffer, PriceBreak, RoundDraft},
     };
-    let wholesaler = 9;
-    let (w_caller, w_id) = (region.owner_of(wholesaler), &region.ids[wholesaler].0);
+    let (w_id, w_caller) = region.member(WHOLESALER);
     if procurement
         .round_list(&w_caller, w_id)
         .await
@@ -658,7 +668,7 @@ pub async fn load_round(
             w_id,
             OpenRound {
                 wholesaler_id: None,
-                buyer_id: Some(region.ids[0].0.clone()),
+                buyer_id: Some(region.member(FIRST_SHOP).0.to_string()),
                 round: draft,
             },
             &format!("demo-round-{}", renkei_kernel::storage::now_ms()),
@@ -667,8 +677,8 @@ pub async fn load_round(
         .map_err(|e| anyhow::anyhow!("opening the demo round: {e}"))?;
     procurement
         .round_answer(
-            &region.owner_of(0),
-            &region.ids[0].0,
+            &region.member(FIRST_SHOP).1,
+            region.member(FIRST_SHOP).0,
             &opened.summary.round_id,
             true,
         )
@@ -686,8 +696,8 @@ pub async fn load_round(
     for (shop, item, quantity) in wants {
         procurement
             .intent_put(
-                &region.owner_of(shop),
-                &region.ids[shop].0,
+                &region.member(shop).1,
+                region.member(shop).0,
                 &opened.summary.round_id,
                 item,
                 IntentInput {

@@ -7,6 +7,10 @@
 mod binary;
 mod browser;
 mod bus;
+/// The demo region of `renkei up --demo`, loaded in process.
+#[path = "../../src/demo.rs"]
+#[allow(dead_code)]
+mod demo;
 mod deploy;
 mod openapi;
 mod orders;

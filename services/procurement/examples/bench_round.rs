@@ -212,6 +212,7 @@ fn main() {
         .map(|i| Acceptance {
             item_code: i.item_code.clone(),
             quantity: i.quantity * rng.range(50, 100) / 100,
+            unit_price: None,
         })
         .collect();
     let started = Instant::now();

@@ -64,6 +64,9 @@ pub async fn start(ctx: &Context, verifier: Verifier) -> Result<app::App, StartE
             if let Err(e) = sweeper.close_due(now_ms()).await {
                 tracing::warn!(error = %e, "closing rounds past their cut-off failed; retrying");
             }
+            if let Err(e) = sweeper.books_due().await {
+                tracing::warn!(error = %e, "writing missing request books failed; retrying");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(CLOSE_SWEEP) => {}
                 _ = shutdown.cancelled() => break,

@@ -1592,7 +1592,15 @@ fn allocation_html(
                 item.ordered,
                 escape(&unit_name(lang, &item.unit)),
                 item.accepted,
-                yen(item.tier.unit_price),
+                match item.confirmed_unit_price {
+                    Some(confirmed) if confirmed != item.tier.unit_price => format!(
+                        "{} <small>({} {})</small>",
+                        yen(confirmed),
+                        l(lang, "段階価格", "tier"),
+                        yen(item.tier.unit_price)
+                    ),
+                    _ => yen(item.unit_price()),
+                },
             ));
         }
         html.push_str(&format!(

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{App, AppError, SCOPE_WRITE};
 use crate::{
     db::{self, DocumentRow, OrderRow},
-    domain::{Channel, OrderState, OrderStatus, apply},
+    domain::{Channel, OrderState, OrderStatus, Refusal, apply},
     events,
 };
 
@@ -193,6 +193,9 @@ impl App {
             }
             other => other,
         };
+        if let Some(row) = &existing {
+            follows_its_round(&mut tx, row, document.kind()).await?;
+        }
         let before: Option<OrderState> = existing
             .as_ref()
             .map(|row| serde_json::from_str(&row.state))
@@ -305,6 +308,30 @@ impl App {
 }
 
 /// Where an organisation's idempotency keys live.
+/// A consolidated joint-purchase order is the sum of its round's intents:
+/// its buyer may cancel it, but a change would part it from the shops'
+/// intents and their allocation, so changes go through a new round.
+async fn follows_its_round(
+    conn: &mut renkei_kernel::storage::Conn,
+    row: &OrderRow,
+    kind: DocumentKind,
+) -> Result<(), AppError> {
+    if kind != DocumentKind::OrderChange {
+        return Ok(());
+    }
+    if db::order_channel(conn, &row.order_id).await?.as_deref()
+        == Some(Channel::JointPurchase.as_str())
+    {
+        return Err(Refusal {
+            rule: "joint_purchase_change",
+            state: format!("order {} consolidates a joint-purchase round", row.number),
+            message: "an order change is refused: a joint-purchase order follows the shops' intents, so its buyer may cancel it but not change it".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 fn key_scope(organisation_id: &str) -> String {
     format!("orders:{organisation_id}")
 }

@@ -42,8 +42,9 @@ impl App {
             match outcome {
                 Ok(()) => {
                     let mut conn = self.db.acquire().await?;
-                    db::inbound_done(&mut conn, &inbound.event_id).await?;
-                    done += 1;
+                    if db::inbound_done(&mut conn, &inbound.event_id).await? {
+                        done += 1;
+                    }
                 }
                 Err((_, e @ (AppError::Storage(_) | AppError::Busy | AppError::Internal(_)))) => {
                     tracing::warn!(event_id = %inbound.event_id, attempts = inbound.attempts + 1, error = %e, "inbound order document not submitted yet; retrying");
@@ -81,11 +82,14 @@ impl App {
                         code,
                         message,
                     };
+                    // Several instances may drain at once: the one whose
+                    // delete takes the row tells the sender, once.
                     let mut tx = self.db.begin().await?;
-                    events::publish(&mut tx, &buyer_id, &inbound.event_id, &refused).await?;
-                    db::inbound_done(&mut tx, &inbound.event_id).await?;
-                    tx.commit().await?;
-                    done += 1;
+                    if db::inbound_done(&mut tx, &inbound.event_id).await? {
+                        events::publish(&mut tx, &buyer_id, &inbound.event_id, &refused).await?;
+                        tx.commit().await?;
+                        done += 1;
+                    }
                 }
             }
         }

@@ -390,6 +390,16 @@ pub async fn document_insert(conn: &mut Conn, row: &DocumentRow) -> Result<(), s
     Ok(())
 }
 
+/// The channel an order's first document came through.
+pub async fn order_channel(conn: &mut Conn, order_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT channel FROM order_document WHERE order_id = $1 AND version = 1")
+            .bind(order_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 /// Every document of an order, oldest first.
 pub async fn documents_of(
     conn: &mut Conn,
@@ -463,13 +473,14 @@ pub async fn inbound_waiting(
         .collect())
 }
 
-/// Removes an inbound document once it was submitted or refused.
-pub async fn inbound_done(conn: &mut Conn, event_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM inbound_document WHERE event_id = $1")
+/// Removes an inbound document once it was submitted or refused; false if
+/// it was already gone (another instance finished it first).
+pub async fn inbound_done(conn: &mut Conn, event_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM inbound_document WHERE event_id = $1")
         .bind(event_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Counts a failed try of an inbound document, which stays and is tried

@@ -3,8 +3,10 @@
 //! `orders.order.refused` event when the rules say no, and never placed
 //! twice however often the event or the submission is repeated.
 
+use axum::http::StatusCode;
 use renkei_edi::Document;
 use renkei_kernel::{
+    auth::Role,
     bus::{Applied, apply_once},
     events::{
         Envelope, EventMessage,
@@ -58,7 +60,9 @@ async fn joint_purchase_orders(backend: Backend, bus: BusMode) {
         .expect("kept");
     assert_eq!(applied, Applied::Applied);
     assert_eq!(t.rows("inbound_document").await, 1);
-    assert_eq!(t.app.inbound_drain().await.expect("drained"), 1);
+    // Two instances draining at once: both try the document, one tells.
+    let (a, b) = tokio::join!(t.app.inbound_drain(), t.app.inbound_drain());
+    assert_eq!(a.expect("drained") + b.expect("drained"), 1);
     let refused: Vec<OrderRefused> = outbox(&t)
         .await
         .iter()
@@ -114,6 +118,16 @@ async fn joint_purchase_orders(backend: Backend, bus: BusMode) {
     assert_eq!(document.buyer_id, association);
     assert_eq!(document.sender_id, association);
     assert_eq!(t.app.inbound_drain().await.expect("nothing left"), 0);
+
+    // The association may cancel the consolidated order but not change it:
+    // a change would part it from the shops' intents.
+    let change = cycle_between(&association, &wholesaler).remove(1);
+    assert_eq!(change.kind(), renkei_edi::DocumentKind::OrderChange);
+    let buyer = t.token(&association, Role::Member);
+    let refused = t.send(&association, &buyer, &change).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(refused.body["error"]["rule"], "joint_purchase_change");
+    assert_eq!(t.rows("order_document").await, 1, "nothing stored");
 
     // A document that keeps failing waits longer each time and is not
     // tried again before its time; others are not held up behind it.

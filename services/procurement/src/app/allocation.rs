@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     db::{self, AllocationRow, RoundRow},
     domain::{
-        Acceptance, AllocatedItem, AllocatedLine, Allocation, DeliveryPlan, OrderedItem,
-        Participant, Round, Saving, Savings, ShopSaving, allocate,
+        Acceptance, AllocatedItem, AllocatedLine, Allocation, DeliveryPlan, Participant, Round,
+        Saving, Savings, ShopSaving, allocate,
     },
     events,
 };
@@ -28,10 +28,9 @@ use crate::{
 /// Allocates the order response `response` (version `version` of the
 /// consolidated order's history), together with the lines earlier
 /// responses answered, to the shops of `row`'s round, in the consumer's
-/// transaction: the requests in the consolidated order are read (the
-/// intents no longer change once the round is closed, and the close's
-/// `round_line` rows say which are in), the accepted quantities are shared
-/// out, and the rows, the summary and `procurement.round.allocated` are
+/// transaction: the requests in the consolidated order are read from the
+/// round's request book (or its intents, where it has none yet), the
+/// accepted quantities are shared out, and the rows, the summary and `procurement.round.allocated` are
 /// written. A response older than the one already allocated is ignored. A
 /// response that cannot be allocated is an error for the dead-letter table.
 pub async fn apply_response(
@@ -50,8 +49,9 @@ pub async fn apply_response(
         .transpose()
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::Internal(format!("round {} has no closing", row.round_id)))?;
-    let earlier = allocation_of(row)?;
-    let mut answered = earlier.map(|e| e.answered).unwrap_or_default();
+    let (mut answered, mut confirmed_prices) = allocation_of(row)?
+        .map(|e| (e.answered, e.confirmed_prices))
+        .unwrap_or_default();
     for line in &summary.lines {
         let Some(l) = response.lines.iter().find(|l| l.line == line.line) else {
             continue;
@@ -70,6 +70,22 @@ pub async fn apply_response(
             },
         };
         answered.insert(line.line, quantity.clamp(0, line.quantity));
+        // A price only comes with a changed line; any other answer to the
+        // line takes back a price confirmed earlier.
+        match (l.status, l.unit_price) {
+            (LineStatus::Changed, Some(price)) => {
+                let yen = price.to_int().ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "line {}: confirmed unit price {price:?} is not a whole number of yen",
+                        line.line
+                    ))
+                })?;
+                confirmed_prices.insert(line.line, yen);
+            }
+            _ => {
+                confirmed_prices.remove(&line.line);
+            }
+        }
     }
     let accepted: Vec<Acceptance> = summary
         .lines
@@ -77,11 +93,12 @@ pub async fn apply_response(
         .map(|line| Acceptance {
             item_code: line.item_code.clone(),
             quantity: answered.get(&line.line).copied().unwrap_or(0),
+            unit_price: confirmed_prices.get(&line.line).copied(),
         })
         .collect();
     let round: Round = serde_json::from_str(&row.draft).map_err(AppError::internal)?;
     let started = std::time::Instant::now();
-    let ordered = ordered_items(conn, &round, &row.round_id).await?;
+    let ordered = super::book::ordered_items(conn, &round, row).await?;
     let read_ms = started.elapsed().as_millis();
     let allocation = allocate(&round, &ordered, &accepted).map_err(AppError::internal)?;
     let allocate_ms = started.elapsed().as_millis() - read_ms;
@@ -123,6 +140,7 @@ pub async fn apply_response(
             .filter(|p| p.receives())
             .count(),
         answered,
+        confirmed_prices,
     };
     let totals_json = serde_json::to_string(&totals).map_err(AppError::internal)?;
     if !db::round_allocated(conn, &row.round_id, &totals_json, version, now_ms()).await? {
@@ -152,41 +170,6 @@ pub fn response_of(document_json: &str) -> Result<OrderResponse, String> {
         )),
         Err(e) => Err(format!("the order response does not read: {e}")),
     }
-}
-
-/// The ordered items of a closed round with the requests they pool, as the
-/// close left them.
-async fn ordered_items(
-    conn: &mut Conn,
-    round: &Round,
-    round_id: &str,
-) -> Result<Vec<OrderedItem>, AppError> {
-    let lines = db::round_lines(conn, round_id).await?;
-    let mut items = Vec::with_capacity(lines.len());
-    let mut index = HashMap::with_capacity(lines.len());
-    for (i, line) in lines.into_iter().enumerate() {
-        let offer = round.item(&line.item_code).ok_or_else(|| {
-            AppError::Internal(format!(
-                "round {round_id}: line {} orders item {}, which the round does not offer",
-                line.line, line.item_code
-            ))
-        })?;
-        index.insert(line.item_code.clone(), i);
-        items.push(OrderedItem {
-            item_code: line.item_code,
-            unit: offer.unit.clone(),
-            quantity: line.quantity,
-            tier: offer.tier(line.quantity),
-            requests: Vec::new(),
-        });
-    }
-    db::requests_in_order(conn, round_id, |item_code, request| {
-        if let Some(&i) = index.get(item_code) {
-            items[i].requests.push(request);
-        }
-    })
-    .await?;
-    Ok(items)
 }
 
 /// One shop's allocated lines as `allocation_shop.lines` keeps them: per
@@ -255,9 +238,9 @@ fn shop_of(row: AllocationRow, items: &[AllocatedItem]) -> Result<ShopAllocation
                         unit: item.unit.clone(),
                         requested,
                         allocated,
-                        unit_price: item.tier.unit_price,
+                        unit_price: item.unit_price(),
                         list_price: item.list_price,
-                        amount: item.tier.unit_price.saturating_mul(allocated),
+                        amount: item.unit_price().saturating_mul(allocated),
                         above_cap,
                     })
                 })

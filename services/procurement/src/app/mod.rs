@@ -3,6 +3,7 @@
 //! wholesaler's answer, and what each party may see of a round.
 
 mod allocation;
+mod book;
 mod intents;
 mod rounds;
 mod views;

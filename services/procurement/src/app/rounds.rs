@@ -437,7 +437,9 @@ impl App {
                 });
             }
         }
-        self.close_once(round_id, now_ms()).await?;
+        if self.close_once(round_id, now_ms()).await? {
+            self.book_after_close(round_id).await;
+        }
         self.round_view(caller, organisation_id, round_id).await
     }
 
@@ -453,7 +455,10 @@ impl App {
         for round_id in due {
             // One round that cannot close must not keep the others open.
             match self.close_once(&round_id, now_ms).await {
-                Ok(true) => closed += 1,
+                Ok(true) => {
+                    closed += 1;
+                    self.book_after_close(&round_id).await;
+                }
                 Ok(false) => {}
                 Err(e) => {
                     tracing::error!(round_id, error = %e, "closing a round past its cut-off failed");
@@ -461,6 +466,15 @@ impl App {
             }
         }
         Ok(closed)
+    }
+
+    /// Writes a just-closed round's request book. The close is done
+    /// whatever happens here: a failure is logged and the sweep, or the
+    /// allocation itself, makes up for it.
+    async fn book_after_close(&self, round_id: &str) {
+        if let Err(e) = self.book_prepare(round_id).await {
+            tracing::warn!(round_id, error = %e, "the request book was not written after the close; the sweep retries");
+        }
     }
 
     /// Closes one round unless another caller did: the claim, the close

@@ -234,6 +234,10 @@ pub struct AllocationSummary {
     /// others later, and each answer adds to the earlier ones.
     #[serde(default)]
     pub answered: std::collections::BTreeMap<u32, i64>,
+    /// The unit prices the wholesaler confirmed, by line number, where an
+    /// answer changed a line's price.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub confirmed_prices: std::collections::BTreeMap<u32, i64>,
 }
 
 /// A round with everything the caller may see of it.

@@ -256,6 +256,26 @@ pub async fn hold(
     Ok(())
 }
 
+/// Takes the right to write `round_id`'s request book until the
+/// transaction ends, if no one else holds it: on PostgreSQL a
+/// transaction-scoped advisory lock tried without waiting, so that a second
+/// instance skips a book under way instead of reading the same intents
+/// again; on SQLite the write lock already admits one writer.
+pub async fn try_hold_book(
+    conn: &mut Conn,
+    backend: Backend,
+    round_id: &str,
+) -> Result<bool, sqlx::Error> {
+    if backend != Backend::Postgres {
+        return Ok(true);
+    }
+    let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(lock_key(&format!("{round_id}/book")))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(held)
+}
+
 /// An advisory-lock key: FNV-1a of a round's id (or of a round and a
 /// shop), in the key space this service's own database has to itself.
 fn lock_key(name: &str) -> i64 {
@@ -491,6 +511,37 @@ pub async fn intents_of_shop(
     Ok(rows.into_iter().map(intent_row).collect())
 }
 
+/// The intents held in open rounds, before their cut-off at `now_ms`, by
+/// shops that collect at district `group_id` but are no longer among its
+/// members: (round id, intent).
+pub async fn intents_of_departed(
+    conn: &mut Conn,
+    group_id: &str,
+    now_ms: i64,
+) -> Result<Vec<(String, IntentRow)>, sqlx::Error> {
+    let columns = INTENT_COLUMNS
+        .split(", ")
+        .map(|c| format!("i.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<(String, String, String, String, i64, Option<i64>, i64, i64, i64)> =
+        sqlx::query_as(&format!(
+            "SELECT i.round_id, {columns} FROM intent i JOIN round r ON r.round_id = i.round_id \
+             WHERE i.district_id = $1 AND i.quantity > 0 AND r.status = 'open' AND r.cutoff_ms > $2 \
+             AND NOT EXISTS (SELECT 1 FROM district_member m \
+                 WHERE m.group_id = i.district_id AND m.organisation_id = i.shop_id) \
+             ORDER BY i.round_id, i.shop_id, i.item_code"
+        ))
+        .bind(group_id)
+        .bind(now_ms)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(round_id, a, b, c, d, e, f, g, h)| (round_id, intent_row((a, b, c, d, e, f, g, h))))
+        .collect())
+}
+
 /// A shop's intent for one item, withdrawn or not.
 pub async fn intent(
     conn: &mut Conn,
@@ -619,10 +670,13 @@ const IN_ORDER: &str = "FROM intent i JOIN round_line l \
 
 /// How many shops have at least one intent in a closed round's order.
 pub async fn shops_in_order(conn: &mut Conn, round_id: &str) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(DISTINCT i.shop_id) {IN_ORDER}"))
-        .bind(round_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    // DISTINCT in a subquery is hashed; COUNT(DISTINCT …) would sort.
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT i.shop_id {IN_ORDER}) s"
+    ))
+    .bind(round_id)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(n)
 }
 
@@ -655,6 +709,59 @@ pub async fn requests_in_order(
         );
     }
     Ok(())
+}
+
+/// Whether a round's request book is written.
+pub async fn book_exists(conn: &mut Conn, round_id: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT part FROM round_book WHERE round_id = $1 AND part = 0")
+            .bind(round_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.is_some())
+}
+
+const BOOK_PARTS_PER_INSERT: usize = 250;
+
+/// Writes a round's request book, part by part.
+pub async fn book_insert(
+    conn: &mut Conn,
+    round_id: &str,
+    parts: &[(i64, String)],
+) -> Result<(), sqlx::Error> {
+    for chunk in parts.chunks(BOOK_PARTS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO round_book (round_id, part, body) VALUES {}",
+            placeholders(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (part, body) in chunk {
+            query = query.bind(round_id).bind(*part).bind(body);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A round's request book, by part; empty if it has none.
+pub async fn book(conn: &mut Conn, round_id: &str) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT part, body FROM round_book WHERE round_id = $1 ORDER BY part")
+        .bind(round_id)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Rounds closed with a consolidated order whose request book is missing.
+pub async fn rounds_without_book(conn: &mut Conn, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT r.round_id FROM round r WHERE r.status IN ('ordered', 'allocated') \
+         AND NOT EXISTS (SELECT 1 FROM round_book b WHERE b.round_id = r.round_id) \
+         ORDER BY r.round_id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// `rows` groups of `columns` numbered placeholders: `($1, $2), ($3, $4)`.

@@ -12,7 +12,8 @@
 //! `A` exactly, and the result does not depend on the order of the input.
 //!
 //! The unit price is the tier the accepted quantity reaches, which may be
-//! above the tier of the close; a line whose price is then above its cap
+//! above the tier of the close, or the price the wholesaler confirmed in
+//! its answer where it gave one; a line whose price is then above its cap
 //! says so ([`AllocatedLine::above_cap`]). Delivery fees are shared among
 //! the shops that receive something, by the round's [`FeeModel`]; a
 //! district where nobody receives anything pays nothing.
@@ -34,6 +35,10 @@ pub struct Acceptance {
     pub item_code: String,
     /// Units accepted, `0..=` units ordered.
     pub quantity: i64,
+    /// The unit price the wholesaler confirmed, if it answered one: it is
+    /// what the shops pay instead of the tier's price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<i64>,
 }
 
 /// Why an acceptance cannot be allocated.
@@ -76,6 +81,14 @@ pub enum AllocateError {
         /// The item.
         item_code: String,
     },
+    /// A confirmed unit price below zero or above [`MAX_YEN`](super::MAX_YEN).
+    #[error("item `{item_code}`: a confirmed unit price of {unit_price} yen is out of range")]
+    BadPrice {
+        /// The item.
+        item_code: String,
+        /// The price given.
+        unit_price: i64,
+    },
     /// An amount beyond what `i64` yen hold.
     #[error("an amount exceeds the largest number of yen that can be held")]
     Overflow,
@@ -92,10 +105,20 @@ pub struct AllocatedItem {
     pub ordered: i64,
     /// Units the wholesaler accepted.
     pub accepted: i64,
-    /// The tier the accepted quantity reaches: the price every shop pays.
+    /// The tier the accepted quantity reaches.
     pub tier: Tier,
+    /// The unit price the wholesaler confirmed, where it answered one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_unit_price: Option<i64>,
     /// The item's list price.
     pub list_price: i64,
+}
+
+impl AllocatedItem {
+    /// What every shop pays per unit: the confirmed price, else the tier's.
+    pub fn unit_price(&self) -> i64 {
+        self.confirmed_unit_price.unwrap_or(self.tier.unit_price)
+    }
 }
 
 /// One item of one shop.
@@ -283,7 +306,7 @@ pub fn allocate(
         .iter()
         .map(|i| (i.item_code.as_str(), i))
         .collect();
-    let mut taken: HashMap<&str, i64> = HashMap::with_capacity(accepted.len());
+    let mut taken: HashMap<&str, &Acceptance> = HashMap::with_capacity(accepted.len());
     for a in accepted {
         let Some(item) = ordered.get(a.item_code.as_str()) else {
             return Err(AllocateError::NotOrdered {
@@ -303,7 +326,15 @@ pub fn allocate(
                 ordered: item.quantity,
             });
         }
-        if taken.insert(a.item_code.as_str(), a.quantity).is_some() {
+        if let Some(unit_price) = a.unit_price
+            && !(0..=super::MAX_YEN).contains(&unit_price)
+        {
+            return Err(AllocateError::BadPrice {
+                item_code: a.item_code.clone(),
+                unit_price,
+            });
+        }
+        if taken.insert(a.item_code.as_str(), a).is_some() {
             return Err(AllocateError::Duplicate {
                 item_code: a.item_code.clone(),
             });
@@ -336,8 +367,11 @@ pub fn allocate(
         if total != ordered.quantity {
             return Err(inconsistent());
         }
-        let accepted = taken.get(ordered.item_code.as_str()).copied().unwrap_or(0);
+        let acceptance = taken.get(ordered.item_code.as_str());
+        let accepted = acceptance.map_or(0, |a| a.quantity);
         let tier = offer.tier(accepted);
+        let confirmed_unit_price = acceptance.and_then(|a| a.unit_price);
+        let unit_price = confirmed_unit_price.unwrap_or(tier.unit_price);
         let shares = largest_remainder(accepted, &ordered.requests);
         for ((r, share), district) in ordered.requests.iter().zip(shares).zip(districts) {
             let line = AllocatedLine {
@@ -345,10 +379,10 @@ pub fn allocate(
                 unit: offer.unit.clone(),
                 requested: r.quantity,
                 allocated: share,
-                unit_price: tier.unit_price,
+                unit_price,
                 list_price: offer.list_price,
-                amount: mul(tier.unit_price, share)?,
-                above_cap: r.max_unit_price.is_some_and(|cap| tier.unit_price > cap),
+                amount: mul(unit_price, share)?,
+                above_cap: r.max_unit_price.is_some_and(|cap| unit_price > cap),
             };
             shops
                 .entry((district, r.shop_id.as_str()))
@@ -363,6 +397,7 @@ pub fn allocate(
                 ordered: ordered.quantity,
                 accepted,
                 tier,
+                confirmed_unit_price,
                 list_price: offer.list_price,
             },
         ));

@@ -21,6 +21,7 @@ use renkei_kernel::{
             RoundOpened,
         },
     },
+    settings::Backend,
     storage::{Conn, now_ms},
 };
 
@@ -255,9 +256,73 @@ impl Handler for Districts {
                 organiser_id: g.organiser_id,
             };
             db::district_save(conn, &row, g.version, &g.member_ids).await?;
+            withdraw_departed(conn, &row.group_id).await?;
             Ok(())
         })
     }
+}
+
+/// A shop that leaves a district can no longer see or change a round it
+/// was invited to through that district, so the intents it holds there
+/// are withdrawn, as if it had withdrawn them itself, in the transaction
+/// that records the district's new members: each under the same hold as
+/// a shop's own change (the close cannot miss or half-see it), each with
+/// its `procurement.intent.withdrawn` event. Rounds already closed, or past
+/// their cut-off, keep what was held at the cut-off.
+async fn withdraw_departed(conn: &mut Conn, group_id: &str) -> Result<(), HandlerError> {
+    let backend = if conn.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let now = now_ms();
+    for (round_id, held) in db::intents_of_departed(conn, group_id, now).await? {
+        db::hold(
+            conn,
+            backend,
+            &round_id,
+            db::Hold::Intent(&held.intent.shop_id),
+        )
+        .await?;
+        // The hold may have waited for a close; it decides.
+        let still_open = db::round(conn, &round_id)
+            .await?
+            .is_some_and(|r| r.status == RoundStatus::Open.as_str() && r.cutoff_ms > now);
+        if !still_open {
+            continue;
+        }
+        // And the shop may have changed the intent meanwhile: read it again.
+        let Some(current) = db::intent(
+            conn,
+            &round_id,
+            &held.intent.shop_id,
+            &held.intent.item_code,
+        )
+        .await?
+        else {
+            continue;
+        };
+        if current.intent.quantity == 0 || current.intent.district_id != group_id {
+            continue;
+        }
+        let intent = Intent {
+            quantity: 0,
+            ..current.intent
+        };
+        if db::intent_update(conn, &round_id, &intent, current.version, now).await? {
+            intent_changed(
+                conn,
+                &round_id,
+                &intent,
+                current.version + 1,
+                IntentChange::Withdrawn,
+            )
+            .await?;
+            tracing::info!(round_id, shop_id = %intent.shop_id, item_code = %intent.item_code,
+                district_id = group_id, "intent withdrawn: the shop left the district");
+        }
+    }
+    Ok(())
 }
 
 /// Follows the consolidated orders in the orders service: placed (its id),

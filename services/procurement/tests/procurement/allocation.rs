@@ -14,6 +14,7 @@ fn accept(item_code: &str, quantity: i64) -> Acceptance {
     Acceptance {
         item_code: item_code.into(),
         quantity,
+        unit_price: None,
     }
 }
 
@@ -497,5 +498,51 @@ fn many_equal_requests_share_by_seq_alone() {
             let extra = i64::from((seq as i64) < accepted % n as i64);
             assert_eq!(got, half + extra, "seed {seed:#x}: seq {seq}");
         }
+    }
+}
+
+#[test]
+fn a_price_the_wholesaler_confirmed_replaces_the_tier_price() {
+    let round = one_item(&[(10, 90)]);
+    let intents = [
+        capped(intent("a", "a", "X", 6, 1), 95),
+        intent("b", "b", "X", 6, 2),
+    ];
+    let closing = close(&round, &intents).expect("closes");
+    let confirmed = Acceptance {
+        unit_price: Some(97),
+        ..accept("X", 12)
+    };
+    let allocation = allocate(&closing.round, &closing.items, &[confirmed]).expect("allocates");
+    let item = &allocation.items[0];
+    assert_eq!(item.tier.unit_price, 90, "12 units reach 90 yen");
+    assert_eq!(item.confirmed_unit_price, Some(97));
+    assert_eq!(item.unit_price(), 97);
+    for p in &allocation.participants {
+        assert_eq!(p.lines[0].unit_price, 97);
+        assert_eq!(p.lines[0].amount, 6 * 97);
+        assert_eq!(
+            p.lines[0].above_cap,
+            p.shop_id == "a",
+            "shop a capped at 95 is told the confirmed price is above it"
+        );
+    }
+
+    for bad in [-1, renkei_procurement::domain::MAX_YEN + 1] {
+        let refused = allocate(
+            &closing.round,
+            &closing.items,
+            &[Acceptance {
+                unit_price: Some(bad),
+                ..accept("X", 12)
+            }],
+        );
+        assert_eq!(
+            refused.map(|_| ()),
+            Err(AllocateError::BadPrice {
+                item_code: "X".into(),
+                unit_price: bad,
+            })
+        );
     }
 }

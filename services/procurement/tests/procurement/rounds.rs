@@ -7,7 +7,10 @@ use renkei_kernel::{
     bus::{Applied, Handler, apply_once},
     events::{
         Envelope, EventMessage,
-        proto::{OrderDocument, OrderRefused, OrderResponded, OrderSent, RoundClosed},
+        proto::{
+            IntentWithdrawn, OrderDocument, OrderRefused, OrderResponded, OrderSent,
+            PurchaseIntent, RoundClosed,
+        },
     },
     settings::{Backend, BusMode},
     storage::now_ms,
@@ -58,6 +61,10 @@ renkei_kernel::on_each_engine!(
     strangers_see_nothing_and_shops_see_only_their_own
 );
 renkei_kernel::on_each_engine!(opening_is_idempotent_by_key, opening_is_idempotent_by_key);
+renkei_kernel::on_each_engine!(
+    a_shop_that_leaves_its_district_has_its_intents_there_withdrawn,
+    a_shop_that_leaves_its_district_has_its_intents_there_withdrawn
+);
 renkei_kernel::on_each_engine!(
     intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocation,
     intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocation
@@ -768,17 +775,7 @@ async fn the_consolidated_order_is_allocated_back_exactly(backend: Backend, _bus
     );
     assert_eq!(items[1]["accepted"], 24);
 
-    let all = t
-        .call(
-            "GET",
-            &format!(
-                "/organisations/{}/rounds/{round}/allocations",
-                region.wholesaler
-            ),
-            &t.owner(&region.wholesaler),
-            None,
-        )
-        .await;
+    let all = t.allocations(&region.wholesaler, &round).await;
     let shops = all.body.as_array().expect("allocations");
     assert_eq!(shops.len(), 4);
     let mut rice = 0;
@@ -809,30 +806,13 @@ async fn the_consolidated_order_is_allocated_back_exactly(backend: Backend, _bus
         own.body["mine"]["allocation"]["participant"]["shop_id"],
         shop
     );
-    let own_list = t
-        .call(
-            "GET",
-            &format!("/organisations/{shop}/rounds/{round}/allocations"),
-            &t.owner(shop),
-            None,
-        )
-        .await;
+    let own_list = t.allocations(shop, &round).await;
     assert_eq!(
         own_list.body.as_array().map(Vec::len),
         Some(1),
         "a shop sees its own"
     );
-    let organiser_list = t
-        .call(
-            "GET",
-            &format!(
-                "/organisations/{}/rounds/{round}/allocations",
-                region.shop(1, 0)
-            ),
-            &t.owner(region.shop(1, 0)),
-            None,
-        )
-        .await;
+    let organiser_list = t.allocations(region.shop(1, 0), &round).await;
     assert_eq!(
         organiser_list.body.as_array().map(Vec::len),
         Some(2),
@@ -1200,6 +1180,15 @@ async fn intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocat
         "shop (1,1) has nothing left in the order: {closing}"
     );
 
+    // The close wrote the request book: the shops, then one part per line.
+    assert_eq!(t.rows("round_book").await, 3);
+    // Without it (an answer faster than the book) the allocation reads the
+    // intents instead, to the same result.
+    sqlx::query("DELETE FROM round_book")
+        .execute(t.app.db().pool())
+        .await
+        .expect("book removed");
+
     // Half the rice: 7·9/18 = 3.5 and 11·9/18 = 5.5; the odd bag goes to
     // the earlier intent, shop (0,0)'s.
     let events = order_events(&order, &org(), &[Some(9), None]);
@@ -1208,17 +1197,7 @@ async fn intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocat
             .await
             .expect("applies");
     }
-    let all = t
-        .call(
-            "GET",
-            &format!(
-                "/organisations/{}/rounds/{round}/allocations",
-                region.wholesaler
-            ),
-            &t.owner(&region.wholesaler),
-            None,
-        )
-        .await;
+    let all = t.allocations(&region.wholesaler, &round).await;
     let mut got: Vec<(String, String, i64, i64)> = all
         .body
         .as_array()
@@ -1269,5 +1248,78 @@ async fn intents_capped_below_the_tier_are_left_out_of_the_order_and_the_allocat
         dropped.body["mine"]["allocation"].is_null(),
         "{}",
         dropped.body["mine"]
+    );
+}
+
+async fn a_shop_that_leaves_its_district_has_its_intents_there_withdrawn(
+    backend: Backend,
+    _bus: BusMode,
+) {
+    let Some(t) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let region = t.region().await;
+    let round = opened(&t, &region).await;
+    let (stays, leaves) = (region.shop(1, 0), region.shop(1, 1));
+    t.want(stays, &round, "RICE-5KG", 11).await;
+    t.want(leaves, &round, "RICE-5KG", 8).await;
+    t.want(leaves, &round, "OIL-1L", 6).await;
+    t.want(region.shop(0, 0), &round, "OIL-1L", 20).await;
+
+    t.group(region.district(1), 2, "元町商店街", &[stays]).await;
+    let withdrawn: Vec<PurchaseIntent> = t
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == IntentWithdrawn::TYPE)
+        .map(|e| {
+            e.payload_as::<IntentWithdrawn>()
+                .expect("payload")
+                .intent
+                .expect("intent")
+        })
+        .collect();
+    let mut items: Vec<(&str, &str, i64)> = withdrawn
+        .iter()
+        .map(|i| (i.shop_id.as_str(), i.item_code.as_str(), i.quantity))
+        .collect();
+    items.sort();
+    assert_eq!(items, [(leaves, "OIL-1L", 0), (leaves, "RICE-5KG", 0)]);
+    assert!(withdrawn.iter().all(|i| i.version == 2));
+
+    t.pump().await;
+    let view = t.view(&region.wholesaler, &round).await;
+    assert_eq!(item(&view.body, "RICE-5KG")["pooled"], 11, "{}", view.body);
+    assert_eq!(item(&view.body, "OIL-1L")["pooled"], 20, "{}", view.body);
+    let gone = t.view(leaves, &round).await;
+    assert_eq!(gone.status, 404, "{}", gone.body);
+
+    // The same membership again, or an older one arriving late, changes
+    // nothing more.
+    let events = t.outbox().await.len();
+    t.group(region.district(1), 3, "元町商店街", &[stays]).await;
+    assert_eq!(t.outbox().await.len(), events);
+
+    let order = closed_order(&t, &round, &region.wholesaler).await;
+    let quantities: Vec<_> = order.lines.iter().map(|l| l.quantity.value).collect();
+    assert_eq!(
+        quantities,
+        [Decimal::new(11, 0), Decimal::new(20, 0)].map(|d| d.expect("n"))
+    );
+    // After the close, leaving changes nothing: the order is placed.
+    t.group(
+        region.district(0),
+        2,
+        "戸越銀座商店街",
+        &[region.shop(0, 1)],
+    )
+    .await;
+    assert_eq!(
+        t.outbox()
+            .await
+            .iter()
+            .filter(|e| e.event_type == IntentWithdrawn::TYPE)
+            .count(),
+        2
     );
 }

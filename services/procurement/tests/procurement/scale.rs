@@ -52,6 +52,7 @@ fn a_hundred_thousand_intents_close_and_allocate_exactly() {
         .map(|i| Acceptance {
             item_code: i.item_code.clone(),
             quantity: i.quantity * 2 / 3,
+            unit_price: None,
         })
         .collect();
     let allocation = allocate(&closing.round, &closing.items, &acceptance).expect("allocates");

@@ -278,6 +278,17 @@ impl TestApp {
         .await
     }
 
+    /// The round's allocations as `organisation_id` sees them.
+    pub async fn allocations(&self, organisation_id: &str, round_id: &str) -> Resp {
+        self.call(
+            "GET",
+            &format!("/organisations/{organisation_id}/rounds/{round_id}/allocations"),
+            &self.owner(organisation_id),
+            None,
+        )
+        .await
+    }
+
     /// The round as `organisation_id` sees it.
     pub async fn view(&self, organisation_id: &str, round_id: &str) -> Resp {
         self.call(
