@@ -352,10 +352,10 @@ async fn measure(base: Settings, o: &Pool, url: &str) -> anyhow::Result<()> {
         small.1, small.2, large.1, large.2
     );
     println!(
-        "close of {} lines through the service: {close_ms:.0} ms ({} order lines, {} shops)",
+        "close of {} lines through the service: {close_ms:.0} ms ({} order lines, {} shops allocated)",
         o.lines,
         summary.lines.len(),
-        summary.shops
+        shares
     );
     println!("request book, written after the close: {book_ms:.0} ms");
     println!("allocation of a partial acceptance: {allocate_ms:.0} ms ({shares} shops written)");
@@ -477,9 +477,12 @@ async fn fill(db: &Db, o: &Pool, round: &str, step: usize, per_shop: usize) -> a
         "INSERT INTO pool_shop (round_id, district_id, shop_id, lines) \
          SELECT round_id, district_id, shop_id, COUNT(*) FROM pool_intent \
          WHERE round_id = $1 AND quantity > 0 GROUP BY round_id, district_id, shop_id",
-        // What autovacuum does to a table that fills over a round's days;
-        // without it, the close's first scan also sets every row's hint bits.
+        // What autovacuum and the checkpointer do to a table that fills
+        // over a round's days; without them, the close's first scan also
+        // sets every row's hint bits while a checkpoint writes out the
+        // gigabyte the bulk fill just dirtied.
         "VACUUM ANALYZE",
+        "CHECKPOINT",
     ] {
         let query = sqlx::query(sql);
         let query = if sql.contains("$1") {

@@ -1468,7 +1468,9 @@ fn closing_html(lang: Lang, view: &RoundView) -> String {
             l(lang, "注文番号", "Order number"),
             escape(&s.order_number),
             l(lang, "参加店", "Shops"),
-            closing.shops,
+            closing
+                .shops
+                .map_or_else(|| "—".to_string(), |n| n.to_string()),
         ));
         html.push_str(&format!(
             "<table id=\"order-lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",

@@ -102,6 +102,8 @@ pub async fn apply_response(
     let read_ms = started.elapsed().as_millis();
     let allocation = allocate(&round, &ordered, &accepted).map_err(AppError::internal)?;
     let allocate_ms = started.elapsed().as_millis() - read_ms;
+    let requests: usize = ordered.iter().map(|i| i.requests.len()).sum();
+    drop(ordered);
     let savings: std::collections::HashMap<(&str, &str), Saving> = allocation
         .savings
         .shops
@@ -130,6 +132,7 @@ pub async fn apply_response(
             alone: saving.alone,
         });
     }
+    let encode_ms = started.elapsed().as_millis() - read_ms - allocate_ms;
     let totals = AllocationSummary {
         items: allocation.items.clone(),
         districts: allocation.savings.districts.clone(),
@@ -148,12 +151,17 @@ pub async fn apply_response(
     }
     db::allocation_replace(conn, &row.round_id, &rows).await?;
     events::round_allocated(conn, row, &totals_json).await?;
+    let write_ms = started.elapsed().as_millis() - read_ms - allocate_ms - encode_ms;
+    let shops = rows.len();
+    drop((allocation, rows));
     tracing::info!(
         round_id = %row.round_id,
-        requests = ordered.iter().map(|i| i.requests.len()).sum::<usize>(),
-        shops = rows.len(),
+        requests,
+        shops,
         read_ms,
         allocate_ms,
+        encode_ms,
+        write_ms,
         total_ms = started.elapsed().as_millis(),
         "round allocated"
     );

@@ -7,7 +7,7 @@
 //! there is none yet (an answer faster than the book, a crash in between)
 //! it reads the intents as the book would have.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use renkei_kernel::storage::{Conn, is_unique_violation};
 
@@ -44,10 +44,20 @@ impl App {
             return Ok(false);
         }
         let read_ms = started.elapsed().as_millis();
-        match db::book_insert(&mut tx, round_id, &encode(&items)?).await {
+        let (parts, shops) = encode(&items)?;
+        match db::book_insert(&mut tx, round_id, &parts).await {
             Ok(()) => {}
             Err(e) if is_unique_violation(&e) => return Ok(false),
             Err(e) => return Err(e.into()),
+        }
+        // The book knows how many shops the order serves; the summary
+        // written at the close did not count them, to keep the close short.
+        if let Some(closing) = row.closing.as_deref() {
+            let mut summary: ClosingSummary =
+                serde_json::from_str(closing).map_err(AppError::internal)?;
+            summary.shops = Some(shops);
+            let json = serde_json::to_string(&summary).map_err(AppError::internal)?;
+            db::round_closing_update(&mut tx, round_id, &json).await?;
         }
         tx.commit().await?;
         tracing::info!(
@@ -171,8 +181,9 @@ fn items_of(
         .collect()
 }
 
-/// The book's parts: 0 the shops, then one per order line, in line order.
-fn encode(items: &[OrderedItem]) -> Result<Vec<(i64, String)>, AppError> {
+/// The book's parts (0 the shops, then one per order line, in line order)
+/// and how many shops it lists.
+fn encode(items: &[OrderedItem]) -> Result<(Vec<(i64, String)>, usize), AppError> {
     let mut shops: Vec<(&str, &str)> = Vec::new();
     let mut shop_index: HashMap<(&str, &str), usize> = HashMap::new();
     let mut parts = Vec::with_capacity(items.len() + 1);
@@ -181,7 +192,7 @@ fn encode(items: &[OrderedItem]) -> Result<Vec<(i64, String)>, AppError> {
             .requests
             .iter()
             .map(|r| {
-                let key = (r.shop_id.as_str(), r.district_id.as_str());
+                let key = (&*r.shop_id, &*r.district_id);
                 let index = *shop_index.entry(key).or_insert_with(|| {
                     shops.push(key);
                     shops.len() - 1
@@ -194,6 +205,7 @@ fn encode(items: &[OrderedItem]) -> Result<Vec<(i64, String)>, AppError> {
             serde_json::to_string(&entries).map_err(AppError::internal)?,
         ));
     }
+    let listed = shops.len();
     parts.insert(
         0,
         (
@@ -201,7 +213,7 @@ fn encode(items: &[OrderedItem]) -> Result<Vec<(i64, String)>, AppError> {
             serde_json::to_string(&shops).map_err(AppError::internal)?,
         ),
     );
-    Ok(parts)
+    Ok((parts, listed))
 }
 
 /// The ordered items from the book's parts.
@@ -215,7 +227,7 @@ fn decode(
         |what: String| AppError::Internal(format!("round {round_id}: request book {what}"));
     let mut items = items_of(round, round_id, lines)?;
     let mut parts = parts.into_iter();
-    let shops: Vec<(String, String)> = match parts.next() {
+    let shops: Vec<(Arc<str>, Arc<str>)> = match parts.next() {
         Some((0, body)) => serde_json::from_str(&body).map_err(|e| broken(e.to_string()))?,
         _ => return Err(broken("has no list of shops".into())),
     };
@@ -234,8 +246,8 @@ fn decode(
                     .get(shop)
                     .ok_or_else(|| broken(format!("part {part}: no shop #{shop}")))?;
                 Ok(Request {
-                    shop_id: shop_id.clone(),
-                    district_id: district_id.clone(),
+                    shop_id: Arc::clone(shop_id),
+                    district_id: Arc::clone(district_id),
                     quantity,
                     max_unit_price,
                     seq,

@@ -503,8 +503,7 @@ impl App {
         let settlement = settle(&round, &groups).map_err(AppError::internal)?;
         let lines = order_lines(&settlement);
         db::round_lines_insert(&mut tx, round_id, &lines).await?;
-        let shops = db::shops_in_order(&mut tx, round_id).await?;
-        let summary = closing_summary(&round, &settlement, &lines, shops);
+        let summary = closing_summary(&round, &settlement, &lines);
         let (status, order) = match settlement.outcome {
             Outcome::Ordered => (
                 RoundStatus::Ordered,
@@ -522,7 +521,6 @@ impl App {
             outcome = status.as_str(),
             groups = groups.len(),
             lines = summary.lines.len(),
-            shops,
             read_ms,
             total_ms = started.elapsed().as_millis(),
             "round closed"
@@ -716,7 +714,6 @@ fn closing_summary(
     round: &Round,
     settlement: &Settlement,
     lines: &[db::RoundLine],
-    shops: i64,
 ) -> ClosingSummary {
     let mut ordered = settlement.items.iter().filter(|i| i.failure.is_none());
     ClosingSummary {
@@ -753,7 +750,7 @@ fn closing_summary(
             .iter()
             .map(|i| usize::try_from(i.dropped).unwrap_or(usize::MAX))
             .sum(),
-        shops: usize::try_from(shops).unwrap_or_default(),
+        shops: None,
     }
 }
 

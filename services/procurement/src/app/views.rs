@@ -205,8 +205,10 @@ pub struct ClosingSummary {
     pub failed: Vec<FailedLine>,
     /// Intents left out because their cap was below the tier price.
     pub dropped: usize,
-    /// Shops with at least one line in the order.
-    pub shops: usize,
+    /// Shops with at least one line in the order: counted with the request
+    /// book, written just after the close; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shops: Option<usize>,
 }
 
 /// What one shop receives.

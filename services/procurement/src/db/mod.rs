@@ -390,6 +390,20 @@ pub async fn round_closed(
     Ok(())
 }
 
+/// Replaces a closed round's summary (completed after the close).
+pub async fn round_closing_update(
+    conn: &mut Conn,
+    round_id: &str,
+    closing: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE round SET closing = $2 WHERE round_id = $1 AND closing IS NOT NULL")
+        .bind(round_id)
+        .bind(closing)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// The round whose consolidated order is `order_number` of `buyer_id`.
 pub async fn round_by_order_number(
     conn: &mut Conn,
@@ -524,7 +538,19 @@ pub async fn intents_of_departed(
         .map(|c| format!("i.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let rows: Vec<(String, String, String, String, i64, Option<i64>, i64, i64, i64)> =
+    /// The round id, then the columns of [`INTENT_COLUMNS`].
+    type Departed = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        i64,
+        i64,
+        i64,
+    );
+    let rows: Vec<Departed> =
         sqlx::query_as(&format!(
             "SELECT i.round_id, {columns} FROM intent i JOIN round r ON r.round_id = i.round_id \
              WHERE i.district_id = $1 AND i.quantity > 0 AND r.status = 'open' AND r.cutoff_ms > $2 \
@@ -668,18 +694,6 @@ const IN_ORDER: &str = "FROM intent i JOIN round_line l \
      WHERE i.round_id = $1 AND i.quantity > 0 \
      AND (i.max_unit_price IS NULL OR i.max_unit_price >= l.unit_price)";
 
-/// How many shops have at least one intent in a closed round's order.
-pub async fn shops_in_order(conn: &mut Conn, round_id: &str) -> Result<i64, sqlx::Error> {
-    // DISTINCT in a subquery is hashed; COUNT(DISTINCT …) would sort.
-    let (n,): (i64,) = sqlx::query_as(&format!(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT i.shop_id {IN_ORDER}) s"
-    ))
-    .bind(round_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(n)
-}
-
 /// Hands every intent in a closed round's order to `each`, as the item
 /// code and the request, in no particular order, as the rows arrive.
 pub async fn requests_in_order(
@@ -700,8 +714,8 @@ pub async fn requests_in_order(
         each(
             &item_code,
             Request {
-                shop_id,
-                district_id,
+                shop_id: shop_id.into(),
+                district_id: district_id.into(),
                 quantity,
                 max_unit_price,
                 seq: u64::try_from(seq).unwrap_or_default(),

@@ -385,7 +385,7 @@ pub fn allocate(
                 above_cap: r.max_unit_price.is_some_and(|cap| unit_price > cap),
             };
             shops
-                .entry((district, r.shop_id.as_str()))
+                .entry((district, &*r.shop_id))
                 .or_default()
                 .push((index, line, r));
         }

@@ -16,7 +16,7 @@
 //! ([`FailureReason::BelowMinimum`]); if no item is ordered the round
 //! fails. Items are independent: a cap only concerns its own item.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
@@ -59,13 +59,19 @@ pub enum Outcome {
     Failed,
 }
 
-/// What one shop asked of an ordered item, kept for the allocation.
+/// What one shop asked of an ordered item, kept for the allocation. A
+/// shop asks for many items: its ids are shared, not copied, between its
+/// requests (a round of a million requests has ten thousand shops).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Request {
     /// The shop.
-    pub shop_id: String,
+    #[serde(with = "super::shared_str")]
+    #[schema(value_type = String)]
+    pub shop_id: Arc<str>,
     /// The district it collects from.
-    pub district_id: String,
+    #[serde(with = "super::shared_str")]
+    #[schema(value_type = String)]
+    pub district_id: Arc<str>,
     /// Units requested.
     pub quantity: i64,
     /// Its cap, if it set one.
@@ -222,8 +228,8 @@ pub fn close(round: &Round, intents: &[Intent]) -> Result<Closing, CloseError> {
 
 fn request(intent: &Intent) -> Request {
     Request {
-        shop_id: intent.shop_id.clone(),
-        district_id: intent.district_id.clone(),
+        shop_id: Arc::from(intent.shop_id.as_str()),
+        district_id: Arc::from(intent.district_id.as_str()),
         quantity: intent.quantity,
         max_unit_price: intent.max_unit_price,
         seq: intent.seq,

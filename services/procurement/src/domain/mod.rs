@@ -43,6 +43,21 @@ pub use pool::{ItemProgress, NextTier, Pool, PoolError};
 pub use problem::{Problem, ProblemCode, Problems};
 pub use round::{District, DropPoint, ItemOffer, PriceBreak, Round, RoundDraft, Tier};
 
+/// Serde for a shared string (`Arc<str>`) as a plain string.
+pub(crate) mod shared_str {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(deserializer).map(Arc::from)
+    }
+}
+
 /// The largest quantity accepted anywhere (one intent, a break, a minimum):
 /// one billion units. Larger numbers are typing mistakes, not orders.
 pub const MAX_QUANTITY: i64 = 1_000_000_000;

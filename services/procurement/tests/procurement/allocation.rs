@@ -318,11 +318,7 @@ fn check(closing: &Closing, acceptance: &[Acceptance], allocation: &Allocation, 
         // not: larger remainder, or equal remainder and earlier seq.
         let mut ranked = Vec::new();
         for r in &ordered.requests {
-            let share = shares[&(
-                ordered.item_code.as_str(),
-                r.shop_id.as_str(),
-                r.district_id.as_str(),
-            )];
+            let share = shares[&(ordered.item_code.as_str(), &*r.shop_id, &*r.district_id)];
             let exact = i128::from(a) * i128::from(r.quantity);
             let floor = (exact / total) as i64;
             assert!(
@@ -333,7 +329,7 @@ fn check(closing: &Closing, acceptance: &[Acceptance], allocation: &Allocation, 
                 share > floor,
                 std::cmp::Reverse(exact % total),
                 r.seq,
-                r.shop_id.as_str(),
+                &*r.shop_id,
             ));
             sum += share;
         }

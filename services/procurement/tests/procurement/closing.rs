@@ -46,7 +46,7 @@ fn dropping_a_capped_intent_can_lower_the_tier_and_drop_another() {
         }
     );
     assert_eq!(x.requests.len(), 1);
-    assert_eq!(x.requests[0].shop_id, "c");
+    assert_eq!(&*x.requests[0].shop_id, "c");
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn items_below_their_minimum_are_not_ordered_and_their_shops_are_named() {
     let told: Vec<&str> = closing.failed[0]
         .requests
         .iter()
-        .map(|r| r.shop_id.as_str())
+        .map(|r| &*r.shop_id)
         .collect();
     assert_eq!(told, ["s1", "s3"]);
 }
@@ -124,7 +124,7 @@ fn caps_can_sink_an_item_below_its_minimum() {
     assert_eq!(closing.dropped.len(), 1);
     assert_eq!(closing.dropped[0].unit_price, 50);
     assert_eq!(closing.failed[0].pooled, 5);
-    assert_eq!(closing.failed[0].requests[0].shop_id, "b");
+    assert_eq!(&*closing.failed[0].requests[0].shop_id, "b");
 }
 
 #[test]
@@ -194,7 +194,7 @@ fn the_close_matches_the_slow_fixed_point_and_ignores_input_order() {
             .flat_map(|i| {
                 i.requests
                     .iter()
-                    .map(|r| (i.item_code.clone(), r.shop_id.clone()))
+                    .map(|r| (i.item_code.clone(), r.shop_id.to_string()))
             })
             .collect();
         kept.sort();
