@@ -183,7 +183,7 @@ async fn joint_order_over_the_bus(backend: Backend, bus: BusMode) {
     for share in &shares {
         for line in &share.participant.lines {
             assert!((0..=line.requested).contains(&line.allocated), "{line:?}");
-            match line.item_code.as_str() {
+            match &*line.item_code {
                 "RICE-5KG" => {
                     assert_eq!(
                         line.unit_price, 2_200,

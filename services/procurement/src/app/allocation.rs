@@ -206,15 +206,12 @@ impl StoredLines {
             .lines
             .iter()
             .map(|l| {
-                let index = item_index
-                    .get(l.item_code.as_str())
-                    .copied()
-                    .ok_or_else(|| {
-                        AppError::Internal(format!(
-                            "shop {} has a line for item {}, which is not allocated",
-                            p.shop_id, l.item_code
-                        ))
-                    })?;
+                let index = item_index.get(&*l.item_code).copied().ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "shop {} has a line for item {}, which is not allocated",
+                        p.shop_id, l.item_code
+                    ))
+                })?;
                 Ok((index, l.requested, l.allocated, l.above_cap))
             })
             .collect::<Result<Vec<_>, AppError>>()?;
@@ -242,8 +239,8 @@ fn shop_of(row: AllocationRow, items: &[AllocatedItem]) -> Result<ShopAllocation
                         ))
                     })?;
                     Ok(AllocatedLine {
-                        item_code: item.item_code.clone(),
-                        unit: item.unit.clone(),
+                        item_code: item.item_code.as_str().into(),
+                        unit: item.unit.as_str().into(),
                         requested,
                         allocated,
                         unit_price: item.unit_price(),

@@ -20,7 +20,7 @@
 //!
 //! [`FeeModel`]: super::fees::FeeModel
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
@@ -121,13 +121,18 @@ impl AllocatedItem {
     }
 }
 
-/// One item of one shop.
+/// One item of one shop. Its item's code and unit are shared with the
+/// item's other lines, not copied (a million lines have a few thousand).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AllocatedLine {
     /// The item.
-    pub item_code: String,
+    #[serde(with = "super::shared_str")]
+    #[schema(value_type = String)]
+    pub item_code: Arc<str>,
     /// Its unit.
-    pub unit: String,
+    #[serde(with = "super::shared_str")]
+    #[schema(value_type = String)]
+    pub unit: Arc<str>,
     /// Units the shop requested.
     pub requested: i64,
     /// Units it receives, `0..=requested`.
@@ -373,10 +378,12 @@ pub fn allocate(
         let confirmed_unit_price = acceptance.and_then(|a| a.unit_price);
         let unit_price = confirmed_unit_price.unwrap_or(tier.unit_price);
         let shares = largest_remainder(accepted, &ordered.requests);
+        let (code, unit): (Arc<str>, Arc<str>) =
+            (offer.code.as_str().into(), offer.unit.as_str().into());
         for ((r, share), district) in ordered.requests.iter().zip(shares).zip(districts) {
             let line = AllocatedLine {
-                item_code: offer.code.clone(),
-                unit: offer.unit.clone(),
+                item_code: Arc::clone(&code),
+                unit: Arc::clone(&unit),
                 requested: r.quantity,
                 allocated: share,
                 unit_price,
@@ -568,12 +575,12 @@ impl Allocation {
                 .iter()
                 .filter(|l| l.allocated > 0)
                 .map(|l| Pick {
-                    item_code: l.item_code.clone(),
+                    item_code: l.item_code.to_string(),
                     name: round
                         .item(&l.item_code)
                         .map_or_else(String::new, |o| o.name.clone()),
                     quantity: l.allocated,
-                    unit: l.unit.clone(),
+                    unit: l.unit.to_string(),
                 })
                 .collect();
             let list = PickList {

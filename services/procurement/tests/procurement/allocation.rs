@@ -24,7 +24,7 @@ fn allocated(allocation: &Allocation, shop: &str, item_code: &str) -> i64 {
         .iter()
         .filter(|p| p.shop_id == shop)
         .flat_map(|p| &p.lines)
-        .filter(|l| l.item_code == item_code)
+        .filter(|l| &*l.item_code == item_code)
         .map(|l| l.allocated)
         .sum()
 }
@@ -285,11 +285,7 @@ fn check(closing: &Closing, acceptance: &[Acceptance], allocation: &Allocation, 
             );
             assert_eq!(l.amount, l.allocated * l.unit_price, "seed {seed:#x}");
             shares.insert(
-                (
-                    l.item_code.as_str(),
-                    p.shop_id.as_str(),
-                    p.district_id.as_str(),
-                ),
+                (&*l.item_code, p.shop_id.as_str(), p.district_id.as_str()),
                 l.allocated,
             );
         }

@@ -66,7 +66,7 @@ fn a_hundred_thousand_intents_close_and_allocate_exactly() {
             .participants
             .iter()
             .flat_map(|p| &p.lines)
-            .filter(|l| l.item_code == item.item_code)
+            .filter(|l| *l.item_code == *item.item_code)
             .map(|l| l.allocated)
             .sum();
         assert_eq!(given, a.quantity, "{}", item.item_code);
