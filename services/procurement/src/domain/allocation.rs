@@ -121,8 +121,9 @@ impl AllocatedItem {
     }
 }
 
-/// One item of one shop. Its item's code and unit are shared with the
-/// item's other lines, not copied (a million lines have a few thousand).
+// The item's code and unit are shared with the item's other lines, not
+// copied: a million lines have a few thousand items.
+/// One item of one shop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AllocatedLine {
     /// The item.

@@ -59,9 +59,9 @@ pub enum Outcome {
     Failed,
 }
 
-/// What one shop asked of an ordered item, kept for the allocation. A
-/// shop asks for many items: its ids are shared, not copied, between its
-/// requests (a round of a million requests has ten thousand shops).
+// A shop asks for many items: its ids are shared, not copied, between its
+// requests (a round of a million requests has ten thousand shops).
+/// What one shop asked of an ordered item, kept for the allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Request {
     /// The shop.
