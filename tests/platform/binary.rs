@@ -185,9 +185,10 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
     let org = shop["organisation_id"]
         .as_str()
         .expect("the shop owner acts in the shop");
-    let list = |what: &'static str| {
+    // The demo shop's view of `/api/{path}`.
+    let get = |path: String| {
         let client = client.clone();
-        let url = format!("{}/api/collab/organisations/{org}/{what}", running.url);
+        let url = format!("{}/api/{path}", running.url);
         let token = bearer(&shop);
         async move {
             let v: serde_json::Value = client
@@ -195,12 +196,16 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
                 .header("authorization", token)
                 .send()
                 .await
-                .expect(what)
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"))
                 .json()
                 .await
                 .expect("json");
-            v.as_array().cloned().unwrap_or_default()
+            v
         }
+    };
+    let list = |what: &'static str| {
+        let v = get(format!("collab/organisations/{org}/{what}"));
+        async move { v.await.as_array().cloned().unwrap_or_default() }
     };
     let partnerships = list("partnerships").await;
     assert!(
@@ -222,18 +227,7 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
         1,
         "the wholesaler's announcement"
     );
-    let orders: serde_json::Value = client
-        .get(format!(
-            "{}/api/orders/organisations/{org}/orders",
-            running.url
-        ))
-        .header("authorization", bearer(&shop))
-        .send()
-        .await
-        .expect("orders")
-        .json()
-        .await
-        .expect("json");
+    let orders = get(format!("orders/organisations/{org}/orders")).await;
     let orders = orders.as_array().expect("a list");
     assert_eq!(orders.len(), 1, "the demo shop's order: {orders:?}");
     assert_eq!(orders[0]["side"], "buyer");
@@ -243,18 +237,7 @@ async fn renkei_up_answers_health_and_serves_the_web_ui_then_stops_on_sigterm() 
     );
     assert_eq!(orders[0]["version"], 3);
 
-    let rounds: serde_json::Value = client
-        .get(format!(
-            "{}/api/procurement/organisations/{org}/rounds",
-            running.url
-        ))
-        .header("authorization", bearer(&shop))
-        .send()
-        .await
-        .expect("rounds")
-        .json()
-        .await
-        .expect("json");
+    let rounds = get(format!("procurement/organisations/{org}/rounds")).await;
     let round = &rounds.as_array().expect("a list")[0];
     assert_eq!(round["status"], "open", "the demo round: {rounds}");
     assert_eq!(
