@@ -28,8 +28,8 @@ use crate::{
     ResponseLine,
     rules::{gtin_valid, unit_valid},
     scan::{
-        Bounds, Breaks, Buffer, Message, References, Separators, code, code_of, codes, one_of,
-        read_message, recycle, repeated,
+        Bounds, Breaks, Buffer, Message, References, Separators, TagSet, code, code_of, codes,
+        one_of, read_message, recycle, repeated,
     },
 };
 
@@ -464,6 +464,8 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
     let mut m = Mapper {
         problems: Vec::new(),
         decimal: unh.delimiters().decimal,
+        numbers: Vec::new(),
+        group_start: 0,
     };
     if reference.is_empty() {
         m.missing(unh, 0, 0, "the message reference number");
@@ -555,42 +557,42 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
 pub const MAX_PARTY_NAME: usize = 175;
 
 /// The tags each message may carry (beyond UNH/UNT); anything else is refused.
-const ALLOWED: &[(&str, &[u32])] = &[
+const ALLOWED: &[(&str, TagSet)] = &[
     (
         "ORDERS",
-        &codes([
+        TagSet::new(&codes([
             "BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "PAT",
             "TOD", "TDT", "LOC", "LIN", "PIA", "IMD", "MEA", "QTY", "PRI", "MOA", "ALC", "UNS",
             "CNT",
-        ]),
+        ])),
     ),
     (
         "ORDCHG",
-        &codes([
+        TagSet::new(&codes([
             "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
             "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
-        ]),
+        ])),
     ),
     (
         "ORDRSP",
-        &codes([
+        TagSet::new(&codes([
             "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
             "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
-        ]),
+        ])),
     ),
     (
         "DESADV",
-        &codes([
+        TagSet::new(&codes([
             "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TOD", "TDT", "LOC", "EQD", "CPS", "PAC",
             "PCI", "GIN", "MEA", "LIN", "PIA", "IMD", "QTY", "FTX", "CNT",
-        ]),
+        ])),
     ),
     (
         "RECADV",
-        &codes([
+        TagSet::new(&codes([
             "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TDT", "LOC", "CPS", "PAC", "LIN", "PIA",
             "IMD", "QTY", "QVR", "FTX", "CNT",
-        ]),
+        ])),
     ),
 ];
 
@@ -613,14 +615,20 @@ fn first<'s, 'a>(
     tag: &str,
     qualifier: &str,
 ) -> Option<&'s Segment<'a>> {
+    let (tag, qualifier) = (code(tag), code(qualifier));
     segments
         .iter()
-        .find(|s| s.is(tag) && s.get(0, 0).is_some_and(|q| code(&q) == code(qualifier)))
+        .find(|s| s.key() == tag && s.get(0, 0).is_some_and(|q| code(&q) == qualifier))
 }
 
 struct Mapper {
     problems: Vec<Problem>,
     decimal: u8,
+    /// The line numbers read so far, with the index of their LIN in the
+    /// message body, for the check that no number is used twice.
+    numbers: Vec<(u32, usize)>,
+    /// The index of the LIN of the line group being read.
+    group_start: usize,
 }
 
 impl Mapper {
@@ -740,17 +748,14 @@ impl Mapper {
         let allowed = ALLOWED
             .iter()
             .find(|(t, _)| *t == message_type)
-            .map_or(&[][..], |(_, tags)| *tags);
+            .map(|(_, tags)| tags);
         // A line group takes at least two segments (LIN and QTY), usually
         // four or five: sized once instead of grown by doubling.
         let mut lines = Vec::with_capacity(body.len() / 4 + 1);
         let mut header_end = body.len();
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed
-                .iter()
-                .fold(false, |found, &t| found | (t == s.key()))
-            {
+            if !allowed.is_some_and(|tags| tags.contains(s.key())) {
                 self.problems.push(Problem::new(
                     Code::Unexpected,
                     place(s),
@@ -933,8 +938,14 @@ impl Mapper {
         item
     }
 
+    /// The number of the line group being read (its LIN), noted for
+    /// [`check_lines`](Self::check_lines).
     fn line_number(&mut self, lin: &Segment<'_>) -> Option<u32> {
-        self.count(lin, 0, 0, "line item number")
+        let number = self.count(lin, 0, 0, "line item number");
+        if let Some(n) = number {
+            self.numbers.push((n, self.group_start));
+        }
+        number
     }
 
     fn quantity(
@@ -1010,12 +1021,9 @@ impl Mapper {
         first(group, tag, qualifier).and_then(|s| s.text(element))
     }
 
-    fn check_lines(
-        &mut self,
-        at: &Segment<'_>,
-        parts: &Parts<'_, '_>,
-        numbers: impl Iterator<Item = (u32, usize)>,
-    ) {
+    /// Checks the line groups read with [`lines`](Self::lines): there is
+    /// one, no number is used twice, and CNT counts them.
+    fn check_lines(&mut self, at: &Segment<'_>, parts: &Parts<'_, '_>) {
         if parts.lines.is_empty() {
             self.problems.push(Problem::new(
                 Code::Missing,
@@ -1023,7 +1031,7 @@ impl Mapper {
                 "the message has no line items (LIN)",
             ));
         }
-        let numbers: Vec<(u32, usize)> = numbers.collect();
+        let numbers = std::mem::take(&mut self.numbers);
         for (number, index) in repeated(&numbers) {
             let lin = &parts.body[index];
             self.problems.push(Problem::new(
@@ -1076,24 +1084,15 @@ impl Mapper {
         mut each: impl FnMut(&mut Mapper, &[Segment<'_>]) -> Option<T>,
     ) -> Vec<T> {
         let mut out = Vec::with_capacity(parts.lines.len());
+        self.numbers.clear();
+        self.numbers.reserve(parts.lines.len());
         for range in &parts.lines {
+            self.group_start = range.start;
             if let Some(line) = each(self, &parts.body[range.clone()]) {
                 out.push(line);
             }
         }
         out
-    }
-
-    fn numbers(parts: &Parts<'_, '_>) -> Vec<(u32, usize)> {
-        // Sized once: collecting a `filter_map` would grow it step by step.
-        let mut numbers = Vec::with_capacity(parts.lines.len());
-        numbers.extend(parts.lines.iter().filter_map(|r| {
-            parts.body[r.start]
-                .get(0, 0)
-                .and_then(|n| n.parse().ok())
-                .map(|n| (n, r.start))
-        }));
-        numbers
     }
 
     fn orders(&mut self, body: &[Segment<'_>], version: Version) -> Option<Order> {
@@ -1106,7 +1105,7 @@ impl Mapper {
         let currency = self.currency(at, parts.header);
         let note = Mapper::line_text(parts.header, "FTX", "AAI", 3);
         let lines = self.lines(&parts, |m, g| m.order_line(g, version));
-        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        self.check_lines(at, &parts);
         Some(Order {
             number: bgm?.0,
             issued: issued?,
@@ -1166,7 +1165,7 @@ impl Mapper {
                 line: line?,
             })
         });
-        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        self.check_lines(at, &parts);
         Some(Document::OrderChange(OrderChange {
             number,
             order_number: order_number?,
@@ -1226,7 +1225,7 @@ impl Mapper {
                 reason: Mapper::line_text(g, "FTX", "ACD", 3),
             })
         });
-        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        self.check_lines(at, &parts);
         Some(OrderResponse {
             number: bgm?.0,
             order_number: order_number?,
@@ -1274,7 +1273,7 @@ impl Mapper {
                 quantity: quantity?,
             })
         });
-        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        self.check_lines(at, &parts);
         Some(DespatchAdvice {
             number: bgm?.0,
             order_number: order_number?,
@@ -1318,7 +1317,7 @@ impl Mapper {
                 damaged: damaged?,
             })
         });
-        self.check_lines(at, &parts, Mapper::numbers(&parts).into_iter());
+        self.check_lines(at, &parts);
         Some(ReceiptAdvice {
             number: bgm?.0,
             order_number: order_number?,

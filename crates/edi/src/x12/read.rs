@@ -29,8 +29,8 @@ use crate::{
     OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
     ResponseLine,
     scan::{
-        Bounds, Breaks, Buffer, Message, References, Separators, code, code_of, codes, one_of,
-        read_message, recycle, repeated,
+        Bounds, Breaks, Buffer, Message, References, Separators, TagSet, code, code_of, codes,
+        one_of, read_message, recycle, repeated,
     },
 };
 
@@ -753,53 +753,53 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>, group: &Group) -> Me
 
 /// The tags each transaction set may carry (beyond ST/SE), and the tag that
 /// starts a line loop; anything else is refused.
-const SETS: &[(&str, &str, &[u32])] = &[
+const SETS: &[(&str, &str, TagSet)] = &[
     (
         "850",
         "PO1",
-        &codes([
+        TagSet::new(&codes([
             "BEG", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "TC2", "SAC", "ITD",
             "DIS", "INC", "DTM", "LDT", "LIN", "SI", "PID", "MEA", "PWK", "PKG", "TD1", "TD5",
             "TD3", "TD4", "MAN", "PCT", "CTB", "TXI", "N9", "MSG", "NTE", "N1", "N2", "N3", "N4",
             "NX2", "PO1", "PO3", "PO4", "SDQ", "IT8", "SCH", "QTY", "SLN", "AMT", "CTT",
-        ]),
+        ])),
     ),
     (
         "860",
         "POC",
-        &codes([
+        TagSet::new(&codes([
             "BCH", "CUR", "REF", "PER", "FOB", "CSH", "SAC", "ITD", "DIS", "INC", "TAX", "DTM",
             "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN", "CTB", "TXI",
             "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "POC", "LIN", "SI", "PO3", "CTP", "PO4",
             "SCH", "QTY", "AMT", "CTT",
-        ]),
+        ])),
     ),
     (
         "855",
         "PO1",
-        &codes([
+        TagSet::new(&codes([
             "BAK", "CUR", "REF", "PER", "TAX", "FOB", "CTP", "PAM", "CSH", "SAC", "ITD", "DIS",
             "INC", "DTM", "LDT", "PID", "MEA", "PWK", "PKG", "TD1", "TD5", "TD3", "TD4", "MAN",
             "N9", "MSG", "NTE", "N1", "N2", "N3", "N4", "PO1", "LIN", "SI", "PO3", "PO4", "ACK",
             "SCH", "AMT", "CTT",
-        ]),
+        ])),
     ),
     (
         "856",
         "HL",
-        &codes([
+        TagSet::new(&codes([
             "BSN", "DTM", "HL", "LIN", "SN1", "SLN", "PRF", "PO4", "PID", "MEA", "PWK", "PKG",
             "TD1", "TD5", "TD3", "TD4", "REF", "PER", "MAN", "FOB", "N1", "N2", "N3", "N4", "CUR",
             "ITD", "TSD", "SAC", "CTT",
-        ]),
+        ])),
     ),
     (
         "861",
         "RCD",
-        &codes([
+        TagSet::new(&codes([
             "BRA", "CUR", "REF", "PER", "DTM", "FOB", "PRF", "TD1", "TD5", "TD3", "TD4", "N1",
             "N2", "N3", "N4", "RCD", "SN1", "LIN", "PO4", "PID", "MEA", "N9", "MSG", "NTE", "CTT",
-        ]),
+        ])),
     ),
 ];
 
@@ -824,9 +824,10 @@ fn first<'s, 'a>(
     tag: &str,
     qualifier: &str,
 ) -> Option<&'s Segment<'a>> {
+    let (tag, qualifier) = (code(tag), code(qualifier));
     segments
         .iter()
-        .find(|s| s.is(tag) && s.element(0).is_some_and(|q| code(q) == code(qualifier)))
+        .find(|s| s.key() == tag && s.element(0).is_some_and(|q| code(q) == qualifier))
 }
 
 fn first_tag<'s, 'a>(segments: &'s [Segment<'a>], tag: &str) -> Option<&'s Segment<'a>> {
@@ -1025,7 +1026,7 @@ impl Mapper {
         let (line_tag, allowed) = SETS
             .iter()
             .find(|(t, _, _)| *t == set)
-            .map_or(("", &[][..]), |(_, line, tags)| (*line, *tags));
+            .map_or(("", None), |(_, line, tags)| (*line, Some(tags)));
         // A line takes at least one segment, usually two (PO1 and DTM):
         // sized once instead of grown by doubling.
         let mut lines = Vec::with_capacity(body.len() / 2 + 1);
@@ -1033,10 +1034,7 @@ impl Mapper {
         let mut summary_start = None;
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed
-                .iter()
-                .fold(false, |found, &t| found | (t == s.key()))
-            {
+            if !allowed.is_some_and(|tags| tags.contains(s.key())) {
                 self.problems.push(Problem::new(
                     Code::Unexpected,
                     place(s),
