@@ -203,6 +203,7 @@ impl Elements {
     /// The raw text of element `e` of `text` (the whole segment), release
     /// characters still in it. `release` is the release character if the
     /// segment holds one.
+    #[inline]
     pub(crate) fn raw<'a>(
         &self,
         text: &'a str,
@@ -447,11 +448,13 @@ impl<'a> Scanner<'a> {
 
     /// The next segment, `None` at the end of the input, or why the next
     /// segment cannot be read and where it starts. `tag` checks a segment's
-    /// text and returns the length of its tag. On a fault the cursor stays
+    /// text and returns the length of its tag; it is also given where the
+    /// first element separator is (the text's length if there is none, or
+    /// if it lies too far in to be noted). On a fault the cursor stays
     /// at the start of the faulty segment.
     pub(crate) fn read<E>(
         &mut self,
-        tag: impl FnOnce(&'a str) -> Result<usize, E>,
+        tag: impl FnOnce(&'a str, usize) -> Result<usize, E>,
     ) -> Result<Option<Scanned<'a>>, (Position, Fault<E>)> {
         let start = self.skip_breaks();
         if start >= self.input.len() {
@@ -516,7 +519,12 @@ impl<'a> Scanner<'a> {
             i += 1;
         };
         let text = self.utf8(start, end).ok_or((position, Fault::NotUtf8))?;
-        let tag_length = tag(text).map_err(|e| (position, Fault::Tag(e)))?;
+        // The tag ends at the first element separator, or with the segment.
+        let tag_end = match elements.stored {
+            0 => text.len(),
+            _ => usize::from(elements.at[0]),
+        };
+        let tag_length = tag(text, tag_end).map_err(|e| (position, Fault::Tag(e)))?;
         self.at = end + 1;
         self.line += lines;
         self.count += 1;
@@ -912,6 +920,11 @@ impl TagSet {
     }
 }
 
+/// Whether `b` may stand in a segment tag: an upper-case letter or a digit.
+pub(crate) fn tag_byte(b: u8) -> bool {
+    b.wrapping_sub(b'A') < 26 || b.wrapping_sub(b'0') < 10
+}
+
 /// Whether `value` is one of `list` (short codes).
 pub(crate) fn one_of(value: &str, list: &[&str]) -> bool {
     match code(value) {
@@ -1046,7 +1059,7 @@ mod tests {
         let mut scanner = Scanner::new(input.as_bytes(), EDIFACT, Position::default());
         let mut out = Vec::new();
         while let Some(s) = scanner
-            .read(|text| Ok::<_, ()>(text.len().min(3)))
+            .read(|text, _| Ok::<_, ()>(text.len().min(3)))
             .expect("scans")
         {
             out.push(s);
@@ -1220,8 +1233,10 @@ mod tests {
     #[test]
     fn faults_say_where_the_segment_starts() {
         let mut scanner = Scanner::new(b"UNH+1'BGM+2", EDIFACT, Position::default());
-        assert!(scanner.read(|_| Ok::<_, ()>(3)).is_ok());
-        let (at, fault) = scanner.read(|_| Ok::<_, ()>(3)).expect_err("unterminated");
+        assert!(scanner.read(|_, _| Ok::<_, ()>(3)).is_ok());
+        let (at, fault) = scanner
+            .read(|_, _| Ok::<_, ()>(3))
+            .expect_err("unterminated");
         assert_eq!((at.segment, at.offset, fault), (2, 6, Fault::Unterminated));
         assert_eq!(
             scanner.position().offset,
@@ -1229,10 +1244,10 @@ mod tests {
             "the cursor stays at the faulty segment"
         );
         let mut scanner = Scanner::new(b"BGM+2?", EDIFACT, Position::default());
-        let (_, fault) = scanner.read(|_| Ok::<_, ()>(3)).expect_err("dangling");
+        let (_, fault) = scanner.read(|_, _| Ok::<_, ()>(3)).expect_err("dangling");
         assert_eq!(fault, Fault::DanglingRelease);
         let mut scanner = Scanner::new(b"bgm+2'", EDIFACT, Position::default());
-        let (_, fault) = scanner.read(|_| Err("lower case")).expect_err("bad tag");
+        let (_, fault) = scanner.read(|_, _| Err("lower case")).expect_err("bad tag");
         assert_eq!(fault, Fault::Tag("lower case"));
     }
 
@@ -1246,7 +1261,7 @@ mod tests {
                 .chain(b"\xe3\x81\x82'"),
         );
         let mut scanner = Scanner::new(&input, EDIFACT, Position::default());
-        let mut read = || scanner.read(|_| Ok::<_, ()>(3));
+        let mut read = || scanner.read(|_, _| Ok::<_, ()>(3));
         assert!(read().is_ok());
         let ftx = read().expect("UTF-8").expect("a segment");
         assert_eq!(ftx.text, "FTX+\u{3042}");
@@ -1255,7 +1270,7 @@ mod tests {
         let mut scanner = Scanner::new(&input, EDIFACT, Position::default());
         scanner.jump(input.len() - UTF8_WINDOW - 8);
         let long = scanner
-            .read(|_| Ok::<_, ()>(3))
+            .read(|_, _| Ok::<_, ()>(3))
             .expect("UTF-8")
             .expect("a segment");
         assert!(

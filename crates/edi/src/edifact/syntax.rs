@@ -15,7 +15,9 @@
 use std::borrow::Cow;
 
 pub use crate::scan::Position;
-use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, nth_part, split};
+use crate::scan::{
+    self, Breaks, Elements, Fault, Scanner, Separators, code, nth_part, split, tag_byte,
+};
 
 /// The characters that structure an interchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +131,7 @@ impl<'a> Segment<'a> {
 
     /// The raw text of element `element` (from 0), separators and release
     /// characters still in it.
+    #[inline]
     fn raw_element(&self, element: usize) -> Option<&'a str> {
         self.elements
             .raw(self.text, element, self.delimiters.element, self.release())
@@ -164,6 +167,7 @@ impl<'a> Segment<'a> {
     /// it once instead of three times.
     ///
     /// [`get`]: Segment::get
+    #[inline]
     pub(crate) fn components<const N: usize>(&self, element: usize) -> [Option<Cow<'a, str>>; N] {
         let mut out = [const { None }; N];
         let Some(raw) = self.raw_element(element) else {
@@ -238,9 +242,26 @@ pub(crate) fn separators(delimiters: Delimiters) -> Separators {
 }
 
 /// Checks the tag at the start of a segment's text: three upper-case
-/// letters or digits, then an element separator or the end. Returns the
-/// tag's length, or the text to show in the error.
-fn check_tag(text: &str, d: Delimiters) -> Result<usize, String> {
+/// letters or digits, then an element separator or the end. `tag_end` is
+/// where the scanner saw the first element separator. Returns the tag's
+/// length, or the text to show in the error.
+#[inline]
+fn check_tag(text: &str, tag_end: usize, d: Delimiters) -> Result<usize, String> {
+    if let [x, y, z, ..] = text.as_bytes()
+        && tag_end == 3
+        && tag_byte(*x)
+        && tag_byte(*y)
+        && tag_byte(*z)
+    {
+        return Ok(3);
+    }
+    check_tag_slowly(text, d)
+}
+
+/// [`check_tag`] without the scanner's hint.
+#[cold]
+#[inline(never)]
+fn check_tag_slowly(text: &str, d: Delimiters) -> Result<usize, String> {
     let b = text.as_bytes();
     let valid = b.len() >= 3
         && b[..3]
@@ -262,7 +283,7 @@ pub(crate) fn next_segment<'a>(
     scanner: &mut Scanner<'a>,
     delimiters: Delimiters,
 ) -> Option<Result<Segment<'a>, SyntaxError>> {
-    match scanner.read(|text| check_tag(text, delimiters)) {
+    match scanner.read(|text, tag_end| check_tag(text, tag_end, delimiters)) {
         Ok(None) => None,
         Ok(Some(s)) => Some(Ok(Segment {
             tag: s.tag,

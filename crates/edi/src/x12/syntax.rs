@@ -14,7 +14,9 @@
 //! segment's number, its line and its byte offset.
 
 pub use crate::scan::Position;
-use crate::scan::{self, Breaks, Elements, Fault, Scanner, Separators, code, nth_part, split};
+use crate::scan::{
+    self, Breaks, Elements, Fault, Scanner, Separators, code, nth_part, split, tag_byte,
+};
 
 /// Length of the `ISA` segment, terminator included.
 pub const ISA_LENGTH: usize = 106;
@@ -200,16 +202,18 @@ pub(crate) fn separators(delimiters: Delimiters) -> Separators {
 /// Checks the tag at the start of a segment's text: two or three
 /// upper-case letters or digits up to the first element separator. Returns
 /// the tag's length, or the text to show in the error.
-fn check_tag(text: &str, element: u8) -> Result<usize, String> {
-    let tag_end = text
-        .bytes()
-        .position(|b| b == element)
-        .unwrap_or(text.len());
+fn check_tag(text: &str, tag_end: usize, element: u8) -> Result<usize, String> {
+    // `tag_end` is where the scanner saw the first element separator; when
+    // it noted none (none there, or one too far in) the text is searched.
+    let tag_end = if tag_end < text.len() {
+        tag_end
+    } else {
+        text.bytes()
+            .position(|b| b == element)
+            .unwrap_or(text.len())
+    };
     let tag = &text[..tag_end];
-    let valid = matches!(tag.len(), 2 | 3)
-        && tag
-            .bytes()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let valid = matches!(tag.len(), 2 | 3) && tag.bytes().all(tag_byte);
     if valid {
         Ok(tag_end)
     } else {
@@ -222,7 +226,7 @@ pub(crate) fn next_segment<'a>(
     scanner: &mut Scanner<'a>,
     delimiters: Delimiters,
 ) -> Option<Result<Segment<'a>, SyntaxError>> {
-    match scanner.read(|text| check_tag(text, delimiters.element)) {
+    match scanner.read(|text, tag_end| check_tag(text, tag_end, delimiters.element)) {
         Ok(None) => None,
         Ok(Some(s)) => Some(Ok(Segment {
             tag: s.tag,
