@@ -668,6 +668,12 @@ pub(crate) struct Bounds<'t> {
 /// input does not reach it yet).
 pub(crate) type TagAt = fn(&[u8], usize, Separators) -> Option<u32>;
 
+/// A segment whose tag is known as a [`code`].
+pub(crate) trait Tagged {
+    /// The tag as a [`code`].
+    fn key(&self) -> u32;
+}
+
 /// How one message read by [`read_message`] ended; its segments are in
 /// the vector given to it.
 pub(crate) struct Message<E> {
@@ -693,7 +699,7 @@ pub(crate) struct Message<E> {
 /// `next` reads one segment with a scanner. After a syntax error the
 /// rest of the message is only looked through for its end, as it would
 /// have been before reading it.
-pub(crate) fn read_message<'b, S, E>(
+pub(crate) fn read_message<'b, S: Tagged, E>(
     buffer: &'b Buffer,
     separators: Separators,
     at_end: bool,
@@ -746,22 +752,27 @@ pub(crate) fn read_message<'b, S, E>(
         });
     }
     let mut first = true;
+    // Where a message is cut short by the start of something else, before
+    // that segment: the segment is read, and if its tag says so, given
+    // back (the cursor and line go back to where it started).
+    let cut = |count: usize, end: usize, line: usize| Message {
+        count,
+        error: None,
+        end,
+        has_trailer: false,
+        line,
+    };
     loop {
         let from = scanner.at;
-        let tag = tag_at(bytes, from, separators);
-        if !first && tag.is_some_and(|t| bounds.others.contains(&t)) {
-            return Some(Message {
-                count: segments.len(),
-                error: None,
-                end: from,
-                has_trailer: false,
-                line: scanner.line,
-            });
-        }
+        let line = scanner.line;
         match next(&mut scanner) {
             Some(Ok(s)) => {
+                let tag = s.key();
+                if !first && bounds.others.contains(&tag) {
+                    return Some(cut(segments.len(), from, line));
+                }
                 segments.push(s);
-                if !first && tag == Some(bounds.trailer) {
+                if !first && tag == bounds.trailer {
                     return Some(Message {
                         count: segments.len(),
                         error: None,
@@ -780,6 +791,16 @@ pub(crate) fn read_message<'b, S, E>(
                     has_trailer: false,
                     line: scanner.line,
                 });
+            }
+            // A segment that does not read may still start something else
+            // by its first bytes: then it belongs to that, not to this
+            // message.
+            Some(Err(_))
+                if !first
+                    && tag_at(bytes, from, separators)
+                        .is_some_and(|t| bounds.others.contains(&t)) =>
+            {
+                return Some(cut(segments.len(), from, line));
             }
             Some(Err(e)) => {
                 let (end, has_trailer) = ends(from, first)?;

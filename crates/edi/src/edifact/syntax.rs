@@ -109,6 +109,12 @@ pub struct Segment<'a> {
     pub position: Position,
 }
 
+impl scan::Tagged for Segment<'_> {
+    fn key(&self) -> u32 {
+        self.key
+    }
+}
+
 impl<'a> Segment<'a> {
     fn release(&self) -> Option<u8> {
         self.released.then_some(self.delimiters.release)

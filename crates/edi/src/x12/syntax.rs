@@ -131,6 +131,12 @@ pub struct Segment<'a> {
     pub position: Position,
 }
 
+impl scan::Tagged for Segment<'_> {
+    fn key(&self) -> u32 {
+        self.key
+    }
+}
+
 impl<'a> Segment<'a> {
     fn raw(&self, element: usize) -> Option<&'a str> {
         self.elements
