@@ -14,7 +14,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, RwLock},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -377,8 +380,27 @@ impl KeySource for JwksUrl {
 /// so that tokens with made-up `kid`s cannot hammer the key source.
 const RELOAD_PAUSE: Duration = Duration::from_secs(5);
 
+/// Seconds of clock difference an expiry check allows.
+const LEEWAY_SECS: i64 = 5;
+
+/// How many verified tokens a verifier remembers; when full it starts
+/// again (a token's owner then pays one more signature check).
+const VERIFIED_TOKENS: usize = 4096;
+
+/// A token that passed the signature, issuer and claims checks.
+struct Verified {
+    principal: Principal,
+    exp: i64,
+    generation: u64,
+}
+
 struct VerifierInner {
     keys: RwLock<HashMap<String, DecodingKey>>,
+    /// Bumped whenever the key set is replaced: a verified token stays
+    /// verified only under the keys it was verified with.
+    generation: AtomicU64,
+    /// Tokens verified already, by their exact text ([`Verifier::verify`]).
+    verified: Mutex<HashMap<String, Verified>>,
     source: Option<Arc<dyn KeySource>>,
     last_reload: Mutex<Option<Instant>>,
     reload_lock: tokio::sync::Mutex<()>,
@@ -409,6 +431,8 @@ impl Verifier {
         Verifier {
             inner: Arc::new(VerifierInner {
                 keys: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+                verified: Mutex::new(HashMap::new()),
                 source: Some(source),
                 last_reload: Mutex::new(None),
                 reload_lock: tokio::sync::Mutex::new(()),
@@ -421,6 +445,8 @@ impl Verifier {
         let verifier = Verifier {
             inner: Arc::new(VerifierInner {
                 keys: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+                verified: Mutex::new(HashMap::new()),
                 source: None,
                 last_reload: Mutex::new(None),
                 reload_lock: tokio::sync::Mutex::new(()),
@@ -444,6 +470,7 @@ impl Verifier {
             .collect();
         if let Ok(mut slot) = self.inner.keys.write() {
             *slot = keys;
+            self.inner.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 
@@ -489,7 +516,28 @@ impl Verifier {
     }
 
     /// Checks signature, issuer and expiry, and returns the caller.
+    ///
+    /// A token verified before under the same key set is not checked
+    /// again but for its expiry: its text, signature included, is the
+    /// cache key, so any other token (one byte changed) is checked in
+    /// full. The Ed25519 check is most of what authenticating a request
+    /// costs.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        self.verify_at(token, crate::storage::now_ms() / 1000).await
+    }
+
+    async fn verify_at(&self, token: &str, now: i64) -> Result<Principal, AuthError> {
+        let generation = self.inner.generation.load(Ordering::Acquire);
+        if let Ok(verified) = self.inner.verified.lock()
+            && let Some(hit) = verified.get(token)
+            && hit.generation == generation
+        {
+            return if hit.exp < now - LEEWAY_SECS {
+                Err(AuthError::Expired)
+            } else {
+                Ok(hit.principal.clone())
+            };
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
         if header.alg != Algorithm::EdDSA {
             return Err(AuthError::Invalid);
@@ -499,9 +547,26 @@ impl Verifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS.unsigned_abs();
         match jsonwebtoken::decode::<Claims>(token, &key, &validation) {
-            Ok(data) => Ok(Principal::from_claims(data.claims)),
+            Ok(data) => {
+                let exp = data.claims.exp;
+                let principal = Principal::from_claims(data.claims);
+                if let Ok(mut verified) = self.inner.verified.lock() {
+                    if verified.len() >= VERIFIED_TOKENS {
+                        verified.clear();
+                    }
+                    verified.insert(
+                        token.to_string(),
+                        Verified {
+                            principal: principal.clone(),
+                            exp,
+                            generation,
+                        },
+                    );
+                }
+                Ok(principal)
+            }
             Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
                 Err(AuthError::Expired)
             }
@@ -690,6 +755,51 @@ mod tests {
             verifier.verify("not.a.token").await,
             Err(AuthError::Invalid)
         );
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_remembered_until_it_expires_or_the_keys_change() {
+        let key = SigningKey::generate();
+        let verifier = Verifier::fixed(&Jwks {
+            keys: vec![key.jwk()],
+        });
+        let claims = user_claims(60);
+        let token = key.sign(&claims).expect("sign");
+        let first = verifier.verify(&token).await.expect("valid");
+        assert_eq!(
+            verifier.verify(&token).await,
+            Ok(first.clone()),
+            "remembered"
+        );
+        assert_eq!(verifier.inner.verified.lock().expect("lock").len(), 1);
+        // Past its expiry (and the leeway) the remembered token is refused.
+        assert_eq!(
+            verifier.verify_at(&token, claims.exp + LEEWAY_SECS).await,
+            Ok(first)
+        );
+        assert_eq!(
+            verifier
+                .verify_at(&token, claims.exp + LEEWAY_SECS + 1)
+                .await,
+            Err(AuthError::Expired)
+        );
+        // A new key set without the signing key: the token is no longer
+        // good, remembered or not.
+        let other = SigningKey::generate();
+        verifier.install(&Jwks {
+            keys: vec![other.jwk()],
+        });
+        assert_eq!(verifier.verify(&token).await, Err(AuthError::Invalid));
+        // A token one character off is checked in full, not matched.
+        verifier.install(&Jwks {
+            keys: vec![key.jwk()],
+        });
+        assert!(verifier.verify(&token).await.is_ok());
+        let mut forged = token.clone().into_bytes();
+        let last = forged.len() - 2;
+        forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+        let forged = String::from_utf8(forged).expect("ascii");
+        assert_eq!(verifier.verify(&forged).await, Err(AuthError::Invalid));
     }
 
     #[tokio::test]
