@@ -183,14 +183,16 @@ pub(crate) struct Elements {
 }
 
 impl Elements {
+    /// Notes the next separator. Offsets only grow, so once one is too far
+    /// in to be kept, so are all after it: every offset kept is at the
+    /// index of its element, with no gap.
     fn push(&mut self, offset: usize) {
-        let stored = usize::from(self.stored);
-        if stored < INLINE
+        let n = self.count as usize;
+        if let Some(slot) = self.at.get_mut(n)
             && let Ok(offset) = u16::try_from(offset)
-            && stored == self.count as usize
         {
-            self.at[stored] = offset;
-            self.stored += 1;
+            *slot = offset;
+            self.stored = self.stored.wrapping_add(1);
         }
         self.count = self.count.saturating_add(1);
     }

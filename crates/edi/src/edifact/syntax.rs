@@ -285,6 +285,7 @@ fn check_tag_slowly(text: &str, d: Delimiters) -> Result<usize, String> {
 }
 
 /// Reads the next segment with `scanner`, as the EDIFACT segment it is.
+#[inline]
 pub(crate) fn next_segment<'a>(
     scanner: &mut Scanner<'a>,
     delimiters: Delimiters,

@@ -228,6 +228,7 @@ fn check_tag(text: &str, tag_end: usize, element: u8) -> Result<usize, String> {
 }
 
 /// Reads the next segment with `scanner`, as the X12 segment it is.
+#[inline]
 pub(crate) fn next_segment<'a>(
     scanner: &mut Scanner<'a>,
     delimiters: Delimiters,
