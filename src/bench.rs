@@ -87,6 +87,7 @@ impl Load {
 struct Inserts {
     tps: f64,
     latency_ms: f64,
+    transactions: u64,
 }
 
 /// Runs the benchmark and prints the figures.
@@ -214,7 +215,9 @@ async fn measure(base: Settings, o: &Intake, run: &str, url: &str) -> anyhow::Re
         o.lines,
         template.len()
     );
+    let cpu_before = Cpu::now();
     let load = wrk(o, &dir, addr, &path, &token, run, &template).await?;
+    let intake_cpu = Cpu::now().since(&cpu_before);
     let added = count(&orders_db, "SELECT count(*) FROM order_document").await? - before;
 
     // Every committed order's event must leave the outbox.
@@ -234,7 +237,9 @@ async fn measure(base: Settings, o: &Intake, run: &str, url: &str) -> anyhow::Re
     let events = count(&orders_db, "SELECT count(*) FROM outbox").await?;
 
     println!("pgbench: single-row INSERT, same connections, threads and time");
+    let cpu_before = Cpu::now();
     let inserts = pgbench(o, &dir, url).await?;
+    let pgbench_cpu = Cpu::now().since(&cpu_before);
     let server_version: String = {
         let mut conn = orders_db.acquire().await?;
         sqlx::query_scalar("SELECT version()")
@@ -272,6 +277,25 @@ async fn measure(base: Settings, o: &Intake, run: &str, url: &str) -> anyhow::Re
     println!(
         "| orders/s ÷ pgbench TPS | {:.2} |",
         load.per_second() / inserts.tps
+    );
+    // Where the two cores went: CPU seconds of each process over the run,
+    // per order and per pgbench transaction.
+    let per_order = |s: f64| s * 1e3 / (completed.max(1) as f64);
+    let per_insert = |s: f64| s * 1e3 / (inserts.transactions.max(1) as f64);
+    println!(
+        "| CPU per order: platform / PostgreSQL / wrk | {:.3} / {:.3} / {:.3} ms |",
+        per_order(intake_cpu.platform),
+        per_order(intake_cpu.postgres),
+        per_order(intake_cpu.tools)
+    );
+    println!(
+        "| CPU per pgbench transaction: PostgreSQL / pgbench | {:.3} / {:.3} ms |",
+        per_insert(pgbench_cpu.postgres),
+        per_insert(pgbench_cpu.tools)
+    );
+    println!(
+        "| orders/s if the cores did nothing else | {:.0} |",
+        cores() as f64 / (intake_cpu.total() / completed.max(1) as f64)
     );
 
     if let Some(refusal) = &load.first_refusal {
@@ -439,6 +463,7 @@ fn parse_pgbench(stdout: &str) -> anyhow::Result<Inserts> {
     Ok(Inserts {
         tps: number_after("tps = ")?,
         latency_ms: number_after("latency average = ")?,
+        transactions: number_after("number of transactions actually processed: ")? as u64,
     })
 }
 
@@ -503,6 +528,68 @@ pub(crate) async fn drop_database(admin: &str, database: &str) -> anyhow::Result
     Ok(())
 }
 
+/// CPU seconds used so far by this process (the platform), by its
+/// finished children (the load tools, counted once waited for) and by the
+/// PostgreSQL server's processes on this machine, from `/proc` (Linux;
+/// zero elsewhere). The kernel counts in units of 1/100 s (USER_HZ).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Cpu {
+    platform: f64,
+    tools: f64,
+    postgres: f64,
+}
+
+impl Cpu {
+    fn now() -> Cpu {
+        let own = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let own = stat_times(&own).unwrap_or_default();
+        let mut postgres = 0.0;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            if stat.contains("(postgres)")
+                && let Some((used, _)) = stat_times(&stat)
+            {
+                postgres += used;
+            }
+        }
+        Cpu {
+            platform: own.0,
+            tools: own.1,
+            postgres,
+        }
+    }
+
+    fn since(&self, before: &Cpu) -> Cpu {
+        Cpu {
+            platform: self.platform - before.platform,
+            tools: self.tools - before.tools,
+            postgres: self.postgres - before.postgres,
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.platform + self.tools + self.postgres
+    }
+}
+
+/// From a `/proc/<pid>/stat` line: (user + system, children's user +
+/// system) in seconds.
+fn stat_times(stat: &str) -> Option<(f64, f64)> {
+    // The command name is in parentheses and may hold spaces: fields are
+    // counted after its closing parenthesis (field 3, the state, first).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i)?.parse::<f64>().ok().map(|t| t / 100.0);
+    // utime, stime, cutime, cstime are fields 14 to 17, 12 to 15 here.
+    Some((tick(11)? + tick(12)?, tick(13)? + tick(14)?))
+}
+
 fn which(tool: &str) -> Option<std::path::PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -549,13 +636,31 @@ mod tests {
     }
 
     #[test]
+    fn reads_cpu_times_from_a_stat_line() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+        // majflt cmajflt utime stime cutime cstime ...
+        let line = "4242 (postgres: a b) S 1 2 3 4 5 6 7 8 9 10 250 50 30 20 20 0 1 0";
+        assert_eq!(stat_times(line), Some((3.0, 0.5)));
+        assert_eq!(stat_times("garbage"), None);
+        let now = Cpu::now();
+        assert!(now.platform > 0.0, "this test process has used some CPU");
+        assert!(now.since(&now).total().abs() < f64::EPSILON);
+    }
+
+    #[test]
     fn reads_pgbenchs_summary() {
-        let out = "number of failed transactions: 0 (0.000%)\nlatency average = 1.234 ms\n\
+        let out = "number of transactions actually processed: 259211\n\
+                   number of failed transactions: 0 (0.000%)\nlatency average = 1.234 ms\n\
                    initial connection time = 12.0 ms\ntps = 12960.52 (without initial connection time)\n";
         let i = parse_pgbench(out).expect("parses");
         assert!((i.tps - 12960.52).abs() < 1e-9);
         assert!((i.latency_ms - 1.234).abs() < 1e-9);
+        assert_eq!(i.transactions, 259_211);
         assert!(parse_pgbench("tps = fast\nlatency average = 1 ms\n").is_err());
+        assert!(
+            parse_pgbench("tps = 1\nlatency average = 1 ms\n").is_err(),
+            "the count is needed for CPU per transaction"
+        );
     }
 
     #[test]

@@ -164,8 +164,16 @@ impl App {
         let document = &submission.document;
         let scope = key_scope(organisation_id);
         let mut tx = self.db.begin().await?;
-        match idempotency::recall(&mut tx, &scope, &submission.idempotency_key, fingerprint).await?
-        {
+        // A new order skips the key lookup as it skips the number lookup: a
+        // replay of it takes the number taken and an old key reused takes the
+        // key's unique index, and either sends this attempt back (`Raced`)
+        // to the full path, which looks both up.
+        let prior = if assume_new {
+            Prior::None
+        } else {
+            idempotency::recall(&mut tx, &scope, &submission.idempotency_key, fingerprint).await?
+        };
+        match prior {
             Prior::Answered { body, .. } => {
                 let earlier: Submitted =
                     serde_json::from_str(&body).map_err(|e| AppError::Internal(e.to_string()))?;
