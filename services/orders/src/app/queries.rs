@@ -129,16 +129,16 @@ fn summary(row: &OrderRow, state: &OrderState, organisation_id: &str) -> OrderSu
     }
 }
 
-fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
-    let kind = DocumentKind::ALL
+/// A stored kind name read back.
+pub(super) fn kind_of(name: &str) -> Result<DocumentKind, AppError> {
+    DocumentKind::ALL
         .into_iter()
-        .find(|k| k.as_str() == row.kind)
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "document {} has kind {}",
-                row.document_id, row.kind
-            ))
-        })?;
+        .find(|k| k.as_str() == name)
+        .ok_or_else(|| AppError::Internal(format!("stored document kind `{name}` is unknown")))
+}
+
+fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
+    let kind = kind_of(&row.kind)?;
     Ok(DocumentMeta {
         document_id: row.document_id.clone(),
         version: row.version,
