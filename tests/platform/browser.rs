@@ -62,7 +62,11 @@ async fn browser(base: &str) -> Option<Browser> {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1280,2000",
                 format!("--user-data-dir={}", profile.path().display()),
-            ]
+            ],
+            "prefs": {
+                "download.default_directory": profile.path().join("downloads").display().to_string(),
+                "download.prompt_for_download": false,
+            }
         }
     });
     let caps = match caps {
@@ -408,11 +412,13 @@ async fn attribute_is(b: &Browser, css: &str, attribute: &str, value: &str) {
 }
 
 /// A shop and a wholesaler complete an order cycle in the browser: the
-/// shop orders (a mistyped quantity is shown on its line first), the
-/// wholesaler answers line by line and despatches, the shop records the
-/// receipt; both see the same history. Then the shop sets up EDI with the
-/// wholesaler and uploads an EDIFACT interchange: a good one is accepted
-/// with its CONTRL, a broken one is shown with the problem's place.
+/// shop orders (a mistyped quantity is shown on its line first) and
+/// changes a line (a negative quantity is shown on its line first), the
+/// wholesaler sees the change, answers line by line and despatches, the
+/// shop records the receipt; both see the same history. Then the shop sets
+/// up EDI with the wholesaler, collects the wholesaler's documents from its
+/// mailbox, and uploads an EDIFACT interchange: a good one is accepted with
+/// its CONTRL, a broken one is shown with the problem's place.
 async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     let dir = TempDir::new();
     let running = up(&dir, &envs, &[]).await;
@@ -475,12 +481,41 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     }
     assert!(ordered, "the order was not accepted:\n{}", b.page().await);
     attribute_is(&b, "#order-status", "data-status", "awaiting_response").await;
+
+    // Before the answer the shop changes line 1: a negative quantity is
+    // named on its line and stores nothing; then 15 cases instead of 12.
+    b.fill("change-form", &[("qty_1", "-3")]).await;
+    b.submit("#change-form").await;
+    let error = b.text("#change-error-1").await;
+    assert!(
+        error.contains("明細 1") && error.contains("数量") && error.contains("-3"),
+        "the line and the field are named: {error}"
+    );
+    assert_eq!(b.text("#line-1 .ordered").await, "12 CS");
+    assert!(!b.text("#history").await.contains("注文変更"));
+    b.fill("change-form", &[("qty_1", "15")]).await;
+    b.submit("#change-form").await;
+    assert_eq!(b.text("#line-1 .ordered").await, "15 CS");
+    assert_eq!(
+        b.text("#history [data-kind=order_change]").await,
+        "注文変更"
+    );
     b.sign_out().await;
 
-    // The wholesaler finds it in the inbox and answers line by line.
+    // The wholesaler finds it in the inbox, sees the change and answers
+    // line by line.
     b.sign_in("owner@wholesale-ui.example.jp").await;
     b.go("/app/orders?box=inbox").await;
     b.click_away("#orders a").await;
+    assert_eq!(
+        b.text("#line-1 .ordered").await,
+        "15 CS",
+        "the seller sees the changed quantity"
+    );
+    assert_eq!(
+        b.text("#history [data-kind=order_change]").await,
+        "注文変更"
+    );
     b.fill(
         "response-form",
         &[
@@ -532,6 +567,33 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     .await;
     b.submit("#profile-form").await;
     assert!(b.text("#profiles").await.contains("4998765000011"));
+    // The wholesaler's response and despatch advice wait in the shop's
+    // mailbox; collecting downloads them as one EDIFACT file and empties it.
+    assert_eq!(b.text("#mailbox .waiting").await, "2");
+    let row = b.text("#mailbox .mailbox-partner").await;
+    assert!(
+        row.contains("UI試験 品川中央卸") && row.contains("edifact_d96a"),
+        "{row}"
+    );
+    b.client
+        .find(Locator::Css("#mailbox form button[type=submit]"))
+        .await
+        .expect("a collect button")
+        .click()
+        .await
+        .expect("collect");
+    let mailbox = reload_until(&b, "/app/edi", "#mailbox", |t| {
+        !t.contains("UI試験 品川中央卸")
+    })
+    .await;
+    assert!(
+        mailbox.contains("受け取っていない文書はありません"),
+        "{mailbox}"
+    );
+    assert!(
+        b.text("#interchanges").await.contains("edifact_d96a"),
+        "the collected file is kept with the shop's files"
+    );
     let outgoing = renkei_edi::Outgoing {
         sender: "4912345000019".into(),
         recipient: "4998765000011".into(),

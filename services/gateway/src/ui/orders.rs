@@ -1,10 +1,11 @@
 //! The order pages of the web UI: the inbox and outbox with filters, a new
 //! order, an order with its lines and history, the seller's line-by-line
-//! response and despatch, the buyer's receipt and cancellation, documents
-//! downloaded in any format, and the EDI page (partner profiles, file
-//! upload with its acknowledgement and errors per message, stored
-//! interchanges, spreadsheet templates). Rendered on the server from the
-//! orders service's use cases, signed in through collab's session.
+//! response and despatch, the buyer's change, receipt and cancellation,
+//! documents downloaded in any format, and the EDI page (the mailbox of
+//! documents partners sent, collected as one file per partner; partner
+//! profiles, file upload with its acknowledgement and errors per message,
+//! stored interchanges, spreadsheet templates). Rendered on the server from
+//! the orders service's use cases, signed in through collab's session.
 
 use std::collections::HashMap;
 
@@ -17,15 +18,15 @@ use axum::{
     routing::{get, post},
 };
 use renkei_edi::{
-    Date, Decimal, DespatchAdvice, DespatchLine, Document, DocumentKind, Format, Item, LineStatus,
-    Order, OrderCancellation, OrderLine, OrderResponse, Party, Quantity, ReceiptAdvice,
-    ReceiptLine, ResponseLine, sheet,
+    ChangeAction, ChangeLine, Date, Decimal, DespatchAdvice, DespatchLine, Document, DocumentKind,
+    Format, Item, LineStatus, Order, OrderCancellation, OrderChange, OrderLine, OrderResponse,
+    Party, Quantity, ReceiptAdvice, ReceiptLine, ResponseLine, sheet,
 };
 use renkei_kernel::auth::{Caller, ClientAddr};
 use renkei_orders::{
     app::{App, AppError, IntakeReport, InterchangePart, OrderView, ProfileInput, Submission},
     db::OrderFilter,
-    domain::{Channel, LineState, OrderStatus, edi::ItemCode},
+    domain::{Channel, Line, LineState, OrderStatus, edi::ItemCode},
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -58,6 +59,7 @@ pub fn router(mounted: Mounted) -> Router {
             post(upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/app/edi/interchanges/{id}/{part}", get(interchange_part))
+        .route("/app/edi/mailbox/{partner}/collect", post(mailbox_collect))
         .with_state(Pages {
             ui: Ui {
                 app: mounted.collab.clone(),
@@ -164,28 +166,44 @@ pub(super) fn field(name: &str, kind: &str, value: &str, extra: &str) -> String 
 }
 
 fn today() -> Date {
-    let days = renkei_kernel::storage::now_ms().div_euclid(86_400_000);
-    Date::from_unix_days(days).unwrap_or_else(|| Date::new(1970, 1, 1).expect("a date"))
+    day_of(renkei_kernel::storage::now_ms())
 }
 
-fn decimal(f: &FormData, name: &str, what: &str) -> Result<Option<Decimal>, String> {
+/// The day (UTC) of an instant in ms since the epoch.
+fn day_of(ms: i64) -> Date {
+    Date::from_unix_days(ms.div_euclid(86_400_000))
+        .unwrap_or_else(|| Date::new(1970, 1, 1).expect("a date"))
+}
+
+fn decimal(f: &FormData, name: &str, what: &str, lang: Lang) -> Result<Option<Decimal>, String> {
     match f.opt(name) {
         None => Ok(None),
         Some(text) => text
             .replace(',', "")
             .parse::<Decimal>()
             .map(Some)
-            .map_err(|_| format!("{what}: `{text}` is not a number")),
+            .map_err(|_| {
+                format!(
+                    "{what}: `{text}` {}",
+                    l(lang, "は数値ではありません", "is not a number")
+                )
+            }),
     }
 }
 
-fn date(f: &FormData, name: &str, what: &str) -> Result<Option<Date>, String> {
+fn date(f: &FormData, name: &str, what: &str, lang: Lang) -> Result<Option<Date>, String> {
     match f.opt(name) {
         None => Ok(None),
-        Some(text) => text
-            .parse::<Date>()
-            .map(Some)
-            .map_err(|_| format!("{what}: `{text}` is not a date (YYYY-MM-DD)")),
+        Some(text) => text.parse::<Date>().map(Some).map_err(|_| {
+            format!(
+                "{what}: `{text}` {}",
+                l(
+                    lang,
+                    "は日付ではありません（YYYY-MM-DD）",
+                    "is not a date (YYYY-MM-DD)"
+                )
+            )
+        }),
     }
 }
 
@@ -486,8 +504,13 @@ fn order_from(
         None,
         l(lang, "発注先を選んでください。", "Choose a supplier.").to_string(),
     ))?;
-    let requested =
-        date(f, "delivery", l(lang, "希望納期", "Requested delivery")).map_err(|e| (None, e))?;
+    let requested = date(
+        f,
+        "delivery",
+        l(lang, "希望納期", "Requested delivery"),
+        lang,
+    )
+    .map_err(|e| (None, e))?;
     let mut lines = Vec::new();
     let mut rows = Vec::new();
     for r in 1..=ORDER_ROWS {
@@ -498,14 +521,19 @@ fn order_from(
         if qty.is_none() && item.is_none() && code.is_none() && gtin.is_none() {
             continue;
         }
-        let quantity = decimal(f, &format!("qty_{r}"), l(lang, "数量", "quantity"))
+        let quantity = decimal(f, &format!("qty_{r}"), l(lang, "数量", "quantity"), lang)
             .map_err(|e| (Some(r), e))?
             .ok_or((
                 Some(r),
                 l(lang, "数量を入れてください。", "Enter a quantity.").to_string(),
             ))?;
-        let unit_price = decimal(f, &format!("price_{r}"), l(lang, "単価", "unit price"))
-            .map_err(|e| (Some(r), e))?;
+        let unit_price = decimal(
+            f,
+            &format!("price_{r}"),
+            l(lang, "単価", "unit price"),
+            lang,
+        )
+        .map_err(|e| (Some(r), e))?;
         lines.push(OrderLine {
             line: lines.len() as u32 + 1,
             item: Item {
@@ -637,8 +665,31 @@ async fn detail(
         Ok(x) => x,
         Err(r) => return r,
     };
+    render_detail(&v, &caller, &org, &orders, &id, q, None).await
+}
+
+/// The order change form as it was posted, when it was refused: the values
+/// typed, the error and the line it is about.
+struct ChangeForm {
+    values: HashMap<String, String>,
+    error: String,
+    line: Option<u32>,
+}
+
+/// The order page; with `change`, the change form keeps what was typed and
+/// shows its error (422).
+async fn render_detail(
+    v: &Visit,
+    caller: &Caller,
+    org: &str,
+    orders: &App,
+    id: &str,
+    mut q: PageQuery,
+    change: Option<ChangeForm>,
+) -> Response {
+    let here = format!("/app/orders/{id}");
     let lang = v.lang;
-    let view = match orders.order(&caller, &org, &id).await {
+    let view = match orders.order(caller, org, id).await {
         Ok(view) => view,
         Err(e) => {
             let body = format!(
@@ -652,7 +703,7 @@ async fn detail(
         }
     };
     let s = &view.summary;
-    let named = names(&v, &caller, vec![s.buyer.id.clone(), s.seller.id.clone()]).await;
+    let named = names(v, caller, vec![s.buyer.id.clone(), s.seller.id.clone()]).await;
     let name = |id: &str| named.get(id).cloned().unwrap_or_else(|| id.to_string());
     let selling = s.seller.id == org;
     let mut html = format!(
@@ -692,7 +743,7 @@ async fn detail(
         .collect::<Vec<_>>()
         .join(" / ");
         html.push_str(&format!(
-            "<tr id=\"line-{n}\"><td>{n}</td><td>{}</td><td>{} {}</td><td>{}</td><td class=\"state\">{}</td><td>{}</td><td class=\"shipped\">{}</td><td class=\"received\">{}</td><td>{}</td></tr>",
+            "<tr id=\"line-{n}\"><td>{n}</td><td>{}</td><td class=\"ordered\">{} {}</td><td>{}</td><td class=\"state\">{}</td><td>{}</td><td class=\"shipped\">{}</td><td class=\"received\">{}</td><td>{}</td></tr>",
             escape(&label),
             decimal_text(&line.ordered),
             escape(&line.unit),
@@ -706,7 +757,7 @@ async fn detail(
         ));
     }
     html.push_str("</tbody></table>");
-    html.push_str(&actions(&v, &view, selling));
+    html.push_str(&actions(v, &view, selling, change.as_ref()));
     html.push_str(&format!(
         "<h2>{}</h2><table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "文書の履歴", "Document history"),
@@ -729,7 +780,10 @@ async fn detail(
         ));
     }
     html.push_str("</tbody></table>");
-    v.respond(
+    if let Some(change) = &change {
+        q.error = Some(change.error.clone());
+    }
+    let mut r = v.respond(
         &s.number,
         &here,
         &q,
@@ -737,11 +791,16 @@ async fn detail(
             "<p><a href=\"/app/orders\">← {}</a></p>{html}",
             l(lang, "一覧へ", "All orders")
         ),
-    )
+    );
+    if change.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
 }
 
-/// The forms the caller's side may use now.
-fn actions(v: &Visit, view: &OrderView, selling: bool) -> String {
+/// The forms the caller's side may use now; `change` is a refused order
+/// change to show again.
+fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeForm>) -> String {
     let lang = v.lang;
     let s = &view.summary;
     let id = &s.order_id;
@@ -882,6 +941,10 @@ fn actions(v: &Visit, view: &OrderView, selling: bool) -> String {
             l(lang, "受領通知を送る", "Send receipt advice"),
         ));
     }
+    let changeable = view.changeable_lines();
+    if !selling && !changeable.is_empty() {
+        out.push_str(&change_form(v, view, &changeable, &key, change));
+    }
     let shipped_any = view.line_states.iter().any(|l| !l.shipped.is_zero());
     if !selling
         && !shipped_any
@@ -902,6 +965,70 @@ fn actions(v: &Visit, view: &OrderView, selling: bool) -> String {
         ));
     }
     out
+}
+
+/// The buyer's order change: per line it may still change, the quantity,
+/// unit price and requested delivery, prefilled with the current values
+/// (or, after a refusal, with what was typed, the error on its line).
+fn change_form(
+    v: &Visit,
+    view: &OrderView,
+    lines: &[&Line],
+    key: &str,
+    change: Option<&ChangeForm>,
+) -> String {
+    let lang = v.lang;
+    let typed = |name: &str, current: String| {
+        change
+            .and_then(|c| c.values.get(name).cloned())
+            .unwrap_or(current)
+    };
+    let mut rows = String::new();
+    for line in lines {
+        let n = line.line;
+        let (class, note) = match change {
+            Some(c) if c.line == Some(n) => (
+                " class=\"error\"",
+                format!(
+                    "<td class=\"line-error\" id=\"change-error-{n}\">{}</td>",
+                    escape(&c.error)
+                ),
+            ),
+            _ => ("", "<td></td>".to_string()),
+        };
+        let qty = format!("qty_{n}");
+        let price = format!("price_{n}");
+        let date = format!("date_{n}");
+        rows.push_str(&format!(
+            "<tr id=\"change-line-{n}\"{class}><td>{n}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td>{note}</tr>",
+            escape(line.item.description.as_deref().unwrap_or("")),
+            field(&qty, "text", &typed(&qty, decimal_text(&line.ordered)), "size=\"6\" inputmode=\"decimal\""),
+            escape(&unit_name(lang, &line.unit)),
+            field(&price, "text", &typed(&price, line.unit_price.as_ref().map(decimal_text).unwrap_or_default()), "size=\"8\" inputmode=\"decimal\""),
+            field(&date, "date", &typed(&date, line.requested_delivery.map(|d| d.to_string()).unwrap_or_default()), ""),
+        ));
+    }
+    let inner = format!(
+        "{key}<p>{}</p><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        l(
+            lang,
+            "変える明細の値を書き換えてください。変えていない明細は送られません。変更した明細は受注者の回答待ちに戻ります。",
+            "Change the values of the lines to change; lines left as they are are not sent. A changed line waits for the seller's answer again."
+        ),
+        l(lang, "品名", "Item"),
+        l(lang, "数量", "Quantity"),
+        l(lang, "単価", "Unit price"),
+        l(lang, "希望納期", "Requested delivery"),
+    );
+    action_form(
+        v,
+        &view.summary.order_id,
+        "change",
+        "change-form",
+        l(lang, "注文を変更する", "Change the order"),
+        &inner,
+        l(lang, "変更を送る", "Send the change"),
+    )
 }
 
 /// One of an order's forms under its heading: it posts to
@@ -939,12 +1066,28 @@ fn number_for(prefix: &str, view: &OrderView) -> String {
     )
 }
 
+/// Why a form does not make a document: the message, and the order line
+/// it is about.
+struct FormError {
+    line: Option<u32>,
+    message: String,
+}
+
+impl From<String> for FormError {
+    fn from(message: String) -> FormError {
+        FormError {
+            line: None,
+            message,
+        }
+    }
+}
+
 fn document_for(
     f: &FormData,
     action: &str,
     view: &OrderView,
     lang: Lang,
-) -> Result<Document, String> {
+) -> Result<Document, FormError> {
     let s = &view.summary;
     let (buyer, seller) = (party(&s.buyer.id), party(&s.seller.id));
     let line_value = |prefix: &str, n: u32, what: &str| {
@@ -952,9 +1095,11 @@ fn document_for(
             f,
             &format!("{prefix}_{n}"),
             &format!("{what} ({} {n})", l(lang, "明細", "line")),
+            lang,
         )
     };
     match action {
+        "change" => change_from(f, view, lang).map(Document::OrderChange),
         "respond" => {
             let mut lines = Vec::new();
             for line in view
@@ -987,7 +1132,7 @@ fn document_for(
                     confirmed_delivery: if rejected {
                         None
                     } else {
-                        date(f, &format!("date_{n}"), l(lang, "納期", "delivery"))?
+                        date(f, &format!("date_{n}"), l(lang, "納期", "delivery"), lang)?
                     },
                     reason: f.opt(&format!("reason_{n}")),
                 });
@@ -1038,7 +1183,12 @@ fn document_for(
                 buyer,
                 seller,
                 shipped: Some(today()),
-                expected_delivery: date(f, "expected", l(lang, "到着予定日", "expected delivery"))?,
+                expected_delivery: date(
+                    f,
+                    "expected",
+                    l(lang, "到着予定日", "expected delivery"),
+                    lang,
+                )?,
                 carrier: f.opt("carrier"),
                 tracking: f.opt("tracking"),
                 packages,
@@ -1082,8 +1232,105 @@ fn document_for(
             seller,
             reason: f.opt("reason"),
         })),
-        _ => Err(l(lang, "この操作はありません。", "No such action.").to_string()),
+        _ => Err(l(lang, "この操作はありません。", "No such action.")
+            .to_string()
+            .into()),
     }
+}
+
+/// The order change the buyer's form describes: a `changed` line for each
+/// line whose quantity, unit price or requested delivery differs from the
+/// order's; or the first problem, with its line.
+fn change_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderChange, FormError> {
+    let s = &view.summary;
+    let mut lines = Vec::new();
+    for line in view.changeable_lines() {
+        let n = line.line;
+        let at = |what: &str| match lang {
+            Lang::Ja => format!("明細 {n} の{what}"),
+            Lang::En => format!("line {n} {what}"),
+        };
+        let on_line = |message: String| FormError {
+            line: Some(n),
+            message,
+        };
+        let what = at(l(lang, "数量", "quantity"));
+        let quantity = decimal(f, &format!("qty_{n}"), &what, lang)
+            .map_err(on_line)?
+            .ok_or_else(|| {
+                on_line(format!(
+                    "{what}: {}",
+                    l(lang, "数量を入れてください", "enter a quantity")
+                ))
+            })?;
+        if quantity.is_negative() || quantity.is_zero() {
+            return Err(on_line(format!(
+                "{what}: `{quantity}` {}",
+                l(
+                    lang,
+                    "— 0より大きい数を入れてください",
+                    "— a quantity must be above zero"
+                )
+            )));
+        }
+        let what = at(l(lang, "単価", "unit price"));
+        let unit_price = decimal(f, &format!("price_{n}"), &what, lang).map_err(on_line)?;
+        if let Some(price) = unit_price.filter(|p| p.is_negative()) {
+            return Err(on_line(format!(
+                "{what}: `{price}` {}",
+                l(
+                    lang,
+                    "— 単価は0以上で入れてください",
+                    "— a price may not be negative"
+                )
+            )));
+        }
+        let requested = date(
+            f,
+            &format!("date_{n}"),
+            &at(l(lang, "希望納期", "requested delivery")),
+            lang,
+        )
+        .map_err(on_line)?;
+        if quantity == line.ordered
+            && unit_price == line.unit_price
+            && requested == line.requested_delivery
+        {
+            continue;
+        }
+        lines.push(ChangeLine {
+            action: ChangeAction::Changed,
+            line: OrderLine {
+                line: n,
+                item: line.item.clone(),
+                quantity: Quantity {
+                    value: quantity,
+                    unit: line.unit.clone(),
+                },
+                unit_price,
+                requested_delivery: requested,
+                delivery_site: line.delivery_site.clone(),
+            },
+        });
+    }
+    if lines.is_empty() {
+        return Err(l(
+            lang,
+            "変更がありません。変える明細の数量・単価・希望納期を書き換えてください。",
+            "Nothing was changed: change the quantity, unit price or requested delivery of a line.",
+        )
+        .to_string()
+        .into());
+    }
+    Ok(OrderChange {
+        number: number_for("CHG", view),
+        order_number: s.number.clone(),
+        issued: today(),
+        buyer: party(&s.buyer.id),
+        seller: party(&s.seller.id),
+        currency: s.currency.clone(),
+        lines,
+    })
 }
 
 async fn act(
@@ -1107,11 +1354,33 @@ async fn act(
             );
         }
     };
+    let refused = |error: FormError| ChangeForm {
+        values: f.0.iter().cloned().collect(),
+        error: error.message,
+        line: error.line,
+    };
     let document = match document_for(&f, &action, &view, v.lang) {
         Ok(d) => d,
-        Err(e) => return redirect(&with(&back, "error", &e), v.visitor.cookies),
+        Err(e) if action == "change" => {
+            return render_detail(
+                &v,
+                &caller,
+                &org,
+                &orders,
+                &id,
+                PageQuery::default(),
+                Some(refused(e)),
+            )
+            .await;
+        }
+        Err(e) => return redirect(&with(&back, "error", &e.message), v.visitor.cookies),
+    };
+    let changed: Vec<usize> = match &document {
+        Document::OrderChange(c) => c.lines.iter().map(|l| l.line.line as usize).collect(),
+        _ => Vec::new(),
     };
     let done = match action.as_str() {
+        "change" => l(v.lang, "注文の変更を送りました。", "Order change sent."),
         "respond" => l(v.lang, "回答を送りました。", "Response sent."),
         "despatch" => l(v.lang, "出荷案内を送りました。", "Despatch advice sent."),
         "receive" => l(v.lang, "受領通知を送りました。", "Receipt advice sent."),
@@ -1124,6 +1393,28 @@ async fn act(
     };
     match orders.submit(&caller, &org, submission).await {
         Ok(_) => redirect(&with(&back, "notice", done), v.visitor.cookies),
+        Err(e) if action == "change" => {
+            let line = match &e {
+                AppError::Invalid { field, .. } => {
+                    row_of(field, &changed).and_then(|n| u32::try_from(n).ok())
+                }
+                _ => None,
+            };
+            let error = FormError {
+                line,
+                message: message(e),
+            };
+            render_detail(
+                &v,
+                &caller,
+                &org,
+                &orders,
+                &id,
+                PageQuery::default(),
+                Some(refused(error)),
+            )
+            .await
+        }
         Err(e) => redirect(&with(&back, "error", &message(e)), v.visitor.cookies),
     }
 }
@@ -1290,6 +1581,7 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
             "Set, per partner, the ids and formats your files use. Send orders as EDIFACT, X12, UBL or a spreadsheet (CSV, Excel) and get the acknowledgement back."
         )
     );
+    html.push_str(&mailbox_html(v, orders, caller, org, &partner_name).await);
     html.push_str(&format!(
         "<h2>{}</h2><table id=\"profiles\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "取引先ごとの設定", "Partner profiles"),
@@ -1420,6 +1712,112 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
     }
     html.push_str("</tbody></table>");
     html
+}
+
+/// The mailbox: per partner, the documents it sent that wait to be
+/// collected, with a button that collects them as one file.
+async fn mailbox_html(
+    v: &Visit,
+    orders: &App,
+    caller: &Caller,
+    org: &str,
+    partner_name: &HashMap<&str, &str>,
+) -> String {
+    let lang = v.lang;
+    let waiting = orders.mailbox(caller, org).await.unwrap_or_default();
+    let mut html = format!(
+        "<h2>{}</h2><p>{}</p><table id=\"mailbox\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+        l(lang, "受信箱", "Mailbox"),
+        l(
+            lang,
+            "取引先から届き、まだファイルで受け取っていない文書です。「受け取る」で取引先ごとに1つのファイルにまとめてダウンロードします（受け取った文書は次から含まれません。ファイルは下の記録からもう一度ダウンロードできます）。",
+            "Documents your partners sent that you have not collected as a file yet. Collect downloads them as one file per partner (they are not included again; the file stays downloadable from the record below)."
+        ),
+        l(lang, "取引先", "Partner"),
+        l(lang, "未受取", "Waiting"),
+        l(lang, "文書", "Documents"),
+        l(lang, "最も古い文書", "Oldest"),
+        l(lang, "形式", "Format"),
+    );
+    for p in &waiting {
+        let kinds = p
+            .kinds
+            .iter()
+            .map(|k| format!("{} {}", kind_text(lang, k.kind), k.waiting))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let inner = format!(
+            "<input type=\"hidden\" name=\"key\" value=\"{}\">",
+            form_key()
+        );
+        html.push_str(&format!(
+            "<tr class=\"mailbox-partner\" data-partner=\"{id}\"><td>{}</td><td class=\"waiting\">{}</td><td class=\"kinds\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(partner_name.get(p.partner_id.as_str()).copied().unwrap_or(&p.partner_id)),
+            p.waiting,
+            escape(&kinds),
+            day_of(p.oldest_at_ms),
+            p.format.as_str(),
+            v.form(
+                &format!("/app/edi/mailbox/{}/collect", p.partner_id),
+                &format!("collect-{}", p.partner_id),
+                &inner,
+                l(lang, "受け取る", "Collect"),
+            ),
+            id = escape(&p.partner_id),
+        ));
+    }
+    if waiting.is_empty() {
+        html.push_str(&format!(
+            "<tr><td colspan=\"6\">{}</td></tr>",
+            l(
+                lang,
+                "受け取っていない文書はありません。",
+                "Nothing waits to be collected."
+            )
+        ));
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+/// Collects what one partner sent as one file and downloads it; the form's
+/// key makes a second click return the same file.
+async fn mailbox_collect(
+    State(p): State<Pages>,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Path(partner): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, f, caller, org, orders) = match p.posted(&headers, &client, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let language = if v.lang == Lang::Ja {
+        sheet::Language::Japanese
+    } else {
+        sheet::Language::English
+    };
+    let key = format!("web-{}", f.get("key"));
+    match orders
+        .mailbox_collect(&caller, &org, &partner, None, language, &key)
+        .await
+    {
+        Ok(Some(collected)) => collected.file.into_response(),
+        Ok(None) => redirect(
+            &with(
+                "/app/edi",
+                "notice",
+                l(
+                    v.lang,
+                    "この取引先から受け取る文書はありません。",
+                    "Nothing from this partner waits.",
+                ),
+            ),
+            v.visitor.cookies,
+        ),
+        Err(e) => redirect(&with("/app/edi", "error", &message(e)), v.visitor.cookies),
+    }
 }
 
 async fn edi_page(
@@ -1615,5 +2013,195 @@ mod tests {
         assert_eq!(row_of("lines[0].item", &[2, 4]), Some(2));
         assert_eq!(row_of("lines[7].item", &[2, 4]), None);
         assert_eq!(row_of("number", &[2, 4]), None);
+    }
+
+    fn line(n: u32, ordered: i64) -> Line {
+        Line {
+            line: n,
+            state: LineState::AwaitingResponse,
+            item: Item {
+                gtin: None,
+                buyer_code: Some(format!("CODE-{n}")),
+                seller_code: None,
+                description: Some("国産 玉ねぎ".into()),
+            },
+            unit: "CS".into(),
+            ordered: Decimal::from_int(ordered),
+            unit_price: Some(Decimal::from_int(2480)),
+            requested_delivery: Some("2026-11-25".parse().expect("date")),
+            delivery_site: None,
+            confirmed: None,
+            confirmed_price: None,
+            confirmed_delivery: None,
+            reason: None,
+            shipped: Decimal::ZERO,
+            received: Decimal::ZERO,
+            damaged: Decimal::ZERO,
+        }
+    }
+
+    fn view(lines: Vec<Line>, status: OrderStatus, channel: &str) -> OrderView {
+        let meta = |version: i64| renkei_orders::app::DocumentMeta {
+            document_id: format!("doc-{version}"),
+            version,
+            kind: DocumentKind::Order,
+            number: "PO-1".into(),
+            sender_id: "shop".into(),
+            channel: channel.into(),
+            created_at_ms: 1,
+        };
+        OrderView {
+            summary: renkei_orders::app::OrderSummary {
+                order_id: "0193aaaa-0000-7000-8000-000000000001".into(),
+                number: "PO-1".into(),
+                buyer: party("shop"),
+                seller: party("wholesaler"),
+                side: renkei_orders::app::Side::Buyer,
+                status,
+                currency: "JPY".into(),
+                lines: lines.len(),
+                version: 1,
+                created_at_ms: 1,
+                updated_at_ms: 1,
+            },
+            line_states: lines,
+            partnership_id: "p".into(),
+            partnership_version: 1,
+            group_id: None,
+            group_version: None,
+            thread_id: None,
+            documents: vec![meta(1)],
+        }
+    }
+
+    fn form(fields: &[(&str, &str)]) -> FormData {
+        FormData(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    /// The form as the page prefills it, with `changes` typed over it.
+    fn typed(v: &OrderView, changes: &[(&str, &str)]) -> FormData {
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for l in &v.line_states {
+            let n = l.line;
+            fields.push((format!("qty_{n}"), decimal_text(&l.ordered)));
+            fields.push((format!("price_{n}"), "2,480".into()));
+            fields.push((format!("date_{n}"), "2026-11-25".into()));
+        }
+        for (name, value) in changes {
+            if let Some(f) = fields.iter_mut().find(|(k, _)| k == name) {
+                f.1 = value.to_string();
+            }
+        }
+        FormData(fields)
+    }
+
+    #[test]
+    fn only_changed_lines_go_into_the_order_change() {
+        let v = view(
+            vec![line(1, 12), line(2, 20)],
+            OrderStatus::AwaitingResponse,
+            "web",
+        );
+        let change = change_from(&typed(&v, &[("qty_2", "25")]), &v, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(change.order_number, "PO-1");
+        assert_eq!(change.lines.len(), 1, "line 1 is as it was");
+        let changed = &change.lines[0];
+        assert_eq!(changed.action, ChangeAction::Changed);
+        assert_eq!(changed.line.line, 2);
+        assert_eq!(changed.line.quantity.value, Decimal::from_int(25));
+        assert_eq!(changed.line.quantity.unit, "CS");
+        assert_eq!(changed.line.item, v.line_states[1].item);
+        assert_eq!(changed.line.unit_price, Some(Decimal::from_int(2480)));
+        let date = change_from(
+            &typed(&v, &[("date_1", "2026-12-01"), ("price_1", "")]),
+            &v,
+            Lang::En,
+        )
+        .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(date.lines[0].line.line, 1);
+        assert_eq!(date.lines[0].line.unit_price, None, "a cleared price");
+        assert_eq!(
+            date.lines[0].line.requested_delivery,
+            Some("2026-12-01".parse().expect("date"))
+        );
+        assert!(rules_accept(Document::OrderChange(change)));
+    }
+
+    fn rules_accept(document: Document) -> bool {
+        renkei_edi::rules::check(&document).is_empty()
+    }
+
+    #[test]
+    fn bad_values_name_their_line_and_field() {
+        let v = view(
+            vec![line(1, 12), line(2, 20)],
+            OrderStatus::Confirmed,
+            "web",
+        );
+        for (field, value, words) in [
+            ("qty_2", "二十", ["明細 2", "数量", "二十"]),
+            ("qty_2", "-3", ["明細 2", "数量", "-3"]),
+            ("qty_1", "0", ["明細 1", "数量", "0"]),
+            ("qty_1", "", ["明細 1", "数量", "入れて"]),
+            ("price_2", "-1", ["明細 2", "単価", "-1"]),
+            ("date_1", "2026-02-30", ["明細 1", "希望納期", "2026-02-30"]),
+        ] {
+            let e = change_from(&typed(&v, &[(field, value)]), &v, Lang::Ja)
+                .err()
+                .unwrap_or_else(|| panic!("{field}={value} is refused"));
+            let n: u32 = field[field.len() - 1..].parse().expect("a line");
+            assert_eq!(e.line, Some(n), "{field}={value}: {}", e.message);
+            for w in words {
+                assert!(e.message.contains(w), "{w} in {}", e.message);
+            }
+        }
+        let e = change_from(&typed(&v, &[("qty_2", "abc")]), &v, Lang::En).expect_err("refused");
+        assert!(e.message.contains("line 2 quantity"), "{}", e.message);
+    }
+
+    #[test]
+    fn nothing_changed_is_refused_without_a_line() {
+        let v = view(vec![line(1, 12)], OrderStatus::AwaitingResponse, "web");
+        let e = change_from(&typed(&v, &[]), &v, Lang::Ja).expect_err("refused");
+        assert_eq!(e.line, None);
+        assert!(e.message.contains("変更がありません"), "{}", e.message);
+        let e = change_from(&form(&[]), &v, Lang::Ja).expect_err("refused");
+        assert_eq!(e.line, Some(1), "an empty quantity: {}", e.message);
+    }
+
+    #[test]
+    fn the_form_offers_only_what_the_rules_take() {
+        let mut shipped = line(1, 12);
+        shipped.state = LineState::Accepted;
+        shipped.shipped = Decimal::from_int(4);
+        let mut deleted = line(3, 5);
+        deleted.state = LineState::Deleted;
+        let lines = vec![shipped, line(2, 20), deleted];
+        let open = view(lines.clone(), OrderStatus::PartiallyDespatched, "web");
+        let offered: Vec<u32> = open.changeable_lines().iter().map(|l| l.line).collect();
+        assert_eq!(offered, [2]);
+        let e = change_from(&typed(&open, &[("qty_1", "99")]), &open, Lang::Ja)
+            .expect_err("line 1 is not offered, so nothing changed");
+        assert_eq!(e.line, None);
+        for status in [
+            OrderStatus::Despatched,
+            OrderStatus::Received,
+            OrderStatus::Cancelled,
+        ] {
+            assert!(
+                view(lines.clone(), status, "web")
+                    .changeable_lines()
+                    .is_empty()
+            );
+        }
+        let joint = view(lines, OrderStatus::AwaitingResponse, "joint_purchase");
+        assert!(joint.joint_purchase());
+        assert!(joint.changeable_lines().is_empty());
     }
 }

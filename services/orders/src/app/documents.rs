@@ -1,4 +1,5 @@
-//! Submitting a document of the order cycle.
+//! Submitting a document of the order cycle. The stored document also
+//! waits in its receiver's EDI mailbox until collected.
 
 use renkei_edi::{Document, DocumentKind, rules};
 use renkei_kernel::{
@@ -268,6 +269,12 @@ impl App {
             created_at_ms: now,
         };
         db::document_insert(&mut tx, &stored).await?;
+        let receiver = if organisation_id == buyer.id {
+            &seller.id
+        } else {
+            &buyer.id
+        };
+        db::mailbox_insert(&mut tx, &stored, receiver).await?;
         events::publish(
             &mut tx,
             document.kind(),

@@ -185,7 +185,7 @@ pub enum InterchangePart {
     Acknowledgement,
 }
 
-fn profile_of(row: ProfileRow) -> Result<Profile, AppError> {
+pub(super) fn profile_of(row: ProfileRow) -> Result<Profile, AppError> {
     let format = |name: &str| {
         Format::parse(name)
             .ok_or_else(|| AppError::Internal(format!("stored format `{name}` is unknown")))
@@ -209,7 +209,7 @@ fn json<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
 }
 
 /// Today in UTC, and the time as `HHMM`.
-fn today() -> (Date, String) {
+pub(super) fn today() -> (Date, String) {
     let ms = now_ms();
     let days = ms.div_euclid(86_400_000);
     let minutes = ms.rem_euclid(86_400_000) / 60_000;
@@ -697,14 +697,9 @@ impl App {
         let row = db::interchange_get(&mut conn, organisation_id, interchange_id)
             .await?
             .ok_or(AppError::NotFound("interchange"))?;
-        let format = Format::parse(&row.format)
-            .ok_or_else(|| AppError::Internal(format!("stored format `{}`", row.format)))?;
+        let format = stored_format(&row)?;
         match part {
-            InterchangePart::File => Ok(FileOut {
-                content_type: media_type(format),
-                file_name: format!("{}.{}", row.interchange_id, extension(format)),
-                bytes: row.body,
-            }),
+            InterchangePart::File => file_of(row),
             InterchangePart::Acknowledgement => {
                 let bytes = row.ack.ok_or(AppError::NotFound("acknowledgement"))?;
                 Ok(FileOut {
@@ -764,26 +759,14 @@ impl App {
                 edi::outbound(&mut document, organisation_id, p);
             }
             let name = file_name(extension(format));
-            let bytes = match family {
-                Family::Csv => sheet::write_csv(std::slice::from_ref(&document), language),
-                Family::Xlsx => sheet::write_xlsx(std::slice::from_ref(&document), language),
-                _ => ubl::write(&document).into_bytes(),
-            };
+            let bytes = write_file(format, None, std::slice::from_mut(&mut document), language)?;
             return Ok(FileOut {
                 content_type: media_type(format),
                 file_name: name,
                 bytes,
             });
         }
-        let profile = profile.ok_or_else(|| {
-            AppError::invalid(
-                "format",
-                format!(
-                    "{} files carry both sides' interchange ids: set up an EDI profile for this partner first",
-                    format.as_str()
-                ),
-            )
-        })?;
+        let profile = profile.ok_or_else(|| no_profile(format, &partner_id))?;
         let claim = format!("out:{}:{}", view.meta.document_id, format.as_str());
         if let Some(row) = db::interchange_claimed(&mut conn, organisation_id, &claim).await? {
             return Ok(FileOut {
@@ -808,26 +791,12 @@ impl App {
             prepared,
             time,
         };
-        let text = match format {
-            Format::EdifactD96a | Format::EdifactD01b => edifact::write(
-                &outgoing,
-                edifact::Version::of(format).expect("an EDIFACT format"),
-                std::slice::from_ref(&document),
-            ),
-            Format::X12_004010 | Format::X12_005010 => {
-                // X12 cannot escape its delimiters; in texts meant for
-                // people they become `-` rather than keep the file from
-                // being written. In an identifier the writer refuses them.
-                x12::plain_text(&mut document);
-                x12::write(
-                    &outgoing,
-                    x12::Version::of(format).expect("an X12 format"),
-                    std::slice::from_ref(&document),
-                )
-                .map_err(|e| AppError::invalid("format", e.to_string()))?
-            }
-            _ => ubl::write(&document),
-        };
+        let body = write_file(
+            format,
+            Some(&outgoing),
+            std::slice::from_mut(&mut document),
+            language,
+        )?;
         let row = InterchangeRow {
             interchange_id: Uuid::now_v7().to_string(),
             organisation_id: organisation_id.to_string(),
@@ -850,7 +819,7 @@ impl App {
                 problems: Vec::new(),
             }])
             .map_err(|e| AppError::Internal(e.to_string()))?,
-            body: text.into_bytes(),
+            body,
             ack_format: None,
             ack: None,
             created_at_ms: now_ms(),
@@ -957,7 +926,76 @@ fn write_ack(
     })
 }
 
-fn media_type(format: Format) -> &'static str {
+/// The format an interchange was stored in.
+fn stored_format(row: &InterchangeRow) -> Result<Format, AppError> {
+    Format::parse(&row.format)
+        .ok_or_else(|| AppError::Internal(format!("stored format `{}`", row.format)))
+}
+
+/// A stored interchange's file, named after it.
+pub(super) fn file_of(row: InterchangeRow) -> Result<FileOut, AppError> {
+    let format = stored_format(&row)?;
+    Ok(FileOut {
+        content_type: media_type(format),
+        file_name: format!("{}.{}", row.interchange_id, extension(format)),
+        bytes: row.body,
+    })
+}
+
+/// Why a file in `format` cannot be written for the documents of
+/// `partner_id` without a profile.
+pub(super) fn no_profile(format: Format, partner_id: &str) -> AppError {
+    AppError::invalid(
+        "format",
+        format!(
+            "{} files carry both sides' interchange ids: set up an EDI profile for partner {partner_id} first (your interchange id and theirs)",
+            format.as_str()
+        ),
+    )
+}
+
+/// `documents` written as one file in `format`: EDIFACT and X12 in the
+/// envelope of `outgoing`, UBL as its one document (the first), CSV and
+/// xlsx with headers in `language`. X12 cannot escape its delimiters: in
+/// texts meant for people they become `-` rather than keep the file from
+/// being written; in an identifier the writer refuses them.
+pub(super) fn write_file(
+    format: Format,
+    outgoing: Option<&Outgoing>,
+    documents: &mut [Document],
+    language: sheet::Language,
+) -> Result<Vec<u8>, AppError> {
+    let enveloped = || AppError::Internal(format!("{} is written in an envelope", format.as_str()));
+    Ok(match Family::of(format) {
+        Family::Edifact => edifact::write(
+            outgoing.ok_or_else(enveloped)?,
+            edifact::Version::of(format).ok_or_else(enveloped)?,
+            documents,
+        )
+        .into_bytes(),
+        Family::X12 => {
+            for document in documents.iter_mut() {
+                x12::plain_text(document);
+            }
+            x12::write(
+                outgoing.ok_or_else(enveloped)?,
+                x12::Version::of(format).ok_or_else(enveloped)?,
+                documents,
+            )
+            .map_err(|e| AppError::invalid("format", e.to_string()))?
+            .into_bytes()
+        }
+        Family::Ubl => documents
+            .first()
+            .map(ubl::write)
+            .unwrap_or_default()
+            .into_bytes(),
+        Family::Csv => sheet::write_csv(documents, language),
+        Family::Xlsx => sheet::write_xlsx(documents, language),
+    })
+}
+
+pub(super) fn media_type(format: Format) -> &'static str {
     match Family::of(format) {
         Family::Edifact => "application/EDIFACT",
         Family::X12 => "application/EDI-X12",
@@ -967,7 +1005,7 @@ fn media_type(format: Format) -> &'static str {
     }
 }
 
-fn extension(format: Format) -> &'static str {
+pub(super) fn extension(format: Format) -> &'static str {
     match Family::of(format) {
         Family::Edifact => "edi",
         Family::X12 => "x12",

@@ -6,6 +6,7 @@
 mod documents;
 mod edi;
 mod inbound;
+mod mailbox;
 mod queries;
 
 pub use documents::{Submission, Submitted};
@@ -13,6 +14,7 @@ pub use edi::{
     AckFile, FileOut, IntakeReport, InterchangePart, InterchangeSummary, MAX_FILE_BYTES,
     MessageReport, ProfileInput,
 };
+pub use mailbox::{Collected, KindWaiting, MAILBOX_BATCH, MailboxPartner};
 pub use queries::{DocumentMeta, DocumentView, OrderSummary, OrderView, Side};
 
 use renkei_kernel::{

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{App, AppError, SCOPE_READ, SCOPE_WRITE};
 use crate::{
     db::{self, OrderFilter, OrderRow},
-    domain::{Line, OrderState, OrderStatus},
+    domain::{Channel, Line, OrderState, OrderStatus},
 };
 
 /// Which side of an order an organisation is on.
@@ -90,6 +90,27 @@ pub struct OrderView {
     pub documents: Vec<DocumentMeta>,
 }
 
+impl OrderView {
+    /// Whether the order consolidates a joint-purchase round: its buyer may
+    /// cancel it but not change it (rule `joint_purchase_change`).
+    pub fn joint_purchase(&self) -> bool {
+        self.documents
+            .first()
+            .is_some_and(|d| d.channel == Channel::JointPurchase.as_str())
+    }
+
+    /// The lines the buyer may change with an order change now, by the
+    /// rules the submission enforces: none for a joint-purchase order or
+    /// one that takes no more changes, else those neither deleted nor
+    /// shipped against.
+    pub fn changeable_lines(&self) -> Vec<&Line> {
+        if self.joint_purchase() || !self.summary.status.takes_changes() {
+            return Vec::new();
+        }
+        self.line_states.iter().filter(|l| l.changeable()).collect()
+    }
+}
+
 /// One document with its content.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DocumentView {
@@ -129,16 +150,16 @@ fn summary(row: &OrderRow, state: &OrderState, organisation_id: &str) -> OrderSu
     }
 }
 
-fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
-    let kind = DocumentKind::ALL
+/// A stored kind name read back.
+pub(super) fn kind_of(name: &str) -> Result<DocumentKind, AppError> {
+    DocumentKind::ALL
         .into_iter()
-        .find(|k| k.as_str() == row.kind)
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "document {} has kind {}",
-                row.document_id, row.kind
-            ))
-        })?;
+        .find(|k| k.as_str() == name)
+        .ok_or_else(|| AppError::Internal(format!("stored document kind `{name}` is unknown")))
+}
+
+fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
+    let kind = kind_of(&row.kind)?;
     Ok(DocumentMeta {
         document_id: row.document_id.clone(),
         version: row.version,

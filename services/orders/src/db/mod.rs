@@ -2,8 +2,10 @@
 //! transaction; the app layer decides what commits together.
 
 mod edi;
+mod mailbox;
 
 pub use edi::*;
+pub use mailbox::*;
 
 use renkei_kernel::storage::{Conn, now_ms};
 

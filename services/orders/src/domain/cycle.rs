@@ -66,6 +66,16 @@ impl OrderStatus {
     pub fn parse(name: &str) -> Option<OrderStatus> {
         OrderStatus::ALL.into_iter().find(|s| s.as_str() == name)
     }
+
+    /// Whether an order in this status still takes an order change: not
+    /// once cancelled (rule `order_cancelled`) nor once everything
+    /// confirmed has been shipped (`no_change_after_full_despatch`).
+    pub fn takes_changes(self) -> bool {
+        !matches!(
+            self,
+            OrderStatus::Cancelled | OrderStatus::Despatched | OrderStatus::Received
+        )
+    }
 }
 
 /// Where one line stands.
@@ -165,6 +175,32 @@ impl Line {
 
     fn describe(&self) -> String {
         format!("line {} is {}", self.line, self.state.as_str())
+    }
+
+    /// Whether an order change may change or delete this line: not once
+    /// deleted (rule `line_deleted`) nor once shipped against
+    /// (`no_change_after_despatch`).
+    pub fn changeable(&self) -> bool {
+        self.change_refusal().is_none()
+    }
+
+    fn change_refusal(&self) -> Option<Refusal> {
+        let number = self.line;
+        if self.state == LineState::Deleted {
+            return Some(refuse(
+                "line_deleted",
+                self.describe(),
+                format!("line {number} was deleted"),
+            ));
+        }
+        if !self.shipped.is_zero() {
+            return Some(refuse(
+                "no_change_after_despatch",
+                format!("line {number} has {} {} shipped", self.shipped, self.unit),
+                format!("line {number} has been shipped against and can no longer change"),
+            ));
+        }
+        None
     }
 }
 
@@ -346,7 +382,7 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
         Document::OrderChange(change) => {
             s.not_cancelled()?;
             s.document_number_free(kind, &change.number)?;
-            if matches!(s.status, OrderStatus::Despatched | OrderStatus::Received) {
+            if !s.status.takes_changes() {
                 return Err(refuse(
                     "no_change_after_full_despatch",
                     s.status_words(),
@@ -378,21 +414,8 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                     }
                     ChangeAction::Changed | ChangeAction::Deleted => {
                         let line = s.line_mut(number)?;
-                        if line.state == LineState::Deleted {
-                            return Err(refuse(
-                                "line_deleted",
-                                line.describe(),
-                                format!("line {number} was deleted"),
-                            ));
-                        }
-                        if !line.shipped.is_zero() {
-                            return Err(refuse(
-                                "no_change_after_despatch",
-                                format!("line {number} has {} {} shipped", line.shipped, line.unit),
-                                format!(
-                                    "line {number} has been shipped against and can no longer change"
-                                ),
-                            ));
+                        if let Some(refusal) = line.change_refusal() {
+                            return Err(refusal);
                         }
                         if c.action == ChangeAction::Deleted {
                             line.state = LineState::Deleted;
@@ -742,6 +765,55 @@ mod tests {
         let cancel =
             apply(Some(&shipped), &Document::OrderCancellation(cancel)).expect_err("cancel");
         assert_eq!(cancel.rule, "no_cancellation_after_despatch");
+    }
+
+    #[test]
+    fn the_change_rules_a_form_mirrors_are_those_apply_enforces() {
+        let mut first = samples::despatch_advice();
+        first.lines.truncate(1);
+        let partly = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(first),
+        ])
+        .expect("partly shipped");
+        assert!(partly.status.takes_changes());
+        let changeable: Vec<u32> = partly
+            .lines
+            .iter()
+            .filter(|l| l.changeable())
+            .map(|l| l.line)
+            .collect();
+        let shipped = partly.lines[0].line;
+        assert!(!changeable.contains(&shipped), "{changeable:?}");
+        let mut change = samples::order_change();
+        change.lines.truncate(1);
+        change.lines[0].line = samples::order().lines[0].clone();
+        let refusal = apply(Some(&partly), &Document::OrderChange(change.clone()))
+            .expect_err("a shipped line");
+        assert_eq!(refusal.rule, "no_change_after_despatch");
+        change.lines[0].line = samples::order().lines[changeable[0] as usize - 1].clone();
+        change.lines[0].line.quantity.value = Decimal::from_int(7);
+        apply(Some(&partly), &Document::OrderChange(change)).expect("an unshipped line");
+        for status in OrderStatus::ALL {
+            let mut state = partly.clone();
+            state.status = status;
+            let refused = apply(
+                Some(&state),
+                &Document::OrderChange(samples::order_change()),
+            )
+            .err()
+            .map(|r| r.rule);
+            let by_status = matches!(
+                refused,
+                Some("order_cancelled" | "no_change_after_full_despatch")
+            );
+            assert_eq!(
+                by_status,
+                !status.takes_changes(),
+                "{status:?}: {refused:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! HTTP edge of EDI: partner profiles, file intake with its
-//! acknowledgement, stored interchanges, documents as files and the
-//! spreadsheet templates.
+//! acknowledgement, stored interchanges, documents as files, the mailbox
+//! of documents partners sent, and the spreadsheet templates.
 
 use axum::{
     Json,
     body::Body,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use renkei_edi::{DocumentKind, Format, sheet};
@@ -14,6 +14,7 @@ use renkei_kernel::{
     ApiError,
     auth::Caller,
     error::{ErrorBody, JsonBody},
+    idempotency,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,7 +23,7 @@ use super::TAG;
 use crate::{
     app::{
         App, AppError, FileOut, IntakeReport, InterchangePart, InterchangeSummary, MAX_FILE_BYTES,
-        ProfileInput,
+        MailboxPartner, ProfileInput,
     },
     domain::edi::Profile,
 };
@@ -311,6 +312,102 @@ pub(super) async fn document_file(
         )
         .await?
         .into_response())
+}
+
+/// What your partners sent you that you have not collected yet, per
+/// partner: how many documents, of which kinds, since when, and the format
+/// a collect writes them in. Every document is addressed to the side that
+/// did not send it: the seller receives orders, changes, cancellations and
+/// receipt advice, the buyer responses and despatch advice.
+#[utoipa::path(
+    get,
+    path = "/organisations/{organisation_id}/edi/mailbox",
+    tag = TAG,
+    security(("bearer" = [])),
+    params(("organisation_id" = String, Path, description = "Your organisation")),
+    responses(
+        (status = 200, description = "Partners with documents waiting, by partner id", body = [MailboxPartner]),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such organisation among yours", body = ErrorBody),
+    )
+)]
+pub(super) async fn mailbox_list(
+    State(app): State<App>,
+    caller: Caller,
+    Path(organisation_id): Path<String>,
+) -> Result<Json<Vec<MailboxPartner>>, ApiError> {
+    Ok(Json(app.mailbox(&caller, &organisation_id).await?))
+}
+
+/// Collects the documents one partner sent you that wait in your mailbox,
+/// oldest first, as one interchange for your EDI system: in `format`, else
+/// the format your profile for the partner wants, else CSV (EDIFACT and X12
+/// need the profile). The interchange is stored with your files and the
+/// documents in it are marked collected, so the next collect brings only
+/// what arrived since; at most 500 documents go into one interchange (one
+/// for UBL), and `renkei-waiting` says how many still wait. Send an
+/// `Idempotency-Key`: a retry with it returns the same interchange, and a
+/// lost download can be fetched again from the interchange list.
+#[utoipa::path(
+    post,
+    path = "/organisations/{organisation_id}/edi/mailbox/{partner_id}/collect",
+    tag = TAG,
+    security(("bearer" = [])),
+    params(
+        ("organisation_id" = String, Path, description = "Your organisation, the receiver"),
+        ("partner_id" = String, Path, description = "The partner whose documents to collect"),
+        ("Idempotency-Key" = String, Header, description = "A key you choose; repeating it returns the same interchange"),
+        FileQuery,
+    ),
+    responses(
+        (status = 200, description = "The interchange", content_type = "application/octet-stream",
+         headers(
+             ("renkei-interchange" = String, description = "The stored interchange's id"),
+             ("renkei-documents" = i64, description = "Documents in it"),
+             ("renkei-waiting" = i64, description = "Documents from the partner still waiting"),
+         )),
+        (status = 204, description = "Nothing from this partner waits"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Needs member, or an app with `orders:write`", body = ErrorBody),
+        (status = 404, description = "No such organisation among yours", body = ErrorBody),
+        (status = 409, description = "The key was used for another collect", body = ErrorBody),
+        (status = 422, description = "Unknown format, EDIFACT/X12 without a partner profile, a value the format cannot carry, or no key", body = ErrorBody),
+    )
+)]
+pub(super) async fn mailbox_collect(
+    State(app): State<App>,
+    caller: Caller,
+    Path((organisation_id, partner_id)): Path<(String, String)>,
+    Query(query): Query<FileQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = idempotency::required_key(&headers)?;
+    let format = format_param(query.format.as_deref())?;
+    let language = language_param(query.lang.as_deref())?;
+    let collected = app
+        .mailbox_collect(
+            &caller,
+            &organisation_id,
+            &partner_id,
+            format,
+            language,
+            &key,
+        )
+        .await?;
+    let Some(collected) = collected else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let mut response = collected.file.into_response();
+    for (name, value) in [
+        ("renkei-interchange", collected.interchange_id),
+        ("renkei-documents", collected.documents.to_string()),
+        ("renkei-waiting", collected.waiting.to_string()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
 }
 
 /// An empty spreadsheet of the flat layout for one kind of document, with

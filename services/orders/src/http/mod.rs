@@ -40,6 +40,8 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(edi::interchange_create, edi::interchange_list))
         .routes(routes!(edi::interchange_part))
         .routes(routes!(edi::document_file))
+        .routes(routes!(edi::mailbox_list))
+        .routes(routes!(edi::mailbox_collect))
         .routes(routes!(edi::template))
 }
 

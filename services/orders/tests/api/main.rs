@@ -7,6 +7,7 @@ mod cycle;
 mod edi;
 mod isolation;
 mod joint;
+mod mailbox;
 mod rules;
 
 use axum::{
@@ -34,6 +35,25 @@ use tower::ServiceExt;
 pub(crate) struct Resp {
     pub(crate) status: StatusCode,
     pub(crate) body: Value,
+}
+
+/// The answer to a collect: status, headers, the file, and the error body
+/// when there is one.
+pub(crate) struct Collect {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: axum::http::HeaderMap,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) body: Value,
+}
+
+impl Collect {
+    /// A `renkei-…` header as text.
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
 }
 
 /// The service on a fresh database, behind its real router.
@@ -280,6 +300,45 @@ impl TestApp {
             .await
             .expect("body");
         (status, kind, bytes.to_vec())
+    }
+
+    /// Collects from `organisation_id`'s mailbox what `partner_id` sent;
+    /// `query` is appended as is.
+    pub(crate) async fn collect(
+        &self,
+        organisation_id: &str,
+        partner_id: &str,
+        token: &str,
+        key: Option<&str>,
+        query: &str,
+    ) -> Collect {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri(format!(
+                "/api/orders/organisations/{organisation_id}/edi/mailbox/{partner_id}/collect{query}"
+            ))
+            .header("authorization", format!("Bearer {token}"));
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .expect("body")
+            .to_vec();
+        Collect {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+            bytes,
+        }
     }
 
     pub(crate) async fn get(&self, uri: &str, token: &str) -> Resp {
