@@ -111,6 +111,12 @@ enum ConfigCommand {
     Check,
 }
 
+/// mimalloc instead of the system allocator: EDI intake and request
+/// handling allocate many small, short-lived strings (see
+/// docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

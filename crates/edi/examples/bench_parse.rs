@@ -25,6 +25,11 @@ use std::{
 
 use renkei_edi::{Document, Outgoing, edifact, samples, x12};
 
+/// The allocator of the `renkei` binary, so that the figures are the
+/// service's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`).
 fn status_bytes(field: &str) -> usize {
     let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
