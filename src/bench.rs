@@ -530,7 +530,8 @@ pub(crate) async fn drop_database(admin: &str, database: &str) -> anyhow::Result
 
 /// CPU seconds used so far by this process (the platform), by its
 /// finished children (the load tools, counted once waited for) and by the
-/// PostgreSQL server's processes on this machine, from `/proc` (Linux;
+/// PostgreSQL server's processes on this machine (with the backends that
+/// have exited, through the server's children times), from `/proc` (Linux;
 /// zero elsewhere). The kernel counts in units of 1/100 s (USER_HZ).
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 struct Cpu {
@@ -552,10 +553,12 @@ impl Cpu {
             let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
                 continue;
             };
+            // A backend that has exited (pgbench's, at its end) is counted
+            // in its parent's children times once reaped: so both parts.
             if stat.contains("(postgres)")
-                && let Some((used, _)) = stat_times(&stat)
+                && let Some((used, children)) = stat_times(&stat)
             {
-                postgres += used;
+                postgres += used + children;
             }
         }
         Cpu {
