@@ -189,20 +189,24 @@ pub async fn publish<M: EventMessage>(
     Ok(envelope)
 }
 
+/// The outbox columns an event is written to, in the order [`append`]
+/// binds them: event id, type, tenant, key, the encoded envelope, when it
+/// occurred. For a service that writes an event within a larger statement.
+pub const OUTBOX_COLUMNS: &str =
+    "event_id, event_type, tenant_id, event_key, envelope, occurred_at_ms";
+
 /// Writes an already-built envelope to the outbox (used by replay and tests).
 pub async fn append(conn: &mut Conn, envelope: &Envelope) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO outbox (event_id, event_type, tenant_id, event_key, envelope, occurred_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&envelope.event_id)
-    .bind(&envelope.event_type)
-    .bind(&envelope.tenant_id)
-    .bind(&envelope.key)
-    .bind(envelope.encode_to_vec())
-    .bind(envelope.occurred_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!("INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)");
+    sqlx::query(&sql)
+        .bind(&envelope.event_id)
+        .bind(&envelope.event_type)
+        .bind(&envelope.tenant_id)
+        .bind(&envelope.key)
+        .bind(envelope.encode_to_vec())
+        .bind(envelope.occurred_at_ms)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -89,6 +89,11 @@ pub async fn recall(
     })
 }
 
+/// The columns a remembered answer is written to, in the order
+/// [`remember`] binds them: scope, key, request hash, status, body, when.
+/// For a service that remembers an answer within a larger statement.
+pub const COLUMNS: &str = "scope, idem_key, request_hash, status, body, created_at_ms";
+
 /// Stores the response in the caller's transaction. If a concurrent request
 /// with the same key committed first, this fails with a unique violation and
 /// the caller's transaction must roll back.
@@ -100,18 +105,16 @@ pub async fn remember(
     status: u16,
     body: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO idempotency_key (scope, idem_key, request_hash, status, body, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(request_hash)
-    .bind(i64::from(status))
-    .bind(body)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!("INSERT INTO idempotency_key ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)");
+    sqlx::query(&sql)
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

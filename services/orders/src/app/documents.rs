@@ -4,8 +4,9 @@
 use renkei_edi::{Document, DocumentKind, rules};
 use renkei_kernel::{
     auth::{Caller, Role},
-    events::proto::OrderDocument,
+    events::{self as kernel_events, Envelope, proto::OrderDocument},
     idempotency::{self, Prior},
+    settings::Backend,
     storage::{is_unique_violation, now_ms},
 };
 use serde::{Deserialize, Serialize};
@@ -164,6 +165,11 @@ impl App {
     ) -> Result<Attempt, AppError> {
         let document = &submission.document;
         let scope = key_scope(organisation_id);
+        if assume_new && self.db.backend() == Backend::Postgres {
+            return self
+                .new_order_at_once(organisation_id, submission, body, fingerprint)
+                .await;
+        }
         let mut tx = self.db.begin().await?;
         // A new order skips the key lookup as it skips the number lookup: a
         // replay of it takes the number taken and an old key reused takes the
@@ -211,7 +217,6 @@ impl App {
             .transpose()
             .map_err(|e| AppError::Internal(format!("order state does not read back: {e}")))?;
         let after = apply(before.as_ref(), document)?;
-        let state = serde_json::to_string(&after).map_err(|e| AppError::Internal(e.to_string()))?;
         let now = now_ms();
         let (order_id, version) = match &existing {
             Some(row) => {
@@ -220,7 +225,7 @@ impl App {
                     &row.order_id,
                     row.version,
                     after.status.as_str(),
-                    &state,
+                    &state_json(&after)?,
                 )
                 .await?;
                 if !advanced {
@@ -230,25 +235,7 @@ impl App {
             }
             None => {
                 let (links, group) = db::trade_links(&mut tx, &buyer.id, &seller.id).await?;
-                let (partnership_id, partnership_version) =
-                    partnership(&links, &buyer.id, &seller.id)?;
-                let row = OrderRow {
-                    order_id: Uuid::now_v7().to_string(),
-                    buyer_id: buyer.id.clone(),
-                    seller_id: seller.id.clone(),
-                    number: after.number.clone(),
-                    status: after.status.as_str().to_string(),
-                    currency: after.currency.clone(),
-                    partnership_id,
-                    partnership_version,
-                    group_id: group.as_ref().map(|g| g.0.clone()),
-                    group_version: group.map(|g| g.1),
-                    thread_id: None,
-                    version: 1,
-                    state,
-                    created_at_ms: now,
-                    updated_at_ms: now,
-                };
+                let row = new_order_row(document, &after, &links, group, now)?;
                 match db::order_insert(&mut tx, &row).await {
                     Ok(()) => {}
                     Err(e) if is_unique_violation(&e) => return Ok(Attempt::Raced),
@@ -257,6 +244,108 @@ impl App {
                 (row.order_id, 1)
             }
         };
+        let written = Written::new(
+            organisation_id,
+            submission,
+            body,
+            &after,
+            order_id,
+            version,
+            now,
+        )?;
+        db::document_insert(&mut tx, &written.document).await?;
+        db::mailbox_insert(&mut tx, &written.document, written.receiver).await?;
+        kernel_events::append(&mut tx, &written.event).await?;
+        match idempotency::remember(
+            &mut tx,
+            &scope,
+            &submission.idempotency_key,
+            fingerprint,
+            201,
+            &written.answer,
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(Attempt::Raced),
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(Attempt::Done(written.submitted))
+    }
+
+    /// A new order on PostgreSQL in two round trips and no transaction
+    /// around them: the partnership read, then every row of the order in
+    /// one statement ([`db::order_insert_at_once`]). A taken number or key
+    /// fails the statement as a whole and sends the submission to the full
+    /// path (`Raced`), which tells a replay from a conflict. The
+    /// partnership is read before the insert as in the full path, where
+    /// nothing locks it either: collab's changes reach orders over the bus.
+    async fn new_order_at_once(
+        &self,
+        organisation_id: &str,
+        submission: &Submission,
+        body: &str,
+        fingerprint: &str,
+    ) -> Result<Attempt, AppError> {
+        let document = &submission.document;
+        let (buyer, seller) = document.parties();
+        let mut conn = self.db.acquire().await?;
+        let (links, group) = db::trade_links(&mut conn, &buyer.id, &seller.id).await?;
+        let after = apply(None, document)?;
+        let now = now_ms();
+        let row = new_order_row(document, &after, &links, group, now)?;
+        let written = Written::new(
+            organisation_id,
+            submission,
+            body,
+            &after,
+            row.order_id.clone(),
+            1,
+            now,
+        )?;
+        let scope = key_scope(organisation_id);
+        let new = db::NewOrder {
+            order: &row,
+            document: &written.document,
+            receiver_id: written.receiver,
+            event: &written.event,
+            key_scope: &scope,
+            key: &submission.idempotency_key,
+            request_hash: fingerprint,
+            answer: &written.answer,
+        };
+        match db::order_insert_at_once(&mut conn, &new).await {
+            Ok(()) => Ok(Attempt::Done(written.submitted)),
+            Err(e) if is_unique_violation(&e) => Ok(Attempt::Raced),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// What an accepted document writes besides its order row: the stored
+/// document, the receiver whose mailbox it goes to, the event and the
+/// answer remembered under the key.
+struct Written<'a> {
+    document: DocumentRow,
+    receiver: &'a str,
+    event: Envelope,
+    submitted: Submitted,
+    answer: String,
+}
+
+impl<'a> Written<'a> {
+    fn new(
+        organisation_id: &str,
+        submission: &'a Submission,
+        body: &str,
+        after: &OrderState,
+        order_id: String,
+        version: i64,
+        now: i64,
+    ) -> Result<Written<'a>, AppError> {
+        let document = &submission.document;
+        let (buyer, seller) = document.parties();
         let stored = DocumentRow {
             document_id: Uuid::now_v7().to_string(),
             order_id: order_id.clone(),
@@ -268,15 +357,12 @@ impl App {
             body: body.to_string(),
             created_at_ms: now,
         };
-        db::document_insert(&mut tx, &stored).await?;
         let receiver = if organisation_id == buyer.id {
             &seller.id
         } else {
             &buyer.id
         };
-        db::mailbox_insert(&mut tx, &stored, receiver).await?;
-        events::publish(
-            &mut tx,
+        let event = events::envelope(
             document.kind(),
             OrderDocument {
                 order_id: order_id.clone(),
@@ -292,34 +378,59 @@ impl App {
                 channel: stored.channel.clone(),
                 document_json: stored.body.clone(),
             },
-        )
-        .await?;
+        );
         let submitted = Submitted {
             order_id,
-            document_id: stored.document_id,
+            document_id: stored.document_id.clone(),
             version,
             kind: document.kind(),
             status: after.status,
         };
         let answer =
             serde_json::to_string(&submitted).map_err(|e| AppError::Internal(e.to_string()))?;
-        match idempotency::remember(
-            &mut tx,
-            &scope,
-            &submission.idempotency_key,
-            fingerprint,
-            201,
-            &answer,
-        )
-        .await
-        {
-            Ok(()) => {}
-            Err(e) if is_unique_violation(&e) => return Ok(Attempt::Raced),
-            Err(e) => return Err(e.into()),
-        }
-        tx.commit().await?;
-        Ok(Attempt::Done(submitted))
+        Ok(Written {
+            document: stored,
+            receiver,
+            event,
+            submitted,
+            answer,
+        })
     }
+}
+
+/// The order's state as stored.
+fn state_json(state: &OrderState) -> Result<String, AppError> {
+    serde_json::to_string(state).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The row of a new order: its parties, the partnership that lets the
+/// buyer order and the shared group they were in, at their versions now.
+fn new_order_row(
+    document: &Document,
+    after: &OrderState,
+    links: &[db::PartnerLink],
+    group: Option<(String, i64)>,
+    now: i64,
+) -> Result<OrderRow, AppError> {
+    let (buyer, seller) = document.parties();
+    let (partnership_id, partnership_version) = partnership(links, &buyer.id, &seller.id)?;
+    Ok(OrderRow {
+        order_id: Uuid::now_v7().to_string(),
+        buyer_id: buyer.id.clone(),
+        seller_id: seller.id.clone(),
+        number: after.number.clone(),
+        status: after.status.as_str().to_string(),
+        currency: after.currency.clone(),
+        partnership_id,
+        partnership_version,
+        group_id: group.as_ref().map(|g| g.0.clone()),
+        group_version: group.map(|g| g.1),
+        thread_id: None,
+        version: 1,
+        state: state_json(after)?,
+        created_at_ms: now,
+        updated_at_ms: now,
+    })
 }
 
 /// Where an organisation's idempotency keys live.

@@ -5,23 +5,26 @@ use renkei_kernel::storage::Conn;
 
 use super::DocumentRow;
 
+/// The columns of a new mailbox entry, in the order [`mailbox_insert`]
+/// binds them: the document, its receiver, its sender, its kind, when.
+pub(crate) const MAILBOX_COLUMNS: &str =
+    "document_id, organisation_id, partner_id, kind, created_at_ms";
+
 /// Puts a document into its receiver's mailbox (in the submission's transaction).
 pub async fn mailbox_insert(
     conn: &mut Conn,
     document: &DocumentRow,
     receiver_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO mailbox_entry (document_id, organisation_id, partner_id, kind, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&document.document_id)
-    .bind(receiver_id)
-    .bind(&document.sender_id)
-    .bind(&document.kind)
-    .bind(document.created_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!("INSERT INTO mailbox_entry ({MAILBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+    sqlx::query(&sql)
+        .bind(&document.document_id)
+        .bind(receiver_id)
+        .bind(&document.sender_id)
+        .bind(&document.kind)
+        .bind(document.created_at_ms)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

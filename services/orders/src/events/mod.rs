@@ -36,36 +36,39 @@ pub fn event_type(kind: DocumentKind) -> &'static str {
     }
 }
 
-/// Writes the event for an accepted document to the outbox. The tenant is
-/// the sender; both sides find it by the ids it carries.
+/// The event for an accepted document. The tenant is the sender; both
+/// sides find it by the ids it carries.
+pub fn envelope(kind: DocumentKind, document: OrderDocument) -> Envelope {
+    let sender = document.sender_id.clone();
+    let order_id = document.order_id.clone();
+    let document = Some(document);
+    match kind {
+        DocumentKind::Order => Envelope::new(&sender, &order_id, &OrderSent { document }),
+        DocumentKind::OrderChange => Envelope::new(&sender, &order_id, &OrderChanged { document }),
+        DocumentKind::OrderCancellation => {
+            Envelope::new(&sender, &order_id, &OrderCancelled { document })
+        }
+        DocumentKind::OrderResponse => {
+            Envelope::new(&sender, &order_id, &OrderResponded { document })
+        }
+        DocumentKind::DespatchAdvice => {
+            Envelope::new(&sender, &order_id, &OrderDespatched { document })
+        }
+        DocumentKind::ReceiptAdvice => {
+            Envelope::new(&sender, &order_id, &OrderReceived { document })
+        }
+    }
+}
+
+/// Writes the event for an accepted document to the outbox.
 pub async fn publish(
     conn: &mut Conn,
     kind: DocumentKind,
     document: OrderDocument,
 ) -> Result<Envelope, sqlx::Error> {
-    let sender = document.sender_id.clone();
-    let order_id = document.order_id.clone();
-    let document = Some(document);
-    match kind {
-        DocumentKind::Order => {
-            events::publish(conn, &sender, &order_id, &OrderSent { document }).await
-        }
-        DocumentKind::OrderChange => {
-            events::publish(conn, &sender, &order_id, &OrderChanged { document }).await
-        }
-        DocumentKind::OrderCancellation => {
-            events::publish(conn, &sender, &order_id, &OrderCancelled { document }).await
-        }
-        DocumentKind::OrderResponse => {
-            events::publish(conn, &sender, &order_id, &OrderResponded { document }).await
-        }
-        DocumentKind::DespatchAdvice => {
-            events::publish(conn, &sender, &order_id, &OrderDespatched { document }).await
-        }
-        DocumentKind::ReceiptAdvice => {
-            events::publish(conn, &sender, &order_id, &OrderReceived { document }).await
-        }
-    }
+    let envelope = envelope(kind, document);
+    events::append(conn, &envelope).await?;
+    Ok(envelope)
 }
 
 /// Keeps the partnerships and groups orders relies on, from collab's events.
