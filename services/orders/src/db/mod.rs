@@ -236,29 +236,52 @@ pub async fn order_get(conn: &mut Conn, order_id: &str) -> Result<Option<OrderRo
     .await
 }
 
+/// A query that stores rows, with its parameters bound so far.
+type Insert<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds an order's values in the order of [`ORDER_COLUMNS`].
+fn bind_order<'q>(query: Insert<'q>, row: &'q OrderRow) -> Insert<'q> {
+    query
+        .bind(&row.order_id)
+        .bind(&row.buyer_id)
+        .bind(&row.seller_id)
+        .bind(&row.number)
+        .bind(&row.status)
+        .bind(&row.currency)
+        .bind(&row.partnership_id)
+        .bind(row.partnership_version)
+        .bind(&row.group_id)
+        .bind(row.group_version)
+        .bind(&row.thread_id)
+        .bind(row.version)
+        .bind(&row.state)
+        .bind(row.created_at_ms)
+        .bind(row.updated_at_ms)
+}
+
+/// Binds a document's values in the order of [`DOCUMENT_COLUMNS`].
+fn bind_document<'q>(query: Insert<'q>, row: &'q DocumentRow) -> Insert<'q> {
+    query
+        .bind(&row.document_id)
+        .bind(&row.order_id)
+        .bind(row.version)
+        .bind(&row.kind)
+        .bind(&row.number)
+        .bind(&row.sender_id)
+        .bind(&row.channel)
+        .bind(&row.body)
+        .bind(row.created_at_ms)
+}
+
 /// Inserts a new order.
 pub async fn order_insert(conn: &mut Conn, row: &OrderRow) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
+    let sql = format!(
         "INSERT INTO purchase_order ({ORDER_COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-    ))
-    .bind(&row.order_id)
-    .bind(&row.buyer_id)
-    .bind(&row.seller_id)
-    .bind(&row.number)
-    .bind(&row.status)
-    .bind(&row.currency)
-    .bind(&row.partnership_id)
-    .bind(row.partnership_version)
-    .bind(&row.group_id)
-    .bind(row.group_version)
-    .bind(&row.thread_id)
-    .bind(row.version)
-    .bind(&row.state)
-    .bind(row.created_at_ms)
-    .bind(row.updated_at_ms)
-    .execute(&mut *conn)
-    .await?;
+    );
+    bind_order(sqlx::query(&sql), row)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -384,16 +407,7 @@ pub async fn document_insert(conn: &mut Conn, row: &DocumentRow) -> Result<(), s
     let sql = format!(
         "INSERT INTO order_document ({DOCUMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     );
-    sqlx::query(&sql)
-        .bind(&row.document_id)
-        .bind(&row.order_id)
-        .bind(row.version)
-        .bind(&row.kind)
-        .bind(&row.number)
-        .bind(&row.sender_id)
-        .bind(&row.channel)
-        .bind(&row.body)
-        .bind(row.created_at_ms)
+    bind_document(sqlx::query(&sql), row)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -437,32 +451,8 @@ pub async fn order_insert_at_once(conn: &mut Conn, new: &NewOrder<'_>) -> Result
          INSERT INTO idempotency_key ({}) VALUES ($32, $33, $34, $35, $36, $37)",
         idempotency::COLUMNS
     );
-    let (o, d, e) = (new.order, new.document, new.event);
-    sqlx::query(&sql)
-        .bind(&o.order_id)
-        .bind(&o.buyer_id)
-        .bind(&o.seller_id)
-        .bind(&o.number)
-        .bind(&o.status)
-        .bind(&o.currency)
-        .bind(&o.partnership_id)
-        .bind(o.partnership_version)
-        .bind(&o.group_id)
-        .bind(o.group_version)
-        .bind(&o.thread_id)
-        .bind(o.version)
-        .bind(&o.state)
-        .bind(o.created_at_ms)
-        .bind(o.updated_at_ms)
-        .bind(&d.document_id)
-        .bind(&d.order_id)
-        .bind(d.version)
-        .bind(&d.kind)
-        .bind(&d.number)
-        .bind(&d.sender_id)
-        .bind(&d.channel)
-        .bind(&d.body)
-        .bind(d.created_at_ms)
+    let e = new.event;
+    bind_document(bind_order(sqlx::query(&sql), new.order), new.document)
         .bind(new.receiver_id)
         .bind(&e.event_id)
         .bind(&e.event_type)
