@@ -2,7 +2,12 @@
 //! `protoc`) and generates their Rust types with prost.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    // The checkout this build runs in, read when the script runs: cargo
+    // may reuse one compiled build script for checkouts in other places
+    // that share a target directory, so a path fixed at compile time can
+    // name a checkout that is gone.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")?;
+    let root = std::path::Path::new(&manifest).join("../../proto");
     let files = [
         "renkei/events/v1/envelope.proto",
         "renkei/events/v1/collab.proto",
