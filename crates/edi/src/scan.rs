@@ -403,18 +403,14 @@ impl<'a> Scanner<'a> {
     /// Checks a new stretch from `start` for [`utf8`](Self::utf8).
     #[inline(never)]
     fn check_utf8(&mut self, start: usize, end: usize) -> Option<&'a str> {
-        let covered = start >= self.text_start && end <= self.text_start + self.text.len();
-        if !covered {
-            let to = self.input.len().min(start + (end - start).max(self.window));
-            let window = self.input.get(start..to)?;
-            self.text = match std::str::from_utf8(window) {
-                Ok(text) => text,
-                Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).unwrap_or_default(),
-            };
-            self.text_start = start;
-        }
-        self.text
-            .get(start - self.text_start..end - self.text_start)
+        let to = self.input.len().min(start + (end - start).max(self.window));
+        let window = self.input.get(start..to)?;
+        self.text = match std::str::from_utf8(window) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        self.text_start = start;
+        self.text.get(..end - start)
     }
 
     /// Moves the cursor to `at` of the input, counting the lines skipped.

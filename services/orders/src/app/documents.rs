@@ -163,13 +163,13 @@ impl App {
         fingerprint: &str,
         assume_new: bool,
     ) -> Result<Attempt, AppError> {
-        let document = &submission.document;
-        let scope = key_scope(organisation_id);
         if assume_new && self.db.backend() == Backend::Postgres {
             return self
                 .new_order_at_once(organisation_id, submission, body, fingerprint)
                 .await;
         }
+        let document = &submission.document;
+        let scope = key_scope(organisation_id);
         let mut tx = self.db.begin().await?;
         // A new order skips the key lookup as it skips the number lookup: a
         // replay of it takes the number taken and an old key reused takes the
