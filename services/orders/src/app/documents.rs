@@ -6,7 +6,6 @@ use renkei_kernel::{
     auth::{Caller, Role},
     events::{self as kernel_events, Envelope, proto::OrderDocument},
     idempotency::{self, Prior},
-    settings::Backend,
     storage::{is_unique_violation, now_ms},
 };
 use serde::{Deserialize, Serialize};
@@ -163,9 +162,9 @@ impl App {
         fingerprint: &str,
         assume_new: bool,
     ) -> Result<Attempt, AppError> {
-        if assume_new && self.db.backend() == Backend::Postgres {
+        if assume_new && let Some(writers) = &self.new_orders {
             return self
-                .new_order_at_once(organisation_id, submission, body, fingerprint)
+                .new_order_at_once(writers, organisation_id, submission, body, fingerprint)
                 .await;
         }
         let document = &submission.document;
@@ -276,13 +275,15 @@ impl App {
 
     /// A new order on PostgreSQL in two round trips and no transaction
     /// around them: the partnership read, then every row of the order in
-    /// one statement ([`db::order_insert_at_once`]). A taken number or key
-    /// fails the statement as a whole and sends the submission to the full
+    /// one statement, shared with the other new orders waiting to be
+    /// written ([`together`](super::together)). A taken number or key
+    /// fails the order's statement and sends the submission to the full
     /// path (`Raced`), which tells a replay from a conflict. The
     /// partnership is read before the insert as in the full path, where
     /// nothing locks it either: collab's changes reach orders over the bus.
     async fn new_order_at_once(
         &self,
+        writers: &super::together::NewOrders,
         organisation_id: &str,
         submission: &Submission,
         body: &str,
@@ -290,8 +291,12 @@ impl App {
     ) -> Result<Attempt, AppError> {
         let document = &submission.document;
         let (buyer, seller) = document.parties();
-        let mut conn = self.db.acquire().await?;
-        let (links, group) = db::trade_links(&mut conn, &buyer.id, &seller.id).await?;
+        // The connection goes back to the pool before the order waits for
+        // a writer, which needs one.
+        let (links, group) = {
+            let mut conn = self.db.acquire().await?;
+            db::trade_links(&mut conn, &buyer.id, &seller.id).await?
+        };
         let after = apply(None, document)?;
         let now = now_ms();
         let row = new_order_row(document, &after, &links, group, now)?;
@@ -304,18 +309,17 @@ impl App {
             1,
             now,
         )?;
-        let scope = key_scope(organisation_id);
         let new = db::NewOrder {
-            order: &row,
-            document: &written.document,
-            receiver_id: written.receiver,
-            event: &written.event,
-            key_scope: &scope,
-            key: &submission.idempotency_key,
-            request_hash: fingerprint,
-            answer: &written.answer,
+            order: row,
+            document: written.document,
+            receiver_id: written.receiver.to_string(),
+            event: written.event,
+            key_scope: key_scope(organisation_id),
+            key: submission.idempotency_key.clone(),
+            request_hash: fingerprint.to_string(),
+            answer: written.answer,
         };
-        match db::order_insert_at_once(&mut conn, &new).await {
+        match writers.write(new).await {
             Ok(()) => Ok(Attempt::Done(written.submitted)),
             Err(e) if is_unique_violation(&e) => Ok(Attempt::Raced),
             Err(e) => Err(e.into()),

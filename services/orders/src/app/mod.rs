@@ -8,6 +8,7 @@ mod edi;
 mod inbound;
 mod mailbox;
 mod queries;
+mod together;
 
 pub use documents::{Submission, Submitted};
 pub use edi::{
@@ -21,6 +22,7 @@ use renkei_kernel::{
     Db,
     auth::{Caller, Denied, Role, Verifier},
     idempotency,
+    settings::Backend,
 };
 
 use crate::domain::Refusal;
@@ -101,6 +103,8 @@ impl From<AppError> for renkei_kernel::ApiError {
 pub struct App {
     db: Db,
     verifier: Verifier,
+    /// On PostgreSQL, the writers that store new orders together.
+    new_orders: Option<together::NewOrders>,
 }
 
 impl axum::extract::FromRef<App> for Verifier {
@@ -109,6 +113,10 @@ impl axum::extract::FromRef<App> for Verifier {
     }
 }
 
+/// Writers of new orders on PostgreSQL: two, so that one collects the
+/// next batch while the other writes.
+const NEW_ORDER_WRITERS: usize = 2;
+
 /// Scope an app needs to read orders.
 pub const SCOPE_READ: &str = "orders:read";
 /// Scope an app needs to send and answer orders.
@@ -116,8 +124,16 @@ pub const SCOPE_WRITE: &str = "orders:write";
 
 impl App {
     /// State over this database, trusting tokens `verifier` accepts.
+    /// On PostgreSQL it starts the writers of new orders, so it needs a
+    /// Tokio runtime.
     pub fn new(db: Db, verifier: Verifier) -> App {
-        App { db, verifier }
+        let new_orders = (db.backend() == Backend::Postgres)
+            .then(|| together::NewOrders::start(db.clone(), NEW_ORDER_WRITERS));
+        App {
+            db,
+            verifier,
+            new_orders,
+        }
     }
 
     /// The service's database.

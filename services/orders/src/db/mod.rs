@@ -415,59 +415,126 @@ pub async fn document_insert(conn: &mut Conn, row: &DocumentRow) -> Result<(), s
 
 /// Everything a new order writes: the order, its first document, the
 /// receiver's mailbox entry, the event and the remembered answer.
-pub struct NewOrder<'a> {
+#[derive(Debug)]
+pub struct NewOrder {
     /// The order.
-    pub order: &'a OrderRow,
+    pub order: OrderRow,
     /// Its first document.
-    pub document: &'a DocumentRow,
+    pub document: DocumentRow,
     /// Who receives the document (its mailbox).
-    pub receiver_id: &'a str,
+    pub receiver_id: String,
     /// The `orders.order.sent` event.
-    pub event: &'a Envelope,
+    pub event: Envelope,
     /// Where the idempotency key lives.
-    pub key_scope: &'a str,
+    pub key_scope: String,
     /// The key.
-    pub key: &'a str,
+    pub key: String,
     /// The request's fingerprint.
-    pub request_hash: &'a str,
+    pub request_hash: String,
     /// The answer remembered under the key (status 201).
-    pub answer: &'a str,
+    pub answer: String,
 }
 
-/// A new order in one statement, for PostgreSQL: the five inserts of a new
-/// order as the parts of one data-modifying `WITH`, so that the order costs
-/// one round trip and no `BEGIN`/`COMMIT`. It is all or nothing: a taken
-/// number or key (a unique violation) leaves nothing behind, and the
-/// foreign keys between the parts hold at the end of the statement.
-pub async fn order_insert_at_once(conn: &mut Conn, new: &NewOrder<'_>) -> Result<(), sqlx::Error> {
-    use renkei_kernel::{events::OUTBOX_COLUMNS, idempotency};
-    let sql = format!(
-        "WITH o AS (INSERT INTO purchase_order ({ORDER_COLUMNS}) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)), \
-         d AS (INSERT INTO order_document ({DOCUMENT_COLUMNS}) \
-           VALUES ($16, $17, $18, $19, $20, $21, $22, $23, $24)), \
-         m AS (INSERT INTO mailbox_entry ({MAILBOX_COLUMNS}) VALUES ($16, $25, $21, $19, $24)), \
-         e AS (INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ($26, $27, $28, $29, $30, $31)) \
-         INSERT INTO idempotency_key ({}) VALUES ($32, $33, $34, $35, $36, $37)",
-        idempotency::COLUMNS
-    );
-    let e = new.event;
-    bind_document(bind_order(sqlx::query(&sql), new.order), new.document)
-        .bind(new.receiver_id)
+/// The most new orders [`orders_insert_at_once`] writes in one statement.
+pub const NEW_ORDERS_AT_ONCE: usize = 32;
+
+/// Parameters one new order binds, in the order [`bind_new_order`] binds
+/// them: the order's 15 columns, the document's 9, the receiver, the
+/// event's 6 and the idempotency record's 6.
+const NEW_ORDER_PARAMS: usize = 37;
+
+/// Each part of a new order: its table, its columns and which of the
+/// order's parameters (from 1) fill them. The mailbox entry reuses the
+/// document's id, sender, kind and time.
+const NEW_ORDER_PARTS: [(&str, &str, &[usize]); 5] = [
+    (
+        "purchase_order",
+        ORDER_COLUMNS,
+        &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    ),
+    (
+        "order_document",
+        DOCUMENT_COLUMNS,
+        &[16, 17, 18, 19, 20, 21, 22, 23, 24],
+    ),
+    ("mailbox_entry", MAILBOX_COLUMNS, &[16, 25, 21, 19, 24]),
+    (
+        "outbox",
+        renkei_kernel::events::OUTBOX_COLUMNS,
+        &[26, 27, 28, 29, 30, 31],
+    ),
+    (
+        "idempotency_key",
+        renkei_kernel::idempotency::COLUMNS,
+        &[32, 33, 34, 35, 36, 37],
+    ),
+];
+
+/// The statement that writes `n` new orders: each part a multi-row
+/// `INSERT` of a data-modifying `WITH`, the last part the main statement.
+fn new_orders_sql(n: usize) -> String {
+    let mut sql = String::from("WITH ");
+    for (part, (table, columns, params)) in NEW_ORDER_PARTS.iter().enumerate() {
+        let last = part + 1 == NEW_ORDER_PARTS.len();
+        if !last {
+            sql.push_str(&format!("p{part} AS ("));
+        }
+        sql.push_str(&format!("INSERT INTO {table} ({columns}) VALUES "));
+        for order in 0..n {
+            let offset = order * NEW_ORDER_PARAMS;
+            let row: Vec<String> = params.iter().map(|p| format!("${}", p + offset)).collect();
+            let comma = if order == 0 { "" } else { ", " };
+            sql.push_str(&format!("{comma}({})", row.join(", ")));
+        }
+        if part + 2 < NEW_ORDER_PARTS.len() {
+            sql.push_str("), ");
+        } else if !last {
+            sql.push_str(") ");
+        }
+    }
+    sql
+}
+
+/// Binds one new order's values in the order of [`NEW_ORDER_PARAMS`].
+fn bind_new_order<'q>(query: Insert<'q>, new: &'q NewOrder, now: i64) -> Insert<'q> {
+    let e = &new.event;
+    bind_document(bind_order(query, &new.order), &new.document)
+        .bind(&new.receiver_id)
         .bind(&e.event_id)
         .bind(&e.event_type)
         .bind(&e.tenant_id)
         .bind(&e.key)
         .bind(e.encode_to_vec())
         .bind(e.occurred_at_ms)
-        .bind(new.key_scope)
-        .bind(new.key)
-        .bind(new.request_hash)
+        .bind(&new.key_scope)
+        .bind(&new.key)
+        .bind(&new.request_hash)
         .bind(201_i64)
-        .bind(new.answer)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+        .bind(&new.answer)
+        .bind(now)
+}
+
+/// New orders in one statement, for PostgreSQL: the five inserts of each
+/// new order as the parts of one data-modifying `WITH`, so that any number
+/// of orders up to [`NEW_ORDERS_AT_ONCE`] cost one round trip and no
+/// `BEGIN`/`COMMIT`. It is all or nothing: one taken number or key (a
+/// unique violation) leaves nothing of any of them behind, and the foreign
+/// keys between the parts hold at the end of the statement.
+pub async fn orders_insert_at_once(conn: &mut Conn, news: &[&NewOrder]) -> Result<(), sqlx::Error> {
+    use std::sync::OnceLock;
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    assert!(
+        (1..=NEW_ORDERS_AT_ONCE).contains(&news.len()),
+        "1 to {NEW_ORDERS_AT_ONCE} orders at once, not {}",
+        news.len()
+    );
+    let sql = SQL.get_or_init(|| (1..=NEW_ORDERS_AT_ONCE).map(new_orders_sql).collect());
+    let now = now_ms();
+    let mut query = sqlx::query(&sql[news.len() - 1]);
+    for new in news {
+        query = bind_new_order(query, new, now);
+    }
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -9,6 +9,9 @@ use renkei_kernel::{
 };
 use serde_json::Value;
 
+use renkei_kernel::events::{Envelope, proto::OrderSent};
+use renkei_orders::db;
+
 use crate::{TestApp, cycle_between, org};
 
 /// The sample cycle without the cancellation (which is of another order),
@@ -284,3 +287,214 @@ renkei_kernel::on_each_engine!(
     racing_repeats_of_one_submission_store_one_document,
     concurrent
 );
+
+async fn many_at_once(backend: Backend, bus: BusMode) {
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let (shop, wholesaler) = (org(), org());
+    t.partners(&shop, &wholesaler, false).await;
+    let buyer = t.token(&shop, Role::Member);
+    let uri = format!("/organisations/{shop}/documents");
+    let order = |n: usize| {
+        let mut doc = cycle_between(&shop, &wholesaler).swap_remove(0);
+        if let Document::Order(o) = &mut doc {
+            o.number = format!("PO-MANY-{n:03}");
+        }
+        serde_json::to_value(&doc).expect("json")
+    };
+    // Thirty distinct new orders, all at once; with them, order 0's number
+    // under three more keys (one of the four may win) and order 1 repeated
+    // three times under its own key (a replay).
+    let mut calls = Vec::new();
+    for n in 0..30 {
+        calls.push((n, format!("many-{n}"), order(n)));
+    }
+    for k in 0..3 {
+        calls.push((0, format!("many-0-again-{k}"), order(0)));
+        calls.push((1, "many-1".to_string(), order(1)));
+    }
+    let answers = futures::future::join_all(
+        calls
+            .iter()
+            .map(|(_, key, body)| t.call("POST", &uri, &buyer, Some(key), Some(body))),
+    )
+    .await;
+    let of = |number: usize| {
+        calls
+            .iter()
+            .zip(&answers)
+            .filter(move |((n, _, _), _)| *n == number)
+            .map(|(_, a)| a)
+    };
+    let zero: Vec<_> = of(0).collect();
+    assert_eq!(
+        zero.iter()
+            .filter(|a| a.status == StatusCode::CREATED)
+            .count(),
+        1,
+        "one of four keys takes number 0"
+    );
+    for lost in zero.iter().filter(|a| a.status != StatusCode::CREATED) {
+        assert_eq!(lost.status, StatusCode::CONFLICT, "{}", lost.body);
+        assert_eq!(lost.body["error"]["rule"], "order_number_taken");
+    }
+    let one: Vec<_> = of(1).map(|a| &a.body["document_id"]).collect();
+    assert_eq!(one.len(), 4);
+    assert!(
+        one.windows(2).all(|w| w[0] == w[1]) && one[0].is_string(),
+        "every replay of order 1 gets its one document: {one:?}"
+    );
+    for n in 2..30 {
+        let a = of(n).next().expect("asked");
+        assert_eq!(a.status, StatusCode::CREATED, "order {n}: {}", a.body);
+    }
+    let mut ids: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED)
+        .map(|a| &a.body["document_id"])
+        .collect();
+    ids.sort_by_key(|v| v.to_string());
+    ids.dedup();
+    assert_eq!(ids.len(), 30, "thirty documents answered");
+    for table in [
+        "purchase_order",
+        "order_document",
+        "mailbox_entry",
+        "outbox",
+        "idempotency_key",
+    ] {
+        // Order 0's winning key and order 1's key are remembered once each.
+        assert_eq!(t.rows(table).await, 30, "{table}: one row per order");
+    }
+    let listed = t
+        .get(
+            &format!("/organisations/{wholesaler}/orders?box=inbox&limit=100"),
+            &t.token(&wholesaler, Role::Member),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(30),
+        "the seller sees all thirty"
+    );
+}
+renkei_kernel::on_each_engine!(
+    many_new_orders_at_once_are_all_stored_and_a_taken_number_fails_only_its_own,
+    many_at_once
+);
+
+/// The rows of a new order as the submission path builds them, with only
+/// what the tables need.
+fn new_order_rows(buyer: &str, seller: &str, number: &str) -> db::NewOrder {
+    let order_id = org();
+    let document_id = org();
+    db::NewOrder {
+        order: db::OrderRow {
+            order_id: order_id.clone(),
+            buyer_id: buyer.to_string(),
+            seller_id: seller.to_string(),
+            number: number.to_string(),
+            status: "sent".to_string(),
+            currency: "JPY".to_string(),
+            partnership_id: "p-1".to_string(),
+            partnership_version: 1,
+            group_id: None,
+            group_version: None,
+            thread_id: None,
+            version: 1,
+            state: "{}".to_string(),
+            created_at_ms: 1,
+            updated_at_ms: 1,
+        },
+        document: db::DocumentRow {
+            document_id: document_id.clone(),
+            order_id: order_id.clone(),
+            version: 1,
+            kind: "order".to_string(),
+            number: number.to_string(),
+            sender_id: buyer.to_string(),
+            channel: "api".to_string(),
+            body: "{}".to_string(),
+            created_at_ms: 1,
+        },
+        receiver_id: seller.to_string(),
+        event: Envelope::new(buyer, &order_id, &OrderSent::default()),
+        key_scope: format!("orders/{buyer}"),
+        key: format!("key-{number}"),
+        request_hash: "h".to_string(),
+        answer: "{}".to_string(),
+    }
+}
+
+/// The statement that writes several new orders at once, on PostgreSQL
+/// (SQLite has no data-modifying `WITH`): all of them or none.
+#[tokio::test]
+async fn several_new_orders_in_one_statement_are_stored_all_or_none() {
+    let Some(t) = TestApp::spawn(Backend::Postgres, BusMode::Local).await else {
+        return;
+    };
+    let (shop, wholesaler) = (org(), org());
+    let mut conn = t.app.db().acquire().await.expect("connection");
+    let first = new_order_rows(&shop, &wholesaler, "PO-1");
+    db::orders_insert_at_once(&mut conn, &[&first])
+        .await
+        .expect("one order");
+
+    let fresh = new_order_rows(&shop, &wholesaler, "PO-2");
+    let taken = new_order_rows(&shop, &wholesaler, "PO-1");
+    let refused = db::orders_insert_at_once(&mut conn, &[&fresh, &taken])
+        .await
+        .expect_err("PO-1 is taken");
+    assert!(
+        renkei_kernel::storage::is_unique_violation(&refused),
+        "{refused}"
+    );
+    drop(conn);
+    for table in [
+        "purchase_order",
+        "order_document",
+        "mailbox_entry",
+        "outbox",
+        "idempotency_key",
+    ] {
+        assert_eq!(t.rows(table).await, 1, "{table}: nothing of PO-2 stored");
+    }
+
+    let mut conn = t.app.db().acquire().await.expect("connection");
+    let batch: Vec<db::NewOrder> = (2..=db::NEW_ORDERS_AT_ONCE + 1)
+        .map(|n| new_order_rows(&shop, &wholesaler, &format!("PO-{n}")))
+        .collect();
+    db::orders_insert_at_once(&mut conn, &batch.iter().collect::<Vec<_>>())
+        .await
+        .expect("a full batch");
+    drop(conn);
+    let all = i64::try_from(db::NEW_ORDERS_AT_ONCE + 1).expect("small");
+    for table in [
+        "purchase_order",
+        "order_document",
+        "mailbox_entry",
+        "outbox",
+        "idempotency_key",
+    ] {
+        assert_eq!(
+            t.rows(table).await,
+            all,
+            "{table}: every order of the batch"
+        );
+    }
+    let (waiting,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM mailbox_entry m JOIN order_document d USING (document_id) \
+         WHERE m.organisation_id = $1 AND m.partner_id = $2 AND m.kind = d.kind",
+    )
+    .bind(&wholesaler)
+    .bind(&shop)
+    .fetch_one(t.app.db().pool())
+    .await
+    .expect("mailbox");
+    assert_eq!(
+        waiting, all,
+        "each document waits for the seller, from the shop"
+    );
+}
