@@ -17,5 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fds = protox::compile(files, [&root])?;
     prost_build::Config::new().compile_fds(fds)?;
     println!("cargo:rerun-if-changed={}", root.display());
+    // `sqlx::migrate!` embeds the migration files it finds, and on stable
+    // Rust the compiler only watches the files that existed: a new kernel
+    // migration would not be picked up until something else changed.
+    // Watching the directory reruns this script, which rebuilds the crate.
+    let migrations = std::path::Path::new(&manifest).join("../../migrations/kernel");
+    println!("cargo:rerun-if-changed={}", migrations.display());
     Ok(())
 }

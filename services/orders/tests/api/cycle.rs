@@ -497,4 +497,15 @@ async fn several_new_orders_in_one_statement_are_stored_all_or_none() {
         waiting, all,
         "each document waits for the seller, from the shop"
     );
+
+    // The large values are compressed with LZ4 (the server here has it).
+    let (methods,): (String,) = sqlx::query_as(
+        "SELECT string_agg(attname || '=' || attcompression::text, ',' ORDER BY attname) \
+         FROM pg_attribute WHERE (attrelid, attname) IN (('purchase_order'::regclass, 'state'), \
+         ('order_document'::regclass, 'body'), ('outbox'::regclass, 'envelope'))",
+    )
+    .fetch_one(t.app.db().pool())
+    .await
+    .expect("compression");
+    assert_eq!(methods, "body=l,envelope=l,state=l");
 }
