@@ -449,6 +449,7 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     b.sign_in("owner@shop-ui.example.jp").await;
     let lines = [
         ("number", "PO-UI-0001"),
+        ("note", "午前中着でお願いします"),
         ("item_1", "国産 玉ねぎ 10kg箱"),
         ("code_1", "TAMA-10"),
         ("qty_1", "12"),
@@ -482,15 +483,27 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     assert!(ordered, "the order was not accepted:\n{}", b.page().await);
     attribute_is(&b, "#order-status", "data-status", "awaiting_response").await;
 
-    // Before the answer the shop changes line 1: a negative quantity is
-    // named on its line and stores nothing; then 15 cases instead of 12.
-    b.fill("change-form", &[("qty_1", "-3")]).await;
+    // Before the answer the shop changes line 1, saying why: a negative
+    // quantity is named on its line, stores nothing and keeps the reason
+    // typed; then 15 cases instead of 12.
+    let reason = "週末の特売で増量 <b>急ぎ</b> & 追加";
+    b.fill("change-form", &[("qty_1", "-3"), ("note", reason)])
+        .await;
     b.submit("#change-form").await;
     let error = b.text("#change-error-1").await;
     assert!(
         error.contains("明細 1") && error.contains("数量") && error.contains("-3"),
         "the line and the field are named: {error}"
     );
+    let kept = b
+        .client
+        .find(Locator::Css("#change-form [name=\"note\"]"))
+        .await
+        .expect("the reason field")
+        .prop("value")
+        .await
+        .expect("its value");
+    assert_eq!(kept.as_deref(), Some(reason), "the reason typed is kept");
     assert_eq!(b.text("#line-1 .ordered").await, "12 CS");
     assert!(!b.text("#history").await.contains("注文変更"));
     b.fill("change-form", &[("qty_1", "15")]).await;
@@ -500,6 +513,7 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
         b.text("#history [data-kind=order_change]").await,
         "注文変更"
     );
+    assert_eq!(b.text("#document-2 .note").await, reason);
     b.sign_out().await;
 
     // The wholesaler finds it in the inbox, sees the change and answers
@@ -516,6 +530,12 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
         b.text("#history [data-kind=order_change]").await,
         "注文変更"
     );
+    assert_eq!(
+        b.text("#document-2 .note").await,
+        reason,
+        "the seller sees why, as text, not markup"
+    );
+    assert_eq!(b.text("#document-1 .note").await, "午前中着でお願いします");
     b.fill(
         "response-form",
         &[

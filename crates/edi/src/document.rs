@@ -301,6 +301,9 @@ pub struct OrderChange {
     pub seller: Party,
     /// ISO 4217 currency of the prices.
     pub currency: String,
+    /// A note for the seller: why the order changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The changed lines, at least one.
     pub lines: Vec<ChangeLine>,
 }
@@ -644,6 +647,7 @@ impl Document {
                 (&mut d.buyer, &mut d.seller)
             }
             Document::OrderChange(d) => {
+                texts.extend(d.note.as_mut());
                 texts.extend(
                     d.lines
                         .iter_mut()
@@ -738,5 +742,15 @@ mod tests {
         assert_eq!(json["issued"], "2026-11-21");
         let back: Document = serde_json::from_value(json).expect("deserialise");
         assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn a_change_stored_before_it_had_a_note_still_reads() {
+        let mut change = crate::samples::order_change();
+        change.note = None;
+        let json = serde_json::to_value(Document::OrderChange(change.clone())).expect("serialise");
+        assert!(json.get("note").is_none(), "no note, no key: {json}");
+        let back: Document = serde_json::from_value(json).expect("deserialise");
+        assert_eq!(back, Document::OrderChange(change));
     }
 }

@@ -239,6 +239,7 @@ pub fn check(document: &Document) -> Vec<Problem> {
         Document::OrderChange(o) => {
             c.number("order_number", &o.order_number);
             c.currency("currency", &o.currency);
+            c.text("note", o.note.as_deref());
             c.lines(o.lines.iter().map(|l| l.line.line), o.lines.len());
             for (i, l) in o.lines.iter().enumerate() {
                 c.item(&format!("lines[{i}].item"), &l.line.item);

@@ -106,7 +106,8 @@ pub fn order() -> Order {
     }
 }
 
-/// A change: line 2 more, line 3 withdrawn, a line 4 added.
+/// A change: line 2 more, line 3 withdrawn, a line 4 added, with the
+/// buyer's reason.
 pub fn order_change() -> OrderChange {
     let o = order();
     let mut more = o.lines[1].clone();
@@ -118,6 +119,7 @@ pub fn order_change() -> OrderChange {
         buyer: buyer(),
         seller: seller(),
         currency: "JPY".into(),
+        note: Some("週末の特売: じゃがいも増量+にんじん追加、にんにくは取りやめ".into()),
         lines: vec![
             ChangeLine {
                 action: ChangeAction::Changed,

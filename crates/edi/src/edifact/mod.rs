@@ -10,6 +10,12 @@
 //! | [`DespatchAdvice`](crate::DespatchAdvice) | DESADV | BGM 1001 = 351 |
 //! | [`ReceiptAdvice`](crate::ReceiptAdvice) | RECADV | BGM 1001 = 632 |
 //!
+//! Free text travels in FTX: an order's and an order change's note as
+//! `FTX+AAI` in the header after the DTM of issue (the position D.96A and
+//! D.01B give FTX in ORDERS and ORDCHG), a cancellation's reason and a
+//! response line's reason as `FTX+ACD`; up to five components of 512
+//! characters each.
+//!
 //! Acknowledgements are CONTRL messages (syntax version 3), written by
 //! [`contrl`] from an [`Acknowledgement`](crate::Acknowledgement).
 //!

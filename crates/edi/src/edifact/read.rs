@@ -1143,6 +1143,7 @@ impl Mapper {
             }));
         }
         let currency = self.currency(at, parts.header);
+        let note = Mapper::line_text(parts.header, "FTX", "AAI", 3);
         let lines = self.lines(&parts, |m, g| {
             let lin = &g[0];
             let action =
@@ -1173,6 +1174,7 @@ impl Mapper {
             buyer: buyer?,
             seller: seller?,
             currency: currency?,
+            note,
             lines,
         }))
     }

@@ -242,6 +242,7 @@ impl Writer {
                 self.begin(reference, "ORDCHG", version);
                 self.bgm("230", &c.number, "4");
                 self.dtm("137", Some(c.issued));
+                self.ftx("AAI", c.note.as_deref());
                 self.rff("ON", Some(&c.order_number));
                 self.nad("BY", &c.buyer);
                 self.nad("SU", &c.seller);

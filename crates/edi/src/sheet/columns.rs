@@ -119,7 +119,7 @@ impl Column {
             C::OrderNumber if kind == K::Order => Use::Optional,
             C::OrderNumber => Use::Required,
             C::Currency => required(priced),
-            C::Note => optional(kind == K::Order),
+            C::Note => optional(ordering),
             C::DespatchNumber | C::Received => optional(kind == K::ReceiptAdvice),
             C::Shipped | C::ExpectedDelivery | C::Carrier | C::Tracking | C::Packages => {
                 optional(kind == K::DespatchAdvice)

@@ -38,7 +38,7 @@
 //! | `seller_id` | 受注者ID, 受注者コード | R | R | R | R | R | R | text |
 //! | `seller_name` | 受注者名 | o | o | o | o | o | o | text |
 //! | `currency` | 通貨 | R | R | | R | | | ISO 4217 code (`JPY`; `円` reads as JPY) |
-//! | `note` | 備考 | o | | | | | | text |
+//! | `note` | 備考 | o | o | | | | | text (an order's note; why a change is made) |
 //! | `despatch_number` | 出荷番号, 納品書番号 | | | | | | o | text |
 //! | `shipped` | 出荷日 | | | | | o | | date |
 //! | `expected_delivery` | 納品予定日 | | | | | o | | date |

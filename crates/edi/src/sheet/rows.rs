@@ -160,6 +160,7 @@ fn document_rows(document: &Document, language: Language) -> Vec<Cells> {
             head.extend([
                 (Column::Issued, Value::Date(d.issued)),
                 (Column::Currency, Value::text(&d.currency)),
+                (Column::Note, Value::optional_text(d.note.as_ref())),
             ]);
             d.lines
                 .iter()

@@ -689,6 +689,7 @@ impl Mapper<'_> {
                 })
             }
             DocumentKind::OrderChange => {
+                let note = self.free_text(rows, Column::Note);
                 let lines = self.each(rows, |m, row, seen| {
                     let action = m.need(row, Column::Action, "what the change does to the line (added, changed or deleted)", |c| {
                         parse_action(&code_value(c)?).ok_or_else(|| {
@@ -705,6 +706,7 @@ impl Mapper<'_> {
                     buyer: buyer?,
                     seller: seller?,
                     currency: currency?,
+                    note,
                     lines,
                 })
             }

@@ -41,7 +41,7 @@
 //! | party id | `cbc:EndpointID` | written with `schemeID="0088"` (GLN) for 13 digits, `0221` for a Japanese invoice registration number (`T` and 13 digits), otherwise without `schemeID`; read from `cac:PartyIdentification/cbc:ID` when there is no endpoint; `schemeID="0088"` on anything but 13 digits is refused (the GLN check digit is not verified) |
 //! | party name | `cac:PartyName/cbc:Name` | or `cac:PartyLegalEntity/cbc:RegistrationName` |
 //! | currency | `cbc:DocumentCurrencyCode` | required where the document has prices; every `currencyID` must equal it |
-//! | order note | `cbc:Note` | several notes are joined with a line break |
+//! | order note, change note | `cbc:Note` | several notes are joined with a line break; written before `cbc:DocumentCurrencyCode` (in a change after `cbc:SequenceNumberID`, as the schema orders them) |
 //! | order number (all but the order) | `cac:OrderReference/cbc:ID` | required |
 //! | change sequence | `cbc:SequenceNumberID` | the canonical model has none: written as `1`, not read |
 //! | cancellation reason | `cbc:CancellationNote` | several are joined with a line break |

@@ -1223,6 +1223,7 @@ impl Mapper {
                     buyer,
                     seller,
                     currency: currency?,
+                    note: header.joined("cbc:Note"),
                     lines,
                 }),
                 Lines::Response(lines) => Document::OrderResponse(OrderResponse {

@@ -278,6 +278,7 @@ pub fn write(document: &Document) -> String {
         Document::OrderChange(d) => {
             w.header(root, &d.number, d.issued);
             w.leaf("cbc:SequenceNumberID", "1");
+            w.maybe("cbc:Note", d.note.as_deref());
             w.leaf("cbc:DocumentCurrencyCode", &d.currency);
             w.id_in("cac:OrderReference", Some(&d.order_number));
             w.party("cac:BuyerCustomerParty", &d.buyer);

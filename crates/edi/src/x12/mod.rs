@@ -19,7 +19,7 @@
 //! | date of issue | 860 BCH06 and BCH11 (read from BCH11 when present); 855 BAK04; 856 BSN03; 861 BRA02 |
 //! | buyer, seller | N1\*BY and N1\*SE (N1\*SU read as the seller); N104 the id, N103 `UL` for a 13-digit GLN, otherwise `92`; N102 the name |
 //! | currency | CUR\*BY\*JPY |
-//! | order note, cancellation reason | N9\*L1\*NOTE followed by MSG segments of at most 264 characters; NTE02 is read too |
+//! | order note, change note, cancellation reason | N9\*L1\*NOTE followed by MSG segments of at most 264 characters, in the header after CUR (850, 860) or BCH (cancellation); NTE02 is read too |
 //! | line | PO1 (850, 855), POC (860), LIN01 in the item level (856), RCD01 (861) |
 //! | item | PO1/POC/LIN qualifier and id pairs: `EN` (GTIN-13 and GTIN-8), `UP` (GTIN-12), `UK` (GTIN-14), `VP`/`VN` seller's code, `BP`/`IN` buyer's code; PID\*F\*\*\*\*description |
 //! | quantity, unit, price | PO102, PO103, PO104; POC03, POC05, POC06; SN102, SN103; RCD02, RCD03 |

@@ -1316,6 +1316,7 @@ impl Mapper {
             }));
         }
         let currency = self.currency(parts.header);
+        let note = text(parts.header);
         let mut lines = Vec::with_capacity(parts.lines.len());
         for group in parts.groups() {
             let Some(poc) = group.first() else { continue };
@@ -1348,6 +1349,7 @@ impl Mapper {
             buyer: buyer?,
             seller: seller?,
             currency: currency?,
+            note,
             lines,
         }))
     }

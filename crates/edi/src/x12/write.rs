@@ -339,6 +339,7 @@ impl Writer {
                     ],
                 );
                 self.cur(&c.currency);
+                self.msg(c.note.as_deref(), true);
                 self.parties(&c.buyer, &c.seller);
                 for l in &c.lines {
                     let line = &l.line;

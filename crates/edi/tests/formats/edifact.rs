@@ -48,6 +48,27 @@ fn every_document_survives_a_round_trip_in_both_directories() {
 }
 
 #[test]
+fn a_change_says_why_in_a_header_ftx_after_its_date_or_has_no_ftx() {
+    let changes = crate::changes();
+    for version in [Version::D96A, Version::D01B] {
+        let written = edifact::write(&outgoing(), version, &changes);
+        let reading = edifact::read(written.as_bytes());
+        assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+        let documents: Vec<Document> = reading.documents().cloned().collect();
+        assert_eq!(documents, changes, "{version:?}\n{written}");
+        assert!(
+            written.contains(
+                "BGM+230+PO-2026-0001-C1+4'\nDTM+137:20261122:102'\n\
+                 FTX+AAI+++週末の特売?: じゃがいも増量?+にんじん追加、にんにくは取りやめ'\n\
+                 RFF+ON:PO-2026-0001'"
+            ),
+            "{written}"
+        );
+        assert_eq!(written.matches("FTX+").count(), 1, "{written}");
+    }
+}
+
+#[test]
 fn values_holding_delimiters_are_released_on_the_way_out() {
     let written = edifact::write(&outgoing(), Version::D96A, &samples::cycle());
     assert!(written.contains("L?'玉?+M?:玉??混載"), "{written}");

@@ -8,7 +8,7 @@ mod sheet;
 mod ubl;
 mod x12;
 
-use renkei_edi::{Date, Outgoing};
+use renkei_edi::{Date, Document, Outgoing, samples};
 
 /// The envelope every test writes with.
 pub fn outgoing() -> Outgoing {
@@ -30,4 +30,15 @@ pub fn date(text: &str) -> Date {
 pub fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&full).unwrap_or_else(|e| panic!("reading {full}: {e}"))
+}
+
+/// The sample change, which says why it is made, and another change of the
+/// same order without a note.
+pub fn changes() -> Vec<Document> {
+    let with = samples::order_change();
+    assert!(with.note.is_some(), "the sample change has a note");
+    let mut without = with.clone();
+    without.number = "PO-2026-0001-C2".into();
+    without.note = None;
+    vec![Document::OrderChange(with), Document::OrderChange(without)]
 }

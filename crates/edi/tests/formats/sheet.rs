@@ -880,6 +880,36 @@ fn templates_hold_a_header_and_one_example_row_that_reads_back() {
 }
 
 #[test]
+fn a_change_says_why_in_the_note_column_or_leaves_it_empty() {
+    let changes = crate::changes();
+    for language in [Language::English, Language::Japanese] {
+        let written = sheet::write_csv(&changes, language);
+        let reading = sheet::read_csv(&written);
+        assert_clean(&reading);
+        let documents: Vec<Document> = reading.documents().cloned().collect();
+        assert_eq!(documents, changes, "{language:?}");
+        let text = String::from_utf8(written).expect("utf-8");
+        let header = text.lines().next().expect("header");
+        let note = if language == Language::English {
+            ",note,"
+        } else {
+            ",備考,"
+        };
+        assert!(header.contains(note), "{header}");
+        assert_eq!(
+            text.matches("週末の特売: じゃがいも増量+にんじん追加、にんにくは取りやめ")
+                .count(),
+            3,
+            "on each of the three rows of the change with a note: {text}"
+        );
+        let reading = sheet::read_xlsx(&sheet::write_xlsx(&changes, language));
+        assert_clean(&reading);
+        let documents: Vec<Document> = reading.documents().cloned().collect();
+        assert_eq!(documents, changes, "{language:?}");
+    }
+}
+
+#[test]
 fn a_change_reads_its_actions_in_either_language() {
     let written = sheet::write_csv(&samples::cycle()[1..2], Language::Japanese);
     let Some(Document::OrderChange(change)) = sheet::read_csv(&written).documents().next().cloned()

@@ -100,6 +100,29 @@ fn every_document_of_the_cycle_survives_a_round_trip() {
 }
 
 #[test]
+fn a_change_says_why_in_a_note_where_the_schema_puts_it_or_has_none() {
+    for change in crate::changes() {
+        let text = ubl::write(&change);
+        let reading = ubl::read(text.as_bytes());
+        assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+        assert_eq!(reading.messages[0].result.as_ref(), Ok(&change), "{text}");
+        let Document::OrderChange(c) = &change else {
+            panic!("a change")
+        };
+        let note = text.find("<cbc:Note>");
+        assert_eq!(note.is_some(), c.note.is_some(), "{text}");
+        if let Some(note) = note {
+            let before = text.find("<cbc:SequenceNumberID>").expect("sequence");
+            let after = text.find("<cbc:DocumentCurrencyCode>").expect("currency");
+            assert!(
+                before < note && note < after,
+                "UBL 2.1 OrderChange: SequenceNumberID, Note, DocumentCurrencyCode\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
 fn written_documents_name_their_peppol_profile_and_escape_their_text() {
     let profiles = [
         (

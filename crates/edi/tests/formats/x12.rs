@@ -19,8 +19,8 @@ fn cycle() -> Vec<Document> {
     let mut documents = samples::cycle();
     let changed: usize = documents.iter_mut().map(x12::plain_text).sum();
     assert_eq!(
-        changed, 5,
-        "the onion's description in four documents and one reason hold delimiters"
+        changed, 6,
+        "the onion's description in four documents, the change's note and one reason hold delimiters"
     );
     assert_ne!(
         documents,
@@ -79,6 +79,29 @@ fn every_document_survives_a_round_trip_in_both_versions() {
             version.format(),
             Version::of(version.format()).expect("x12").format()
         );
+    }
+}
+
+#[test]
+fn a_change_says_why_in_msg_after_its_currency_or_has_no_note_loop() {
+    let mut changes = crate::changes();
+    for change in &mut changes {
+        x12::plain_text(change);
+    }
+    for version in [Version::V004010, Version::V005010] {
+        let written = x12::write(&outgoing(), version, &changes).expect("writable");
+        let reading = x12::read(written.as_bytes());
+        assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+        let documents: Vec<Document> = reading.documents().cloned().collect();
+        assert_eq!(documents, changes, "{version:?}\n{written}");
+        assert!(
+            written.contains(
+                "CUR*BY*JPY~\nN9*L1*NOTE~\n\
+                 MSG*週末の特売- じゃがいも増量+にんじん追加、にんにくは取りやめ~\nN1*BY*"
+            ),
+            "{written}"
+        );
+        assert_eq!(written.matches("\nN9*").count(), 1, "{written}");
     }
 }
 
@@ -427,6 +450,11 @@ fn a_hand_written_004010_receipt_and_change_read_into_their_documents() {
         change.issued,
         date("2026-11-20"),
         "BCH06 when BCH11 is absent"
+    );
+    assert_eq!(
+        change.note.as_deref(),
+        Some("店舗改装のため、数量と納期を見直します。"),
+        "the MSG segments of the header, joined"
     );
     let actions: Vec<ChangeAction> = change.lines.iter().map(|l| l.action).collect();
     assert_eq!(

@@ -758,24 +758,28 @@ async fn render_detail(
     }
     html.push_str("</tbody></table>");
     html.push_str(&actions(v, &view, selling, change.as_ref()));
+    let notes = document_notes(orders, caller, org, id).await;
     html.push_str(&format!(
-        "<h2>{}</h2><table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<h2>{}</h2><table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "文書の履歴", "Document history"),
         l(lang, "文書", "Document"),
         l(lang, "番号", "Number"),
         l(lang, "送信者", "Sent by"),
         l(lang, "経路", "Channel"),
+        l(lang, "備考", "Note"),
         l(lang, "ダウンロード", "Download"),
     ));
     for d in &view.documents {
         html.push_str(&format!(
-            "<tr><td>{}</td><td class=\"kind\" data-kind=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"document-{}\"><td>{}</td><td class=\"kind\" data-kind=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"note\">{}</td><td>{}</td></tr>",
+            d.version,
             d.version,
             d.kind.as_str(),
             kind_text(lang, d.kind),
             escape(&d.number),
             escape(&name(&d.sender_id)),
             escape(&d.channel),
+            escape(notes.get(&d.version).map_or("", String::as_str)),
             download_links(&s.order_id, d.version),
         ));
     }
@@ -796,6 +800,34 @@ async fn render_detail(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     r
+}
+
+/// The note each order and order change in an order's history carries, by
+/// version. Without them (the documents do not read) the history is still
+/// shown, so a failure is logged rather than shown.
+async fn document_notes(
+    orders: &App,
+    caller: &Caller,
+    org: &str,
+    order_id: &str,
+) -> HashMap<i64, String> {
+    match orders.documents(caller, org, order_id).await {
+        Ok(documents) => documents
+            .into_iter()
+            .filter_map(|d| {
+                let note = match d.document {
+                    Document::Order(o) => o.note,
+                    Document::OrderChange(c) => c.note,
+                    _ => None,
+                };
+                Some((d.meta.version, note?))
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, order_id, "reading an order's documents for their notes");
+            HashMap::new()
+        }
+    }
 }
 
 /// The forms the caller's side may use now; `change` is a refused order
@@ -968,8 +1000,9 @@ fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeFor
 }
 
 /// The buyer's order change: per line it may still change, the quantity,
-/// unit price and requested delivery, prefilled with the current values
-/// (or, after a refusal, with what was typed, the error on its line).
+/// unit price and requested delivery, prefilled with the current values,
+/// and the reason for the change (after a refusal, what was typed, the
+/// error on its line).
 fn change_form(
     v: &Visit,
     view: &OrderView,
@@ -1009,7 +1042,8 @@ fn change_form(
         ));
     }
     let inner = format!(
-        "{key}<p>{}</p><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        "{key}<p>{}</p><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>\
+         <label>{}<textarea name=\"note\" id=\"change-note\" rows=\"3\">{}</textarea></label>",
         l(
             lang,
             "変える明細の値を書き換えてください。変えていない明細は送られません。変更した明細は受注者の回答待ちに戻ります。",
@@ -1019,6 +1053,8 @@ fn change_form(
         l(lang, "数量", "Quantity"),
         l(lang, "単価", "Unit price"),
         l(lang, "希望納期", "Requested delivery"),
+        l(lang, "変更の理由", "Reason for the change"),
+        escape(&typed("note", String::new())),
     );
     action_form(
         v,
@@ -1240,7 +1276,8 @@ fn document_for(
 
 /// The order change the buyer's form describes: a `changed` line for each
 /// line whose quantity, unit price or requested delivery differs from the
-/// order's; or the first problem, with its line.
+/// order's, with the reason typed as its note; or the first problem, with
+/// its line.
 fn change_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderChange, FormError> {
     let s = &view.summary;
     let mut lines = Vec::new();
@@ -1329,6 +1366,7 @@ fn change_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderChange
         buyer: party(&s.buyer.id),
         seller: party(&s.seller.id),
         currency: s.currency.clone(),
+        note: f.opt("note"),
         lines,
     })
 }
@@ -2130,7 +2168,29 @@ mod tests {
             date.lines[0].line.requested_delivery,
             Some("2026-12-01".parse().expect("date"))
         );
+        assert_eq!(change.note, None, "no reason typed");
         assert!(rules_accept(Document::OrderChange(change)));
+    }
+
+    #[test]
+    fn the_reason_typed_goes_with_the_change_as_its_note() {
+        let v = view(vec![line(1, 12)], OrderStatus::AwaitingResponse, "web");
+        let mut f = typed(&v, &[("qty_1", "15")]);
+        f.0.push((
+            "note".into(),
+            "  特売のため増量 <急ぎ>\r\n週末着で  ".into(),
+        ));
+        let change = change_from(&f, &v, Lang::Ja).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(
+            change.note.as_deref(),
+            Some("特売のため増量 <急ぎ>\r\n週末着で"),
+            "trimmed, otherwise as typed"
+        );
+        assert!(rules_accept(Document::OrderChange(change)));
+        f.0.retain(|(k, _)| k != "qty_1");
+        f.0.push(("qty_1".into(), "12".into()));
+        let e = change_from(&f, &v, Lang::Ja).expect_err("a reason alone changes nothing");
+        assert!(e.message.contains("変更がありません"), "{}", e.message);
     }
 
     fn rules_accept(document: Document) -> bool {

@@ -158,6 +158,19 @@ pub(super) fn kind_of(name: &str) -> Result<DocumentKind, AppError> {
         .ok_or_else(|| AppError::Internal(format!("stored document kind `{name}` is unknown")))
 }
 
+fn view_of(row: &db::DocumentRow) -> Result<DocumentView, AppError> {
+    let document: Document = serde_json::from_str(&row.body).map_err(|e| {
+        AppError::Internal(format!(
+            "document {} does not read back: {e}",
+            row.document_id
+        ))
+    })?;
+    Ok(DocumentView {
+        meta: meta(row)?,
+        document,
+    })
+}
+
 fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
     let kind = kind_of(&row.kind)?;
     Ok(DocumentMeta {
@@ -243,16 +256,24 @@ impl App {
             .into_iter()
             .find(|d| d.version == version)
             .ok_or(AppError::NotFound("document"))?;
-        let document: Document = serde_json::from_str(&row.body).map_err(|e| {
-            AppError::Internal(format!(
-                "document {} does not read back: {e}",
-                row.document_id
-            ))
-        })?;
-        Ok(DocumentView {
-            meta: meta(&row)?,
-            document,
-        })
+        view_of(&row)
+    }
+
+    /// Every document of an order with its content, oldest first: for
+    /// showing what the documents say (notes, reasons) beside the history.
+    pub async fn documents(
+        &self,
+        caller: &Caller,
+        organisation_id: &str,
+        order_id: &str,
+    ) -> Result<Vec<DocumentView>, AppError> {
+        self.own_order(caller, organisation_id, order_id).await?;
+        let mut conn = self.db.acquire().await?;
+        db::documents_of(&mut conn, order_id)
+            .await?
+            .iter()
+            .map(view_of)
+            .collect()
     }
 
     /// Attaches a collab message thread to an order (or detaches it with `None`).
