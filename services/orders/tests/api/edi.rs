@@ -1,4 +1,4 @@
-//! EDI through the orders API: a shop whose system speaks EDIFACT or X12
+//! EDI through the orders API: a shop whose system speaks EDIFACT, X12 or UBL
 //! runs a whole order cycle with a wholesaler that uses the REST API, and
 //! both end with the same canonical history as a cycle run over the API
 //! alone. Resubmitted interchanges, strangers, bad messages and documents
@@ -6,7 +6,7 @@
 //! prescribes, and nothing of them is applied.
 
 use axum::http::StatusCode;
-use renkei_edi::{Document, Format, Outgoing, edifact, samples, x12};
+use renkei_edi::{Document, Format, Outgoing, edifact, samples, ubl, x12};
 use renkei_kernel::{
     auth::Role,
     settings::{Backend, BusMode},
@@ -32,11 +32,13 @@ fn on_the_wire(document: &Document) -> Document {
 enum Family {
     Edifact,
     X12,
+    Ubl,
 }
 
 fn family(format: Format) -> Family {
     match format {
         Format::EdifactD96a | Format::EdifactD01b => Family::Edifact,
+        Format::Ubl21 => Family::Ubl,
         _ => Family::X12,
     }
 }
@@ -55,6 +57,8 @@ fn write(format: Format, reference: u32, documents: &[Document]) -> String {
             edifact::Version::of(format).expect("EDIFACT"),
             documents,
         ),
+        // A UBL file is one document; its number is its reference.
+        Format::Ubl21 => ubl::write(&documents[0]),
         _ => x12::write(&outgoing, x12::Version::of(format).expect("X12"), documents)
             .expect("writes"),
     }
@@ -63,6 +67,7 @@ fn write(format: Format, reference: u32, documents: &[Document]) -> String {
 fn read(format: Format, bytes: &[u8]) -> renkei_edi::Reading {
     match format {
         Format::EdifactD96a | Format::EdifactD01b => edifact::read(bytes),
+        Format::Ubl21 => ubl::read(bytes),
         _ => x12::read(bytes),
     }
 }
@@ -132,8 +137,8 @@ async fn cycle_by(backend: Backend, bus: BusMode, format: Format) {
             let ack = r.body["acknowledgement"]["content"]
                 .as_str()
                 .expect("an acknowledgement");
-            match format {
-                Format::EdifactD96a | Format::EdifactD01b => {
+            match family(format) {
+                Family::Edifact => {
                     assert_eq!(r.body["acknowledgement"]["format"], "edifact_contrl");
                     assert!(ack.contains("CONTRL"), "{ack}");
                     assert!(
@@ -142,9 +147,17 @@ async fn cycle_by(backend: Backend, bus: BusMode, format: Format) {
                     );
                     assert!(ack.contains("+7'"), "accepted (action 7): {ack}");
                 }
-                _ => {
+                Family::X12 => {
                     assert_eq!(r.body["acknowledgement"]["format"], "x12_997");
                     assert!(ack.contains("AK9*A*1*1*1"), "accepted: {ack}");
+                }
+                Family::Ubl => {
+                    assert_eq!(r.body["acknowledgement"]["format"], "peppol_mlr");
+                    assert!(ack.contains("<ApplicationResponse"), "{ack}");
+                    assert!(
+                        ack.contains("<cbc:ResponseCode>AP</cbc:ResponseCode>"),
+                        "accepted: {ack}"
+                    );
                 }
             }
             if first_file.is_empty() {
@@ -161,7 +174,11 @@ async fn cycle_by(backend: Backend, bus: BusMode, format: Format) {
                 "{}",
                 String::from_utf8_lossy(&bytes)
             );
-            assert!(kind.starts_with("application/EDI"), "{kind}");
+            let media = match family(format) {
+                Family::Ubl => "application/xml",
+                _ => "application/EDI",
+            };
+            assert!(kind.starts_with(media), "{kind}");
             let reading = read(format, &bytes);
             assert!(reading.problems.is_empty(), "{:?}", reading.problems);
             let envelope = reading.envelope.clone().expect("an envelope");
@@ -225,11 +242,13 @@ async fn cycle_by(backend: Backend, bus: BusMode, format: Format) {
     let ack = again.body["acknowledgement"]["content"]
         .as_str()
         .expect("ack");
-    match format {
-        Format::EdifactD96a | Format::EdifactD01b => {
-            assert!(ack.contains("+4+26"), "rejected as a duplicate: {ack}")
-        }
-        _ => assert!(ack.contains("AK9*R"), "rejected: {ack}"),
+    match family(format) {
+        Family::Edifact => assert!(ack.contains("+4+26"), "rejected as a duplicate: {ack}"),
+        Family::X12 => assert!(ack.contains("AK9*R"), "rejected: {ack}"),
+        Family::Ubl => assert!(
+            ack.contains("<cbc:ResponseCode>RE</cbc:ResponseCode>"),
+            "rejected: {ack}"
+        ),
     }
     assert_eq!(t.rows("order_document").await, documents);
     assert_eq!(t.rows("outbox").await, events);
@@ -280,6 +299,12 @@ async fn x12_cycle(backend: Backend, bus: BusMode) {
 
 renkei_kernel::on_each_engine!(a_shop_runs_the_cycle_in_edifact, edifact_cycle);
 renkei_kernel::on_each_engine!(a_shop_runs_the_cycle_in_x12, x12_cycle);
+
+async fn ubl_cycle(backend: Backend, bus: BusMode) {
+    cycle_by(backend, bus, Format::Ubl21).await;
+}
+
+renkei_kernel::on_each_engine!(a_shop_runs_the_cycle_in_ubl, ubl_cycle);
 
 fn problem(body: &Value) -> (&str, &str, i64) {
     let p = &body["problems"][0];
