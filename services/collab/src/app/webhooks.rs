@@ -75,9 +75,7 @@ impl Handler for WebhookFanout {
                     let Some(app) = q::app_get(conn, &installation.app_id).await? else {
                         continue;
                     };
-                    if app.webhook_url.is_none()
-                        || !app.events.iter().any(|e| *e == event.event_type)
-                    {
+                    if app.webhook_url.is_none() || !app.events.contains(&event.event_type) {
                         continue;
                     }
                     let payload = serde_json::json!({
@@ -156,17 +154,15 @@ pub async fn dispatch_due(
         let mut conn = db.acquire().await?;
         match outcome {
             Ok(code) => {
-                q::delivery_record(
-                    &mut conn,
-                    &delivery.delivery_id,
-                    "delivered",
+                let delivered = q::Attempted {
+                    status: "delivered",
                     attempts,
-                    now,
-                    Some(code),
-                    None,
-                    Some(now_ms()),
-                )
-                .await?;
+                    next_attempt_at_ms: now,
+                    status_code: Some(code),
+                    error: None,
+                    delivered_at_ms: Some(now_ms()),
+                };
+                q::delivery_record(&mut conn, &delivery.delivery_id, &delivered).await?;
             }
             Err((code, error, final_)) => {
                 let give_up = final_ || attempts >= i64::from(settings.max_attempts);
@@ -177,17 +173,15 @@ pub async fn dispatch_due(
                 );
                 let next = now_ms() + i64::try_from(wait).unwrap_or(i64::MAX / 4);
                 tracing::warn!(delivery_id = %delivery.delivery_id, attempts, error, "webhook delivery failed");
-                q::delivery_record(
-                    &mut conn,
-                    &delivery.delivery_id,
-                    if give_up { "failed" } else { "pending" },
+                let failed = q::Attempted {
+                    status: if give_up { "failed" } else { "pending" },
                     attempts,
-                    next,
-                    code,
-                    Some(&error),
-                    None,
-                )
-                .await?;
+                    next_attempt_at_ms: next,
+                    status_code: code,
+                    error: Some(&error),
+                    delivered_at_ms: None,
+                };
+                q::delivery_record(&mut conn, &delivery.delivery_id, &failed).await?;
             }
         }
     }

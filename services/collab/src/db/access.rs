@@ -397,7 +397,7 @@ pub async fn invitation_revoke(
 }
 
 /// A sign-in session (refresh-token family).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     /// Id.
     pub session_id: String,
@@ -438,22 +438,13 @@ pub async fn session_get(
     conn: &mut Conn,
     session_id: &str,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row: Option<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT session_id, user_id, organisation_id, expires_at_ms, revoked_at_ms \
          FROM user_session WHERE session_id = $1",
     )
     .bind(session_id)
     .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(
-        |(session_id, user_id, organisation_id, expires_at_ms, revoked_at_ms)| SessionRow {
-            session_id,
-            user_id,
-            organisation_id,
-            expires_at_ms,
-            revoked_at_ms,
-        },
-    ))
+    .await
 }
 
 /// Records a refresh: the organisation it now acts in and its new end.

@@ -377,17 +377,37 @@ pub async fn delivery_claim(
     Ok(done.rows_affected() == 1)
 }
 
+/// The outcome of a webhook delivery attempt, as recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempted<'a> {
+    /// `delivered`, `pending` (to be tried again) or `failed`.
+    pub status: &'a str,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// When to try next (for `pending`).
+    pub next_attempt_at_ms: i64,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<i64>,
+    /// Why it failed.
+    pub error: Option<&'a str>,
+    /// When it was delivered.
+    pub delivered_at_ms: Option<i64>,
+}
+
 /// Records the outcome of an attempt.
 pub async fn delivery_record(
     conn: &mut Conn,
     delivery_id: &str,
-    status: &str,
-    attempts: i64,
-    next_attempt_at_ms: i64,
-    status_code: Option<i64>,
-    error: Option<&str>,
-    delivered_at_ms: Option<i64>,
+    outcome: &Attempted<'_>,
 ) -> Result<(), sqlx::Error> {
+    let Attempted {
+        status,
+        attempts,
+        next_attempt_at_ms,
+        status_code,
+        error,
+        delivered_at_ms,
+    } = *outcome;
     sqlx::query(
         "UPDATE webhook_delivery SET status = $2, attempts = $3, next_attempt_at_ms = $4, \
          last_status_code = $5, last_error = $6, delivered_at_ms = $7 WHERE delivery_id = $1",

@@ -45,7 +45,18 @@ pub async fn directory(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let rows: Vec<(String, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>)> =
+    /// An organisation as the directory lists it, its kind still a name.
+    type Listed = (
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Listed> =
         sqlx::query_as(
             "SELECT organisation_id, legal_name, legal_name_en, kind, category, prefecture_code, \
              jsic_code, shopping_district FROM organisation \

@@ -168,25 +168,25 @@ mod tests {
         let email = Email::parse("email", "hanako@example.jp").expect("valid");
         assert!(
             check_password("short", &email)
-                .unwrap_err()
+                .expect_err("refused")
                 .0
                 .contains("at least 10")
         );
         assert!(
             check_password("abababababab", &email)
-                .unwrap_err()
+                .expect_err("refused")
                 .0
                 .contains("5 different")
         );
         assert!(
             check_password("Password123", &email)
-                .unwrap_err()
+                .expect_err("refused")
                 .0
                 .contains("common")
         );
         assert!(
             check_password("hanako-2026!", &email)
-                .unwrap_err()
+                .expect_err("refused")
                 .0
                 .contains("email")
         );

@@ -280,7 +280,7 @@ mod tests {
             "13",
             &Default::default(),
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(o.legal_name.as_str(), "株式会社 山田製作所");
         assert_eq!(o.prefecture.name_ja(), "東京都");
     }
@@ -289,24 +289,25 @@ mod tests {
     fn each_bad_field_is_named() {
         assert_eq!(
             NewOrganisation::parse("", "company", "13", &Default::default())
-                .unwrap_err()
+                .expect_err("refused")
                 .field,
             "legal_name"
         );
         assert_eq!(
             NewOrganisation::parse("x", "bank", "13", &Default::default())
-                .unwrap_err()
+                .expect_err("refused")
                 .field,
             "kind"
         );
         for bad in ["00", "48", "1", "013", "ab", ""] {
-            let err = NewOrganisation::parse("x", "company", bad, &Default::default()).unwrap_err();
+            let err = NewOrganisation::parse("x", "company", bad, &Default::default())
+                .expect_err("refused");
             assert_eq!(err.field, "prefecture_code", "{bad}");
         }
         let long = "あ".repeat(201);
         assert!(
             LegalName::parse("legal_name", &long)
-                .unwrap_err()
+                .expect_err("refused")
                 .reason
                 .contains("201")
         );
@@ -315,7 +316,13 @@ mod tests {
 
     #[test]
     fn prefectures_cover_01_to_47() {
-        assert_eq!(Prefecture::parse("p", "01").unwrap().name_ja(), "北海道");
-        assert_eq!(Prefecture::parse("p", "47").unwrap().name_ja(), "沖縄県");
+        assert_eq!(
+            Prefecture::parse("p", "01").expect("valid").name_ja(),
+            "北海道"
+        );
+        assert_eq!(
+            Prefecture::parse("p", "47").expect("valid").name_ja(),
+            "沖縄県"
+        );
     }
 }

@@ -85,7 +85,16 @@ impl Category {
 
 /// What a site is used for.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, async_graphql::Enum,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    async_graphql::Enum,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
@@ -95,7 +104,8 @@ pub enum SiteKind {
     Shop,
     /// A warehouse or distribution centre.
     Warehouse,
-    /// An office.
+    /// An office (the kind a site has unless told otherwise).
+    #[default]
     Office,
 }
 
@@ -148,12 +158,6 @@ pub struct SiteDraft {
     pub latitude: Option<String>,
     /// Longitude in decimal degrees (up to 6 decimals), e.g. `136.881537`.
     pub longitude: Option<String>,
-}
-
-impl Default for SiteKind {
-    fn default() -> Self {
-        SiteKind::Office
-    }
 }
 
 /// A validated site.

@@ -218,7 +218,7 @@ impl Group {
         add: &[String],
         remove: &[String],
     ) -> Result<Option<Vec<String>>, Invalid> {
-        if remove.iter().any(|r| *r == self.organiser_id) {
+        if remove.contains(&self.organiser_id) {
             return Err(invalid(
                 "remove",
                 "the organiser cannot be removed from its own group",

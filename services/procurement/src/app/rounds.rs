@@ -299,14 +299,16 @@ impl App {
             .collect();
         let mine = if parts.contains(&Part::Shop) {
             Some(
-                self.my_part(
+                my_part(
                     &mut conn,
-                    &row,
-                    &round,
+                    &Shown {
+                        row: &row,
+                        round: &round,
+                        items: &items,
+                        shops_at: &shops_at,
+                    },
                     organisation_id,
                     shop_districts,
-                    &items,
-                    &shops_at,
                 )
                 .await?,
             )
@@ -527,63 +529,77 @@ impl App {
         );
         Ok(true)
     }
+}
 
-    async fn my_part(
-        &self,
-        conn: &mut Conn,
-        row: &RoundRow,
-        round: &Round,
-        shop_id: &str,
-        districts: Vec<String>,
-        items: &[ItemView],
-        shops_at: &HashMap<String, i64>,
-    ) -> Result<MyPart, AppError> {
-        let rows = db::intents_of_shop(conn, &row.round_id, shop_id).await?;
-        let price: HashMap<&str, i64> = items
-            .iter()
-            .map(|i| (i.item_code.as_str(), i.tier.unit_price))
-            .collect();
-        let intents: Vec<super::IntentView> = rows
-            .into_iter()
-            .map(|r| {
-                let expected = price.get(r.intent.item_code.as_str()).copied();
-                super::IntentView::new(&row.round_id, r, expected)
-            })
-            .collect();
-        let held = intents.iter().find(|i| i.quantity > 0);
-        let expected_fee = match held {
-            Some(held) => {
-                let shops = shops_at.get(&held.district_id).copied().unwrap_or(0);
-                let rank =
-                    db::pool_fee_rank(conn, &row.round_id, &held.district_id, shop_id).await?;
-                // Until the pool has counted the shop, it is one more.
-                let counted = db::pool_intent(conn, &row.round_id, shop_id, &held.item_code)
-                    .await?
-                    .is_some_and(|(_, a)| a.quantity > 0);
-                let shops = if counted { shops } else { shops + 1 };
-                Some(round.fee_model().share(
-                    usize::try_from(shops).unwrap_or(usize::MAX),
-                    usize::try_from(rank).unwrap_or(usize::MAX),
-                ))
-            }
-            None => None,
-        };
-        let goods: Option<i64> = intents
-            .iter()
-            .map(|i| i.expected_amount)
-            .try_fold(0i64, |sum, a| a.and_then(|a| sum.checked_add(a)));
-        let allocation = match row.status.as_str() {
-            "allocated" => super::allocation::shop_allocation(conn, row, shop_id).await?,
-            _ => None,
-        };
-        Ok(MyPart {
-            districts,
-            expected_total: expected_fee.zip(goods).map(|(f, g)| f.saturating_add(g)),
-            expected_fee,
-            intents,
-            allocation,
+/// A round as its view shows it: what a shop's own part is worked out
+/// from.
+struct Shown<'a> {
+    row: &'a RoundRow,
+    round: &'a Round,
+    items: &'a [ItemView],
+    /// Shops with intents, per district.
+    shops_at: &'a HashMap<String, i64>,
+}
+
+/// A shop's own part of a round: its districts, its intents at the
+/// current tier's prices, its expected share of the delivery fee and, once
+/// allocated, what it gets.
+async fn my_part(
+    conn: &mut Conn,
+    shown: &Shown<'_>,
+    shop_id: &str,
+    districts: Vec<String>,
+) -> Result<MyPart, AppError> {
+    let Shown {
+        row,
+        round,
+        items,
+        shops_at,
+    } = *shown;
+    let rows = db::intents_of_shop(conn, &row.round_id, shop_id).await?;
+    let price: HashMap<&str, i64> = items
+        .iter()
+        .map(|i| (i.item_code.as_str(), i.tier.unit_price))
+        .collect();
+    let intents: Vec<super::IntentView> = rows
+        .into_iter()
+        .map(|r| {
+            let expected = price.get(r.intent.item_code.as_str()).copied();
+            super::IntentView::new(&row.round_id, r, expected)
         })
-    }
+        .collect();
+    let held = intents.iter().find(|i| i.quantity > 0);
+    let expected_fee = match held {
+        Some(held) => {
+            let shops = shops_at.get(&held.district_id).copied().unwrap_or(0);
+            let rank = db::pool_fee_rank(conn, &row.round_id, &held.district_id, shop_id).await?;
+            // Until the pool has counted the shop, it is one more.
+            let counted = db::pool_intent(conn, &row.round_id, shop_id, &held.item_code)
+                .await?
+                .is_some_and(|(_, a)| a.quantity > 0);
+            let shops = if counted { shops } else { shops + 1 };
+            Some(round.fee_model().share(
+                usize::try_from(shops).unwrap_or(usize::MAX),
+                usize::try_from(rank).unwrap_or(usize::MAX),
+            ))
+        }
+        None => None,
+    };
+    let goods: Option<i64> = intents
+        .iter()
+        .map(|i| i.expected_amount)
+        .try_fold(0i64, |sum, a| a.and_then(|a| sum.checked_add(a)));
+    let allocation = match row.status.as_str() {
+        "allocated" => super::allocation::shop_allocation(conn, row, shop_id).await?,
+        _ => None,
+    };
+    Ok(MyPart {
+        districts,
+        expected_total: expected_fee.zip(goods).map(|(f, g)| f.saturating_add(g)),
+        expected_fee,
+        intents,
+        allocation,
+    })
 }
 
 /// Settles the buyer and checks the parties: the wholesaler opening a
