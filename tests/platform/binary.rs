@@ -693,7 +693,7 @@ async fn graphql_signs_in_registers_and_reads_an_organisation_with_coded_errors(
     let created = gql(r#"mutation { registerOrganisation(legalName: "株式会社 燕金属加工", kind: COMPANY, prefectureCode: "15", corporateNumber: "7000012050002") { organisationId prefectureName } }"#.into(), Some(token.clone())).await;
     let id = created["data"]["registerOrganisation"]["organisationId"]
         .as_str()
-        .expect(&created.to_string())
+        .unwrap_or_else(|| panic!("no organisation id in {created}"))
         .to_string();
     assert_eq!(
         created["data"]["registerOrganisation"]["prefectureName"],

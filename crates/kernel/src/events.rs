@@ -254,8 +254,11 @@ mod tests {
         assert_eq!(env.source, "collab");
         assert!(env.key.starts_with("org-1"));
         let bytes = env.encode_to_vec();
-        let back = <Envelope as Message>::decode(bytes.as_slice()).unwrap();
-        assert_eq!(back.payload_as::<OrganisationRegistered>().unwrap(), msg);
+        let back = <Envelope as Message>::decode(bytes.as_slice()).expect("valid");
+        assert_eq!(
+            back.payload_as::<OrganisationRegistered>().expect("valid"),
+            msg
+        );
     }
 
     #[test]
@@ -289,7 +292,9 @@ mod tests {
     fn decoding_as_another_type_is_refused() {
         let mut env = Envelope::new("t", "", &OrganisationRegistered::default());
         env.event_type = "orders.order.sent".into();
-        let err = env.payload_as::<OrganisationRegistered>().unwrap_err();
+        let err = env
+            .payload_as::<OrganisationRegistered>()
+            .expect_err("refused");
         assert!(err.to_string().contains("orders.order.sent"));
     }
 }

@@ -518,6 +518,10 @@ fn is_http_url(url: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail fixes the closure's error type"
+    )]
     fn load_env(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let mut result = None;
         figment::Jail::expect_with(|jail| {
@@ -532,7 +536,7 @@ mod tests {
 
     #[test]
     fn defaults_are_valid_and_embedded() {
-        let s = Settings::load_with_env(None, Env::prefixed("RENKEI_TEST_NONE__")).unwrap();
+        let s = Settings::load_with_env(None, Env::prefixed("RENKEI_TEST_NONE__")).expect("valid");
         assert_eq!(s.storage.backend, Backend::Sqlite);
         assert_eq!(s.bus.mode, BusMode::Local);
     }
@@ -543,23 +547,23 @@ mod tests {
             ("RENKEI__STORAGE__BACKEND", "postgres"),
             ("RENKEI__BUS__BATCH_SIZE", "7"),
         ])
-        .unwrap();
+        .expect("valid");
         assert_eq!(s.storage.backend, Backend::Postgres);
         assert_eq!(s.bus.batch_size, 7);
     }
 
     #[test]
     fn a_bad_value_names_its_key() {
-        let err = load_env(&[("RENKEI__SERVER__LISTEN", "not-an-address")]).unwrap_err();
+        let err = load_env(&[("RENKEI__SERVER__LISTEN", "not-an-address")]).expect_err("refused");
         assert_eq!(err.key, "server.listen");
-        let err = load_env(&[("RENKEI__STORAGE__BACKEND", "oracle")]).unwrap_err();
+        let err = load_env(&[("RENKEI__STORAGE__BACKEND", "oracle")]).expect_err("refused");
         assert_eq!(err.key, "storage.backend");
         assert!(err.reason.contains("oracle"), "{}", err.reason);
         let err = load_env(&[
             ("RENKEI__BUS__MODE", "kafka"),
             ("RENKEI__BUS__KAFKA_BROKERS", "localhost"),
         ])
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(err.key, "bus.kafka_brokers");
     }
 

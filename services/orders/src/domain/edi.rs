@@ -417,11 +417,11 @@ mod tests {
     fn a_stranger_or_someone_else_as_sender_is_an_unknown_party_at_its_path() {
         let profiles = [profile()];
         let stranger = order_with_codes("4912345000019", "4000000000000", None);
-        let problem = profile_for(&stranger, "org-buyer", &profiles).unwrap_err();
+        let problem = profile_for(&stranger, "org-buyer", &profiles).expect_err("refused");
         assert_eq!(problem.code, Code::UnknownParty);
         assert_eq!(problem.place.path.as_deref(), Some("seller.id"));
         let impostor = order_with_codes("4000000000000", "4998765000014", None);
-        let problem = profile_for(&impostor, "org-buyer", &profiles).unwrap_err();
+        let problem = profile_for(&impostor, "org-buyer", &profiles).expect_err("refused");
         assert_eq!(problem.place.path.as_deref(), Some("buyer.id"));
         assert!(
             problem.message.contains("4912345000019"),
@@ -453,15 +453,15 @@ mod tests {
         let mut p = profile();
         assert!(validate(&p).is_ok());
         p.partner_wire_id = p.own_wire_id.clone();
-        assert_eq!(validate(&p).unwrap_err().0, "partner_wire_id");
+        assert_eq!(validate(&p).expect_err("refused").0, "partner_wire_id");
         let mut p = profile();
         p.own_wire_id = "a+b".into();
-        assert_eq!(validate(&p).unwrap_err().0, "own_wire_id");
+        assert_eq!(validate(&p).expect_err("refused").0, "own_wire_id");
         let mut p = profile();
         p.items.push(ItemCode {
             ours: "B-2".into(),
             theirs: "S-1".into(),
         });
-        assert_eq!(validate(&p).unwrap_err().0, "items[1].theirs");
+        assert_eq!(validate(&p).expect_err("refused").0, "items[1].theirs");
     }
 }
