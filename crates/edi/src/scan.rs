@@ -438,10 +438,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Skips the breaks before the next segment, counting their lines, in
+    /// one pass (most segments have one line feed before them, or none).
+    #[inline]
     fn skip_breaks(&mut self) -> usize {
-        let start = self.separators.breaks.skip(self.input, self.at);
-        self.skip_to(start);
-        start
+        let breaks = self.separators.breaks;
+        let mut at = self.at;
+        while let Some(&b) = self.input.get(at) {
+            if !breaks.contains(b) {
+                break;
+            }
+            self.line += usize::from(b == b'\n');
+            at += 1;
+        }
+        self.at = at;
+        at
     }
 
     /// The next segment, `None` at the end of the input, or why the next
