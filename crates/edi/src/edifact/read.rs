@@ -569,8 +569,8 @@ const ALLOWED: &[(&str, TagSet)] = &[
     (
         "ORDCHG",
         TagSet::new(&codes([
-            "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
-            "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
+            "BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC",
+            "LIN", "PIA", "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
         ])),
     ),
     (

@@ -65,7 +65,38 @@ fn a_change_says_why_in_a_header_ftx_after_its_date_or_has_no_ftx() {
             "{written}"
         );
         assert_eq!(written.matches("FTX+").count(), 1, "{written}");
+
+        // Payment instructions and additional information, which the
+        // ORDCHG header may carry as ORDERS does, are read past, not refused.
+        let with_more = written.replacen(
+            "DTM+137:20261122:102'\n",
+            "DTM+137:20261122:102'\nPAI+::42'\nALI+JP'\n",
+            1,
+        );
+        let with_more = with_more.replacen(
+            &format!("UNT+{}+", changes_segments(&written)),
+            &format!("UNT+{}+", changes_segments(&written) + 2),
+            1,
+        );
+        let reading = edifact::read(with_more.as_bytes());
+        assert!(
+            reading.problems.is_empty(),
+            "{:?}\n{with_more}",
+            reading.problems
+        );
+        let documents: Vec<Document> = reading.documents().cloned().collect();
+        assert_eq!(documents, changes, "{version:?}");
     }
+}
+
+/// The segment count in the first UNT of `written`.
+fn changes_segments(written: &str) -> usize {
+    let unt = written.find("UNT+").expect("a trailer") + 4;
+    written[unt..]
+        .split('+')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
 }
 
 #[test]
