@@ -525,14 +525,27 @@ impl Relay {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(&format!(
-            "SELECT outbox_id, event_key, envelope FROM outbox WHERE published_at_ms IS NULL \
-             ORDER BY outbox_id LIMIT $1{lock}"
-        ))
-        .bind(self.batch)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(|e| e.to_string())?;
+        let waiting =
+            format!("FROM outbox WHERE published_at_ms IS NULL ORDER BY outbox_id LIMIT $1{lock}");
+        let rows: Vec<(i64, String, Vec<u8>)> = match self.sink {
+            // The local bus reads events from the outbox itself: its relay
+            // needs only their ids, not their (compressed) envelopes.
+            Sink::Local(_) => sqlx::query_as::<_, (i64,)>(&format!("SELECT outbox_id {waiting}"))
+                .bind(self.batch)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|(id,)| (id, String::new(), Vec::new()))
+                .collect(),
+            Sink::Kafka { .. } => {
+                sqlx::query_as(&format!("SELECT outbox_id, event_key, envelope {waiting}"))
+                    .bind(self.batch)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+        };
         if rows.is_empty() {
             tx.commit().await.map_err(|e| e.to_string())?;
             return Ok(0);
