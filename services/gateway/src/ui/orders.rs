@@ -802,7 +802,19 @@ async fn render_detail(
     r
 }
 
-/// The note each order and order change in an order's history carries, by
+/// The free text a document of the history carries for its reader: an
+/// order's note, a change's reason, a cancellation's reason. (A response
+/// gives its reasons per line, in the lines' table.)
+fn note_of(document: Document) -> Option<String> {
+    match document {
+        Document::Order(o) => o.note,
+        Document::OrderChange(c) => c.note,
+        Document::OrderCancellation(c) => c.reason,
+        _ => None,
+    }
+}
+
+/// The note each document in an order's history carries ([`note_of`]), by
 /// version. Without them (the documents do not read) the history is still
 /// shown, so a failure is logged rather than shown.
 async fn document_notes(
@@ -814,14 +826,7 @@ async fn document_notes(
     match orders.documents(caller, org, order_id).await {
         Ok(documents) => documents
             .into_iter()
-            .filter_map(|d| {
-                let note = match d.document {
-                    Document::Order(o) => o.note,
-                    Document::OrderChange(c) => c.note,
-                    _ => None,
-                };
-                Some((d.meta.version, note?))
-            })
+            .filter_map(|d| Some((d.meta.version, note_of(d.document)?)))
             .collect(),
         Err(e) => {
             tracing::warn!(error = %e, order_id, "reading an order's documents for their notes");
@@ -2170,6 +2175,23 @@ mod tests {
         );
         assert_eq!(change.note, None, "no reason typed");
         assert!(rules_accept(Document::OrderChange(change)));
+    }
+
+    #[test]
+    fn the_history_shows_an_orders_note_and_the_reasons_of_a_change_and_a_cancellation() {
+        let cycle = renkei_edi::samples::cycle();
+        let notes: Vec<(&str, Option<String>)> = cycle
+            .into_iter()
+            .map(|d| (d.kind().as_str(), note_of(d)))
+            .collect();
+        for (kind, note) in &notes {
+            match *kind {
+                "order" | "order_change" | "order_cancellation" => {
+                    assert!(note.is_some(), "the sample {kind} has its text shown")
+                }
+                _ => assert_eq!(note, &None, "{kind} gives its reasons per line"),
+            }
+        }
     }
 
     #[test]
