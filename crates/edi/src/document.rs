@@ -548,6 +548,18 @@ impl DocumentKind {
 }
 
 impl Document {
+    /// The free text the document carries as a whole, for its reader: an
+    /// order's note, a change's reason, a cancellation's reason. Responses,
+    /// despatch and receipt advice give theirs per line, if at all.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Document::Order(o) => o.note.as_deref(),
+            Document::OrderChange(c) => c.note.as_deref(),
+            Document::OrderCancellation(c) => c.reason.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Its kind.
     pub fn kind(&self) -> DocumentKind {
         match self {
@@ -742,6 +754,36 @@ mod tests {
         assert_eq!(json["issued"], "2026-11-21");
         let back: Document = serde_json::from_value(json).expect("deserialise");
         assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn an_order_a_change_and_a_cancellation_carry_a_note_and_the_rest_none() {
+        for document in crate::samples::cycle() {
+            let kind = document.kind();
+            match kind {
+                DocumentKind::Order
+                | DocumentKind::OrderChange
+                | DocumentKind::OrderCancellation => {
+                    assert!(
+                        document.note().is_some(),
+                        "the sample {kind:?} has its text"
+                    )
+                }
+                _ => assert_eq!(document.note(), None, "{kind:?} gives reasons per line"),
+            }
+        }
+        let cancellation = crate::samples::cycle()
+            .into_iter()
+            .find_map(|d| match d {
+                Document::OrderCancellation(c) => Some(c),
+                _ => None,
+            })
+            .expect("the cycle has a cancellation");
+        assert_eq!(
+            Document::OrderCancellation(cancellation.clone()).note(),
+            cancellation.reason.as_deref(),
+            "a cancellation's note is its reason"
+        );
     }
 
     #[test]

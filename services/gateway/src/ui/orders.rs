@@ -758,7 +758,6 @@ async fn render_detail(
     }
     html.push_str("</tbody></table>");
     html.push_str(&actions(v, &view, selling, change.as_ref()));
-    let notes = document_notes(orders, caller, org, id).await;
     html.push_str(&format!(
         "<h2>{}</h2><table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "文書の履歴", "Document history"),
@@ -779,7 +778,7 @@ async fn render_detail(
             escape(&d.number),
             escape(&name(&d.sender_id)),
             escape(&d.channel),
-            escape(notes.get(&d.version).map_or("", String::as_str)),
+            escape(d.note.as_deref().unwrap_or("")),
             download_links(&s.order_id, d.version),
         ));
     }
@@ -800,39 +799,6 @@ async fn render_detail(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     r
-}
-
-/// The free text a document of the history carries for its reader: an
-/// order's note, a change's reason, a cancellation's reason. (A response
-/// gives its reasons per line, in the lines' table.)
-fn note_of(document: Document) -> Option<String> {
-    match document {
-        Document::Order(o) => o.note,
-        Document::OrderChange(c) => c.note,
-        Document::OrderCancellation(c) => c.reason,
-        _ => None,
-    }
-}
-
-/// The note each document in an order's history carries ([`note_of`]), by
-/// version. Without them (the documents do not read) the history is still
-/// shown, so a failure is logged rather than shown.
-async fn document_notes(
-    orders: &App,
-    caller: &Caller,
-    org: &str,
-    order_id: &str,
-) -> HashMap<i64, String> {
-    match orders.documents(caller, org, order_id).await {
-        Ok(documents) => documents
-            .into_iter()
-            .filter_map(|d| Some((d.meta.version, note_of(d.document)?)))
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, order_id, "reading an order's documents for their notes");
-            HashMap::new()
-        }
-    }
 }
 
 /// The forms the caller's side may use now; `change` is a refused order
@@ -2092,6 +2058,7 @@ mod tests {
             sender_id: "shop".into(),
             channel: channel.into(),
             created_at_ms: 1,
+            note: None,
         };
         OrderView {
             summary: renkei_orders::app::OrderSummary {
@@ -2175,23 +2142,6 @@ mod tests {
         );
         assert_eq!(change.note, None, "no reason typed");
         assert!(rules_accept(Document::OrderChange(change)));
-    }
-
-    #[test]
-    fn the_history_shows_an_orders_note_and_the_reasons_of_a_change_and_a_cancellation() {
-        let cycle = renkei_edi::samples::cycle();
-        let notes: Vec<(&str, Option<String>)> = cycle
-            .into_iter()
-            .map(|d| (d.kind().as_str(), note_of(d)))
-            .collect();
-        for (kind, note) in &notes {
-            match *kind {
-                "order" | "order_change" | "order_cancellation" => {
-                    assert!(note.is_some(), "the sample {kind} has its text shown")
-                }
-                _ => assert_eq!(note, &None, "{kind} gives its reasons per line"),
-            }
-        }
     }
 
     #[test]

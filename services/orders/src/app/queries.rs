@@ -49,7 +49,8 @@ pub struct OrderSummary {
     pub updated_at_ms: i64,
 }
 
-/// A document in an order's history, without its content.
+/// A document in an order's history, without its content but with the
+/// text it carries as a whole.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DocumentMeta {
     /// Id.
@@ -66,6 +67,10 @@ pub struct DocumentMeta {
     pub channel: String,
     /// When it was accepted (ms since the epoch).
     pub created_at_ms: i64,
+    /// An order's note, a change's or cancellation's reason; absent when
+    /// the document has none or is of another kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// An order with its lines and history.
@@ -165,23 +170,17 @@ fn view_of(row: &db::DocumentRow) -> Result<DocumentView, AppError> {
             row.document_id
         ))
     })?;
-    Ok(DocumentView {
-        meta: meta(row)?,
-        document,
-    })
-}
-
-fn meta(row: &db::DocumentRow) -> Result<DocumentMeta, AppError> {
-    let kind = kind_of(&row.kind)?;
-    Ok(DocumentMeta {
+    let meta = DocumentMeta {
         document_id: row.document_id.clone(),
         version: row.version,
-        kind,
+        kind: kind_of(&row.kind)?,
         number: row.number.clone(),
         sender_id: row.sender_id.clone(),
         channel: row.channel.clone(),
         created_at_ms: row.created_at_ms,
-    })
+        note: document.note().map(str::to_owned),
+    };
+    Ok(DocumentView { meta, document })
 }
 
 impl App {
@@ -227,7 +226,7 @@ impl App {
         let documents = db::documents_of(&mut conn, order_id)
             .await?
             .iter()
-            .map(meta)
+            .map(|row| view_of(row).map(|view| view.meta))
             .collect::<Result<_, _>>()?;
         Ok(OrderView {
             summary: summary(&row, &state, organisation_id),
@@ -257,23 +256,6 @@ impl App {
             .find(|d| d.version == version)
             .ok_or(AppError::NotFound("document"))?;
         view_of(&row)
-    }
-
-    /// Every document of an order with its content, oldest first: for
-    /// showing what the documents say (notes, reasons) beside the history.
-    pub async fn documents(
-        &self,
-        caller: &Caller,
-        organisation_id: &str,
-        order_id: &str,
-    ) -> Result<Vec<DocumentView>, AppError> {
-        self.own_order(caller, organisation_id, order_id).await?;
-        let mut conn = self.db.acquire().await?;
-        db::documents_of(&mut conn, order_id)
-            .await?
-            .iter()
-            .map(view_of)
-            .collect()
     }
 
     /// Attaches a collab message thread to an order (or detaches it with `None`).

@@ -121,6 +121,22 @@ async fn a_full_cycle(backend: Backend, bus: BusMode) {
             "receipt_advice"
         ]
     );
+    // The history carries the order's note and the change's reason, and no
+    // note for the documents that give their reasons per line.
+    let notes: Vec<Option<&str>> = as_buyer.body["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| d["note"].as_str())
+        .collect();
+    let sent = full_cycle(&shop, &wholesaler);
+    assert_eq!(
+        notes,
+        [sent[0].note(), sent[1].note(), None, None, None],
+        "{}",
+        as_buyer.body["documents"]
+    );
+    assert!(notes[0].is_some() && notes[1].is_some(), "{notes:?}");
     let lines: Vec<(&str, &str)> = as_buyer.body["line_states"]
         .as_array()
         .expect("lines")
