@@ -250,10 +250,8 @@ impl App {
     ) -> Result<DocumentView, AppError> {
         self.own_order(caller, organisation_id, order_id).await?;
         let mut conn = self.db.acquire().await?;
-        let row = db::documents_of(&mut conn, order_id)
+        let row = db::document_at(&mut conn, order_id, version)
             .await?
-            .into_iter()
-            .find(|d| d.version == version)
             .ok_or(AppError::NotFound("document"))?;
         view_of(&row)
     }

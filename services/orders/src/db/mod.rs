@@ -548,15 +548,29 @@ pub async fn order_channel(conn: &mut Conn, order_id: &str) -> Result<Option<Str
     Ok(row.map(|(c,)| c))
 }
 
+/// Document `version` of an order.
+pub async fn document_at(
+    conn: &mut Conn,
+    order_id: &str,
+    version: i64,
+) -> Result<Option<DocumentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM order_document WHERE order_id = $1 AND version = $2"
+    ))
+    .bind(order_id)
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// Every document of an order, oldest first.
 pub async fn documents_of(
     conn: &mut Conn,
     order_id: &str,
 ) -> Result<Vec<DocumentRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT document_id, order_id, version, kind, number, sender_id, channel, body, created_at_ms \
-         FROM order_document WHERE order_id = $1 ORDER BY version",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM order_document WHERE order_id = $1 ORDER BY version"
+    ))
     .bind(order_id)
     .fetch_all(&mut *conn)
     .await
