@@ -601,6 +601,15 @@ const UNS: u32 = code("UNS");
 const CNT: u32 = code("CNT");
 const F102: u32 = code("102");
 const F203: u32 = code("203");
+const PIA: u32 = code("PIA");
+const IMD: u32 = code("IMD");
+// Item number types (7143).
+const EN: u32 = code("EN");
+const SRV: u32 = code("SRV");
+const UP: u32 = code("UP");
+const SA: u32 = code("SA");
+const BP: u32 = code("BP");
+const IN: u32 = code("IN");
 
 /// A message split into the segments before the first LIN, one range per
 /// line (LIN up to the next LIN or UNS), and the rest.
@@ -615,10 +624,24 @@ fn first<'s, 'a>(
     tag: &str,
     qualifier: &str,
 ) -> Option<&'s Segment<'a>> {
-    let (tag, qualifier) = (code(tag), code(qualifier));
-    segments
-        .iter()
-        .find(|s| s.key() == tag && s.get(0, 0).is_some_and(|q| code(&q) == qualifier))
+    first_with::<1>(segments, tag, &[qualifier]).map(|(s, _)| s)
+}
+
+/// The first of `segments` tagged `tag` whose qualifier (the first
+/// component of the first element) is one of `qualifiers`, with the first
+/// `N` components of that element: a mapper that needs the qualifier and
+/// the values beside it (QTY, DTM) splits the element once, not twice.
+fn first_with<'s, 'a, const N: usize>(
+    segments: &'s [Segment<'a>],
+    tag: &str,
+    qualifiers: &[&str],
+) -> Option<(&'s Segment<'a>, [Option<Cow<'a, str>>; N])> {
+    let tag = code(tag);
+    segments.iter().filter(|s| s.key() == tag).find_map(|s| {
+        let parts = s.components::<N>(0);
+        let qualifier = parts.first()?.as_deref()?;
+        one_of(qualifier, qualifiers).then_some((s, parts))
+    })
 }
 
 struct Mapper {
@@ -716,7 +739,12 @@ impl Mapper {
 
     /// A DTM segment's date (formats 102 `CCYYMMDD` and 203 `CCYYMMDDHHMM`).
     fn date(&mut self, s: &Segment<'_>) -> Option<Date> {
-        let [_, text, format] = s.components(0);
+        self.date_from(s, s.components(0))
+    }
+
+    /// [`date`](Self::date) of element 1's components, read already.
+    fn date_from(&mut self, s: &Segment<'_>, parts: [Option<Cow<'_, str>>; 3]) -> Option<Date> {
+        let [_, text, format] = parts;
         let Some(text) = text else {
             self.missing(s, 0, 1, "date");
             return None;
@@ -883,49 +911,26 @@ impl Mapper {
     /// The item of a line group: LIN's item number and every PIA.
     fn item(&mut self, group: &[Segment<'_>], version: Version) -> Item {
         let mut item = Item::default();
-        let assign = |item: &mut Item,
-                      code: Cow<'_, str>,
-                      kind: &str,
-                      this: &mut Mapper,
-                      s: &Segment<'_>,
-                      e: usize| {
-            let gtin = one_of(kind, &["EN", "SRV", "UP"]);
-            let slot = if gtin {
-                &mut item.gtin
-            } else if one_of(kind, &["SA"]) {
-                &mut item.seller_code
-            } else if one_of(kind, &["BP", "IN"]) {
-                &mut item.buyer_code
-            } else {
-                return;
-            };
-            if gtin && !gtin_valid(&code) {
-                this.problems.push(Problem::new(
-                    Code::Invalid,
-                    place(s).element(e + 1).component(1),
-                    format!(
-                        "`{code}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"
-                    ),
-                ));
-            }
-            *slot = Some(code.into_owned());
-        };
         let lin = &group[0];
         if let [Some(code), kind] = lin.components(2) {
             let kind = kind.unwrap_or(Cow::Borrowed(version.gtin_type()));
-            assign(&mut item, code, &kind, self, lin, 2);
+            self.item_code(&mut item, code, &kind, lin, 2);
         }
         for s in &group[1..] {
-            if s.is("PIA") {
+            match s.key() {
                 // Elements 2 to 6 (PIA02–PIA06) name items; those past the
                 // segment's last element are absent.
-                for e in 1..=s.element_count().saturating_sub(1).min(5) {
-                    if let [Some(code), Some(kind)] = s.components(e) {
-                        assign(&mut item, code, &kind, self, s, e);
+                PIA => {
+                    for e in 1..=s.element_count().saturating_sub(1).min(5) {
+                        if let [Some(code), Some(kind)] = s.components(e) {
+                            self.item_code(&mut item, code, &kind, s, e);
+                        }
                     }
                 }
-            } else if s.is("IMD") && item.description.is_none() {
-                item.description = s.get(2, 3).map(Cow::into_owned);
+                IMD if item.description.is_none() => {
+                    item.description = s.get(2, 3).map(Cow::into_owned);
+                }
+                _ => {}
             }
         }
         if !item.is_identified() {
@@ -936,6 +941,37 @@ impl Mapper {
             ));
         }
         item
+    }
+
+    /// Puts an item code of type `kind` (7143: EN/SRV/UP a GTIN, SA the
+    /// seller's, BP/IN the buyer's) from element `e` of `s` into `item`;
+    /// other types are not kept.
+    fn item_code(
+        &mut self,
+        item: &mut Item,
+        value: Cow<'_, str>,
+        kind: &str,
+        s: &Segment<'_>,
+        e: usize,
+    ) {
+        let slot = match code(kind) {
+            EN | SRV | UP => {
+                if !gtin_valid(&value) {
+                    self.problems.push(Problem::new(
+                        Code::Invalid,
+                        place(s).element(e + 1).component(1),
+                        format!(
+                            "`{value}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"
+                        ),
+                    ));
+                }
+                &mut item.gtin
+            }
+            SA => &mut item.seller_code,
+            BP | IN => &mut item.buyer_code,
+            _ => return,
+        };
+        *slot = Some(value.into_owned());
     }
 
     /// The number of the line group being read (its LIN), noted for
@@ -955,20 +991,29 @@ impl Mapper {
         qualifiers: &[&str],
         what: &str,
     ) -> Option<Quantity> {
-        let qty = group
-            .iter()
-            .find(|s| s.is("QTY") && s.get(0, 0).is_some_and(|q| one_of(&q, qualifiers)));
+        let found = first_with(group, "QTY", qualifiers);
         let qty = self.need_segment(
             at,
-            qty,
+            found.as_ref().map(|(qty, _)| *qty),
             "QTY",
             format_args!("qualifier {} ({what})", qualifiers[0]),
         )?;
-        self.quantity_of(qty, what)
+        let (_, parts) = found?;
+        self.quantity_from(qty, parts, what)
     }
 
     fn quantity_of(&mut self, qty: &Segment<'_>, what: &str) -> Option<Quantity> {
-        let [_, value, unit] = qty.components(0);
+        self.quantity_from(qty, qty.components(0), what)
+    }
+
+    /// [`quantity_of`](Self::quantity_of) of QTY's first element, split already.
+    fn quantity_from(
+        &mut self,
+        qty: &Segment<'_>,
+        parts: [Option<Cow<'_, str>>; 3],
+        what: &str,
+    ) -> Option<Quantity> {
+        let [_, value, unit] = parts;
         let value = self.decimal_of(qty, 0, 1, what, value)?;
         if value.is_negative() {
             self.problems.push(Problem::new(
@@ -1007,9 +1052,10 @@ impl Mapper {
         }
     }
 
-    fn line_date(&mut self, group: &[Segment<'_>], qualifier: &str) -> Option<Date> {
-        let dtm = first(group, "DTM", qualifier)?;
-        self.date(dtm)
+    /// The date of the first DTM of `segments` with `qualifier`, if any.
+    fn dated(&mut self, segments: &[Segment<'_>], qualifier: &str) -> Option<Date> {
+        let (dtm, parts) = first_with(segments, "DTM", &[qualifier])?;
+        self.date_from(dtm, parts)
     }
 
     fn line_text(
@@ -1064,7 +1110,7 @@ impl Mapper {
         let item = self.item(group, version);
         let quantity = self.quantity(lin, group, &["21"], "ordered quantity");
         let unit_price = self.price(group);
-        let requested_delivery = self.line_date(group, "2");
+        let requested_delivery = self.dated(group, "2");
         let delivery_site = first(group, "LOC", "7")
             .and_then(|s| s.get(1, 0))
             .map(Cow::into_owned);
@@ -1223,7 +1269,7 @@ impl Mapper {
                 item,
                 quantity,
                 unit_price: m.price(g),
-                confirmed_delivery: m.line_date(g, "69"),
+                confirmed_delivery: m.dated(g, "69"),
                 reason: Mapper::line_text(g, "FTX", "ACD", 3),
             })
         });
@@ -1247,8 +1293,8 @@ impl Mapper {
         let buyer = self.party(at, parts.header, "BY", "buyer");
         let seller = self.party(at, parts.header, "SU", "supplier");
         let order_number = self.reference(at, parts.header, "ON", "order number");
-        let shipped = first(parts.header, "DTM", "11").and_then(|s| self.date(s));
-        let expected_delivery = first(parts.header, "DTM", "17").and_then(|s| self.date(s));
+        let shipped = self.dated(parts.header, "11");
+        let expected_delivery = self.dated(parts.header, "17");
         let carrier = parts
             .header
             .iter()
@@ -1302,7 +1348,7 @@ impl Mapper {
         let despatch_number = first(parts.header, "RFF", "AAK")
             .and_then(|s| s.get(0, 1))
             .map(Cow::into_owned);
-        let received = first(parts.header, "DTM", "50").and_then(|s| self.date(s));
+        let received = self.dated(parts.header, "50");
         let lines = self.lines(&parts, |m, g| {
             let lin = &g[0];
             let line = m.line_number(lin);

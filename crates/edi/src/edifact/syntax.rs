@@ -173,7 +173,7 @@ impl<'a> Segment<'a> {
     /// it once instead of three times.
     ///
     /// [`get`]: Segment::get
-    #[inline]
+    #[inline(always)]
     pub(crate) fn components<const N: usize>(&self, element: usize) -> [Option<Cow<'a, str>>; N] {
         let mut out = [const { None }; N];
         let Some(raw) = self.raw_element(element) else {
