@@ -150,9 +150,20 @@ impl Decimal {
         .normalised()
     }
 
-    /// Reads a number whose decimal mark is `mark` (EDIFACT lets an
-    /// interchange name `.` or `,`; both are accepted, as ISO 9735 allows).
-    pub fn parse_with_mark(text: &str, mark: u8) -> Result<Decimal, DecimalError> {
+    /// Reads a number whose decimal mark is `.` or `,` (EDIFACT, where an
+    /// interchange may use either: ISO 9735 allows both, whatever UNA says).
+    pub fn parse_point_or_comma(text: &str) -> Result<Decimal, DecimalError> {
+        Decimal::parse_marks(text, [b'.', b','])
+    }
+
+    /// Reads a number whose only decimal mark is `.` (X12, where a `,` is
+    /// not part of a number).
+    pub fn parse_point(text: &str) -> Result<Decimal, DecimalError> {
+        Decimal::parse_marks(text, [b'.'; 2])
+    }
+
+    /// Reads a number whose decimal mark is either of `marks`.
+    fn parse_marks(text: &str, marks: [u8; 2]) -> Result<Decimal, DecimalError> {
         let bytes = text.as_bytes();
         let (negative, digits) = match bytes.first() {
             None => return Err(DecimalError::Empty),
@@ -181,9 +192,7 @@ impl Decimal {
                         *s += 1;
                     }
                 }
-                b'.' | b',' if (b == mark || b == b'.' || b == b',') && scale.is_none() => {
-                    scale = Some(0)
-                }
+                b if (b == marks[0] || b == marks[1]) && scale.is_none() => scale = Some(0),
                 _ => return Err(DecimalError::Invalid),
             }
         }
@@ -191,7 +200,7 @@ impl Decimal {
         if scale > MAX_SCALE {
             return Err(DecimalError::TooLong);
         }
-        if digits.len() == 1 && scale == 0 && digits[0] == mark {
+        if digits.len() == 1 && scale == 0 && (digits[0] == marks[0] || digits[0] == marks[1]) {
             return Err(DecimalError::Invalid);
         }
         Ok(Decimal {
@@ -246,7 +255,7 @@ impl FromStr for Decimal {
     type Err = DecimalError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Decimal::parse_with_mark(s, b'.')
+        Decimal::parse_point_or_comma(s)
     }
 }
 
@@ -356,5 +365,22 @@ mod tests {
             "0.1234567891".parse::<Decimal>(),
             Err(DecimalError::TooLong)
         );
+        // A lone mark is no number, whichever of the two it is.
+        assert_eq!(",".parse::<Decimal>(), Err(DecimalError::Invalid));
+        assert_eq!(
+            Decimal::parse_point_or_comma("-,"),
+            Err(DecimalError::Invalid)
+        );
+    }
+
+    #[test]
+    fn x12_numbers_take_only_a_point() {
+        assert_eq!(Decimal::parse_point("111.5"), Ok(d("111.5")));
+        assert_eq!(Decimal::parse_point("-0.25"), Ok(d("-0.25")));
+        assert_eq!(Decimal::parse_point("1,5"), Err(DecimalError::Invalid));
+        assert_eq!(Decimal::parse_point(","), Err(DecimalError::Invalid));
+        assert_eq!(Decimal::parse_point("."), Err(DecimalError::Invalid));
+        // EDIFACT takes either mark.
+        assert_eq!(Decimal::parse_point_or_comma("1,5"), Ok(d("1.5")));
     }
 }

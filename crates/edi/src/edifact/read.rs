@@ -463,7 +463,6 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
     };
     let mut m = Mapper {
         problems: Vec::new(),
-        decimal: unh.delimiters().decimal,
         numbers: Vec::new(),
         group_start: 0,
     };
@@ -646,7 +645,6 @@ fn first_with<'s, 'a, const N: usize>(
 
 struct Mapper {
     problems: Vec<Problem>,
-    decimal: u8,
     /// The line numbers read so far, with the index of their LIN in the
     /// message body, for the check that no number is used twice.
     numbers: Vec<(u32, usize)>,
@@ -695,8 +693,7 @@ impl Mapper {
     }
 
     /// A number: `value`, component `c` of element `e` of `s` (read
-    /// already, with its siblings), written with the interchange's decimal
-    /// mark.
+    /// already, with its siblings), with `.` or `,` as decimal mark.
     fn decimal_of(
         &mut self,
         s: &Segment<'_>,
@@ -709,7 +706,7 @@ impl Mapper {
             self.missing(s, e, c, what);
             return None;
         };
-        match Decimal::parse_with_mark(&text, self.decimal) {
+        match Decimal::parse_point_or_comma(&text) {
             Ok(d) => Some(d),
             Err(err) => {
                 self.problems.push(Problem::new(
@@ -1089,7 +1086,7 @@ impl Mapper {
         if let Some(cnt) = first(parts.body, "CNT", "2") {
             let counted = cnt
                 .get(0, 1)
-                .and_then(|c| Decimal::parse_with_mark(&c, self.decimal).ok());
+                .and_then(|c| Decimal::parse_point_or_comma(&c).ok());
             if counted != Some(Decimal::from_int(parts.lines.len() as i64)) {
                 self.problems.push(Problem::new(
                     Code::CountMismatch,

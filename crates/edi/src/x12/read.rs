@@ -912,11 +912,13 @@ impl Mapper {
 
     fn number(&mut self, s: &Segment<'_>, e: usize, what: &str) -> Option<Decimal> {
         let text = self.need(s, e, what)?;
-        let parsed = if text.contains(',') {
-            Err("X12 numbers take `.` as decimal mark".to_string())
-        } else {
-            Decimal::parse_with_mark(text, b'.').map_err(|err| err.to_string())
-        };
+        let parsed = Decimal::parse_point(text).map_err(|err| {
+            if text.contains(',') {
+                "X12 numbers take `.` as decimal mark".to_string()
+            } else {
+                err.to_string()
+            }
+        });
         match parsed {
             Ok(d) => Some(d),
             Err(err) => {

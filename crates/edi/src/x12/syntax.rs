@@ -208,7 +208,24 @@ pub(crate) fn separators(delimiters: Delimiters) -> Separators {
 /// Checks the tag at the start of a segment's text: two or three
 /// upper-case letters or digits up to the first element separator. Returns
 /// the tag's length, or the text to show in the error.
+#[inline]
 fn check_tag(text: &str, tag_end: usize, element: u8) -> Result<usize, String> {
+    // The common case, inlined: the scanner saw an element separator after
+    // two or three tag characters.
+    if let Some(tag) = text.as_bytes().get(..tag_end)
+        && matches!(tag_end, 2 | 3)
+        && tag_end < text.len()
+        && tag.iter().all(|&b| tag_byte(b))
+    {
+        return Ok(tag_end);
+    }
+    check_tag_slowly(text, tag_end, element)
+}
+
+/// [`check_tag`] when the scanner's hint is not enough.
+#[cold]
+#[inline(never)]
+fn check_tag_slowly(text: &str, tag_end: usize, element: u8) -> Result<usize, String> {
     // `tag_end` is where the scanner saw the first element separator; when
     // it noted none (none there, or one too far in) the text is searched.
     let tag_end = if tag_end < text.len() {
