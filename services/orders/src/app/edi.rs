@@ -404,9 +404,11 @@ impl App {
             .or_else(|| profiles.first())
             .map_or(Format::Csv, |p| p.sends);
         let format = format.unwrap_or_else(|| family.format(preferred));
+        // A control reference is unique per sender and recipient: a sender
+        // may number its interchanges per partner, as Renkei does.
         let claim = envelope
             .as_ref()
-            .map(|env| format!("in:{}:{}", env.sender, env.reference));
+            .map(|env| format!("in:{}:{}:{}", env.sender, env.recipient, env.reference));
         if let (Some(claim), Some(env), Some(p)) = (&claim, &envelope, profile) {
             let mut conn = self.db.acquire().await?;
             if let Some(first) = db::interchange_claimed(&mut conn, organisation_id, claim).await? {

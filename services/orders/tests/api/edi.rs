@@ -44,9 +44,14 @@ fn family(format: Format) -> Family {
 }
 
 fn write(format: Format, reference: u32, documents: &[Document]) -> String {
+    write_to(format, WHOLESALER_GLN, reference, documents)
+}
+
+/// [`write`] for a file addressed to `recipient`.
+fn write_to(format: Format, recipient: &str, reference: u32, documents: &[Document]) -> String {
     let outgoing = Outgoing {
         sender: SHOP_GLN.into(),
-        recipient: WHOLESALER_GLN.into(),
+        recipient: recipient.into(),
         reference: reference.to_string(),
         prepared: "2026-11-21".parse().expect("date"),
         time: "0930".into(),
@@ -74,6 +79,17 @@ fn read(format: Format, bytes: &[u8]) -> renkei_edi::Reading {
 
 /// Saves the shop's profile for the wholesaler.
 async fn profile(t: &TestApp, shop: &str, wholesaler: &str, format: Format) -> crate::Resp {
+    profile_with(t, shop, wholesaler, WHOLESALER_GLN, format).await
+}
+
+/// [`profile`] for a wholesaler whose interchange id is `wire_id`.
+async fn profile_with(
+    t: &TestApp,
+    shop: &str,
+    wholesaler: &str,
+    wire_id: &str,
+    format: Format,
+) -> crate::Resp {
     let admin = t.token(shop, Role::Admin);
     t.call(
         "PUT",
@@ -82,7 +98,7 @@ async fn profile(t: &TestApp, shop: &str, wholesaler: &str, format: Format) -> c
         None,
         Some(&json!({
             "own_wire_id": SHOP_GLN,
-            "partner_wire_id": WHOLESALER_GLN,
+            "partner_wire_id": wire_id,
             "sends": format.as_str(),
             "wants": format.as_str(),
         })),
@@ -305,6 +321,51 @@ async fn ubl_cycle(backend: Backend, bus: BusMode) {
 }
 
 renkei_kernel::on_each_engine!(a_shop_runs_the_cycle_in_ubl, ubl_cycle);
+
+/// A sender may number its interchanges per partner (Renkei does): the
+/// same control reference to two partners is two interchanges, and both
+/// are applied; the same one to the same partner again is a duplicate.
+async fn one_reference_two_partners(backend: Backend, bus: BusMode) {
+    const OTHER_GLN: &str = "4998765000028";
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let (shop, first, second) = (org(), org(), org());
+    t.partners(&shop, &first, true).await;
+    t.partners(&shop, &second, true).await;
+    let format = Format::EdifactD96a;
+    for (wholesaler, wire_id) in [(&first, WHOLESALER_GLN), (&second, OTHER_GLN)] {
+        let saved = profile_with(&t, &shop, wholesaler, wire_id, format).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    }
+    let buyer = t.token(&shop, Role::Member);
+    let mut order = on_the_wire(&Document::Order(samples::order()));
+    let to_first = write(format, 900, std::slice::from_ref(&order));
+    if let Document::Order(o) = &mut order {
+        o.number = "PO-2026-0002".into();
+        o.seller.id = OTHER_GLN.into();
+    }
+    let to_second = write_to(format, OTHER_GLN, 900, std::slice::from_ref(&order));
+
+    let r = t.upload(&shop, &buyer, "", to_first.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["partner_id"], first.as_str());
+    let r = t.upload(&shop, &buyer, "", to_second).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "accepted", "{}", r.body);
+    assert_eq!(r.body["duplicate"], false, "{}", r.body);
+    assert_eq!(r.body["partner_id"], second.as_str());
+    assert_eq!(r.body["messages"][0]["version"], 1, "{}", r.body);
+
+    let again = t.upload(&shop, &buyer, "", to_first).await;
+    assert_eq!(again.body["status"], "duplicate", "{}", again.body);
+    assert_eq!(t.rows("order_document").await, 2);
+}
+
+renkei_kernel::on_each_engine!(
+    one_reference_to_two_partners_is_two_interchanges,
+    one_reference_two_partners
+);
 
 fn problem(body: &Value) -> (&str, &str, i64) {
     let p = &body["problems"][0];
