@@ -337,6 +337,34 @@ impl OrderState {
         Ok(())
     }
 
+    /// A document's line names the order's item: where both name an item
+    /// by the same kind of code (GTIN, buyer's or seller's code), the codes
+    /// agree. A line that names the item by no code is taken as the
+    /// order's (despatch and receipt advices often carry only the line
+    /// number).
+    fn item_matches(line: &Line, item: &Item) -> Result<(), Refusal> {
+        let codes = [
+            ("GTIN", &line.item.gtin, &item.gtin),
+            ("buyer's code", &line.item.buyer_code, &item.buyer_code),
+            ("seller's code", &line.item.seller_code, &item.seller_code),
+        ];
+        for (kind, ordered, named) in codes {
+            if let (Some(ordered), Some(named)) = (ordered, named)
+                && ordered != named
+            {
+                return Err(refuse(
+                    "item_mismatch",
+                    format!("line {} is item {ordered} ({kind})", line.line),
+                    format!(
+                        "line {} names item {named} ({kind}), not the item ordered on that line",
+                        line.line
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn not_cancelled(&self) -> Result<(), Refusal> {
         if self.status == OrderStatus::Cancelled {
             return Err(refuse(
@@ -480,10 +508,40 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                 if let Some(q) = &answer.quantity {
                     OrderState::unit_matches(line, &q.unit)?;
                 }
+                OrderState::item_matches(line, &answer.item)?;
                 let quantity = answer.quantity.as_ref().map(|q| q.value);
+                // What an answer gives that differs from the order; a
+                // price or date where the order gave none differs too.
+                let new_quantity = quantity.filter(|q| *q != line.ordered);
+                let new_price = answer.unit_price.filter(|p| Some(*p) != line.unit_price);
+                let new_date = answer
+                    .confirmed_delivery
+                    .filter(|d| Some(*d) != line.requested_delivery);
                 match answer.status {
                     Answer::Accepted => {
-                        if quantity.is_some_and(|q| q != line.ordered) {
+                        // Filling in a price or date the order left open is
+                        // not a change; replacing one is.
+                        if let (Some(price), Some(ordered)) = (new_price, line.unit_price) {
+                            return Err(refuse(
+                                "accepted_price_differs",
+                                format!("line {} was ordered at {ordered}", line.line),
+                                format!(
+                                    "line {} is accepted at {price}; answer it as changed",
+                                    line.line
+                                ),
+                            ));
+                        }
+                        if let (Some(date), Some(asked)) = (new_date, line.requested_delivery) {
+                            return Err(refuse(
+                                "accepted_date_differs",
+                                format!("line {} was asked for by {asked}", line.line),
+                                format!(
+                                    "line {} is accepted for {date}; answer it as changed",
+                                    line.line
+                                ),
+                            ));
+                        }
+                        if new_quantity.is_some() {
                             return Err(refuse(
                                 "accepted_quantity_differs",
                                 format!(
@@ -500,6 +558,16 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                         line.confirmed = Some(line.ordered);
                     }
                     Answer::Changed => {
+                        if new_quantity.is_none() && new_price.is_none() && new_date.is_none() {
+                            return Err(refuse(
+                                "changed_without_change",
+                                line.describe(),
+                                format!(
+                                    "line {} is answered as changed, but its quantity, price and date are those ordered; answer it as accepted",
+                                    line.line
+                                ),
+                            ));
+                        }
                         let confirmed = quantity.unwrap_or(line.ordered);
                         if confirmed.is_zero() {
                             return Err(refuse(
@@ -556,6 +624,7 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                     ));
                 }
                 OrderState::unit_matches(line, &shipped.quantity.unit)?;
+                OrderState::item_matches(line, &shipped.item)?;
                 let confirmed = line.confirmed.unwrap_or(line.ordered);
                 let total = fits(line.shipped, shipped.quantity.value);
                 if total.is_none_or(|t| t > confirmed) {
@@ -603,6 +672,7 @@ pub fn apply(before: Option<&OrderState>, document: &Document) -> Result<OrderSt
                     ));
                 }
                 OrderState::unit_matches(line, &got.received.unit)?;
+                OrderState::item_matches(line, &got.item)?;
                 let reported = fits(line.received, line.damaged)
                     .and_then(|r| fits(r, got.received.value))
                     .and_then(|r| fits(r, got.damaged));
@@ -654,8 +724,10 @@ mod tests {
     fn the_sample_cycle_ends_received() {
         let mut response = samples::order_response();
         response.lines.truncate(2);
+        let added = samples::order_change().lines[2].line.item.clone();
         let rejected = renkei_edi::ResponseLine {
             line: 4,
+            item: added,
             ..samples::order_response().lines[2].clone()
         };
         response.lines.push(rejected);
@@ -871,5 +943,79 @@ mod tests {
         ])
         .expect_err("unknown despatch");
         assert_eq!(refusal.rule, "unknown_despatch");
+    }
+
+    #[test]
+    fn an_acceptance_changes_nothing_and_a_change_changes_something() {
+        let refused = |edit: &dyn Fn(&mut renkei_edi::ResponseLine)| {
+            let mut response = samples::order_response();
+            edit(&mut response.lines[0]);
+            run(&[order(), Document::OrderResponse(response)]).map(|_| ())
+        };
+        // Line 1 of the sample is accepted at the price and date ordered.
+        assert_eq!(refused(&|_| {}), Ok(()));
+        let price = refused(&|l| l.unit_price = Some(Decimal::from_int(2000))).expect_err("price");
+        assert_eq!(price.rule, "accepted_price_differs");
+        assert!(price.message.contains("answer it as changed"), "{price:?}");
+        let date =
+            refused(&|l| l.confirmed_delivery = "2026-12-01".parse().ok()).expect_err("date");
+        assert_eq!(date.rule, "accepted_date_differs");
+        // Leaving them out accepts what was ordered.
+        assert_eq!(
+            refused(&|l| {
+                l.unit_price = None;
+                l.confirmed_delivery = None;
+            }),
+            Ok(())
+        );
+        // A change that changes nothing is refused; any one change will do.
+        let nothing = refused(&|l| l.status = Answer::Changed).expect_err("no change");
+        assert_eq!(nothing.rule, "changed_without_change");
+        assert_eq!(
+            refused(&|l| {
+                l.status = Answer::Changed;
+                l.unit_price = Some(Decimal::from_int(2300));
+            }),
+            Ok(())
+        );
+        assert_eq!(
+            refused(&|l| {
+                l.status = Answer::Changed;
+                l.quantity = None;
+                l.confirmed_delivery = "2026-11-27".parse().ok();
+            }),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn every_answer_names_the_item_of_its_line() {
+        let mut response = samples::order_response();
+        response.lines[0].item.gtin = Some("4006381333931".into());
+        let refusal = run(&[order(), Document::OrderResponse(response)]).expect_err("item");
+        assert_eq!(refusal.rule, "item_mismatch");
+        assert!(refusal.message.contains("4006381333931"), "{refusal:?}");
+        let mut despatch = samples::despatch_advice();
+        despatch.lines[0].item.seller_code = Some("OTHER".into());
+        let refusal = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(despatch),
+        ])
+        .expect_err("despatch of another item");
+        assert_eq!(refusal.rule, "item_mismatch");
+        // A line that names no code is the line's item.
+        let mut despatch = samples::despatch_advice();
+        despatch.lines[0].item = renkei_edi::Item::default();
+        let mut receipt = samples::receipt_advice();
+        receipt.lines[0].item.buyer_code = Some("NOT-MINE".into());
+        let refusal = run(&[
+            order(),
+            Document::OrderResponse(samples::order_response()),
+            Document::DespatchAdvice(despatch),
+            Document::ReceiptAdvice(receipt),
+        ])
+        .expect_err("receipt of another item");
+        assert_eq!(refusal.rule, "item_mismatch");
     }
 }
