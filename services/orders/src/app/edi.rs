@@ -219,7 +219,7 @@ pub(super) fn today() -> (Date, String) {
 
 /// A problem the platform found in a message that read well: the cycle or
 /// the partnership refused it.
-fn refusal(e: AppError) -> Result<Problem, AppError> {
+fn refusal(e: AppError, order_number: &str) -> Result<Problem, AppError> {
     let place = |path: &str| renkei_edi::Place {
         path: (!path.is_empty()).then(|| path.to_string()),
         ..renkei_edi::Place::default()
@@ -235,7 +235,7 @@ fn refusal(e: AppError) -> Result<Problem, AppError> {
         AppError::NotFound(what) => Problem::new(
             Code::Rule,
             place("order_number"),
-            format!("no {what} with this number between you and this partner"),
+            format!("no {what} numbered `{order_number}` between you and this partner"),
         ),
         AppError::KeyReused => Problem::new(
             Code::Duplicate,
@@ -366,6 +366,12 @@ impl App {
                 ),
             ));
         }
+        if let Some(why) = Family::unrecognised(&bytes) {
+            return Err(AppError::invalid(
+                "body",
+                format!("the file is none of the formats Renkei reads: {why}"),
+            ));
+        }
         let family = format.map_or_else(|| Family::detect(&bytes), Family::of);
         let mut reading = family.read(&bytes);
         let profiles: Vec<Profile> = {
@@ -381,6 +387,16 @@ impl App {
         let mut profile: Option<&Profile> = None;
         if let Some(env) = &envelope {
             match profiles.iter().find(|p| p.partner_wire_id == env.recipient) {
+                None if profiles.iter().any(|p| p.own_wire_id == env.recipient) => {
+                    reading.problems.push(Problem::new(
+                        Code::UnknownParty,
+                        family.envelope_place(EnvelopeField::Recipient),
+                        format!(
+                            "the recipient `{}` is you: this is a file you received, not one you send; upload only the files your organisation sends",
+                            env.recipient
+                        ),
+                    ))
+                }
                 None => reading.problems.push(Problem::new(
                     Code::UnknownParty,
                     family.envelope_place(EnvelopeField::Recipient),
@@ -476,6 +492,7 @@ impl App {
                             partner_id.get_or_insert_with(|| p.partner_id.clone());
                             edi::inbound(&mut document, organisation_id, p);
                         }
+                        let order_number = document.order_number().to_string();
                         let submission = Submission {
                             document,
                             channel: Channel::File(format),
@@ -483,7 +500,7 @@ impl App {
                         };
                         match self.submit_as(organisation_id, submission).await {
                             Ok(done) => Ok(done),
-                            Err(e) => Err(refusal(e)?),
+                            Err(e) => Err(refusal(e, &order_number)?),
                         }
                     }
                 };

@@ -158,6 +158,33 @@ impl Family {
         }
     }
 
+    /// Why a file is none of the formats at all, when its first bytes say
+    /// so: a compressed file, a form upload, or binary data. Such a file
+    /// would otherwise be read as CSV and answered with a CSV's problems.
+    pub fn unrecognised(bytes: &[u8]) -> Option<&'static str> {
+        const FORMATS: &str = "EDIFACT starts with UNA or UNB, X12 with ISA, UBL with `<`, a workbook is an .xlsx file, anything else is read as CSV";
+        if bytes.starts_with(b"\x1f\x8b") {
+            return Some(
+                "the file is gzip-compressed: send it uncompressed (EDIFACT starts with UNA or UNB, X12 with ISA, UBL with `<`)",
+            );
+        }
+        if bytes.starts_with(b"--")
+            && bytes
+                .windows(20)
+                .take(2048)
+                .any(|w| w.eq_ignore_ascii_case(b"content-disposition:"))
+        {
+            return Some(
+                "the body is a multipart form upload: send the file itself as the request body (curl --data-binary @file)",
+            );
+        }
+        let head = &bytes[..bytes.len().min(4096)];
+        if !bytes.starts_with(b"PK\x03\x04") && head.contains(&0) {
+            return Some(FORMATS);
+        }
+        None
+    }
+
     /// The format of this family a file is taken to be in: `preferred` when
     /// it is of the family, else the family's first version.
     pub fn format(self, preferred: Format) -> Format {
@@ -244,6 +271,23 @@ pub fn profile_for<'p>(
     } else {
         (seller, buyer, "buyer")
     };
+    let kind = document.kind().as_str().replace('_', " ");
+    // The other party is the uploader itself: the file holds a document
+    // the organisation received, or one the other side sends.
+    if profiles.iter().any(|p| p.own_wire_id == other.id) || other.id == organisation_id {
+        let own_side = if other_side == "seller" {
+            "buyer"
+        } else {
+            "seller"
+        };
+        return Err(party_problem(
+            other_side,
+            format!(
+                "the {other_side} `{}` is you: {kind}s are sent by the {own_side}, so this file is one you received, not one you send; upload only the documents your organisation sends",
+                other.id
+            ),
+        ));
+    }
     let profile = profiles
         .iter()
         .find(|p| p.partner_wire_id == other.id || p.partner_id == other.id)
@@ -428,6 +472,44 @@ mod tests {
             "{}",
             problem.message
         );
+    }
+
+    #[test]
+    fn a_document_the_uploader_received_is_named_as_such() {
+        let profiles = [profile()];
+        // The buyer's file holds a response: sent by the seller, to the buyer.
+        let mut response = samples::order_response();
+        response.buyer.id = "4912345000019".into();
+        response.seller.id = "4998765000014".into();
+        let problem = profile_for(&Document::OrderResponse(response), "org-buyer", &profiles)
+            .expect_err("not the buyer's to send");
+        assert_eq!(problem.place.path.as_deref(), Some("buyer.id"));
+        assert!(
+            problem
+                .message
+                .contains("order responses are sent by the seller"),
+            "{}",
+            problem.message
+        );
+        // The same by organisation id.
+        let mut response = samples::order_response();
+        response.buyer.id = "org-buyer".into();
+        let problem = profile_for(&Document::OrderResponse(response), "org-buyer", &profiles)
+            .expect_err("not the buyer's to send");
+        assert!(problem.message.contains("is you"), "{}", problem.message);
+    }
+
+    #[test]
+    fn files_that_are_no_format_are_recognised() {
+        assert!(Family::unrecognised(b"\x1f\x8b\x08rest").is_some_and(|m| m.contains("gzip")));
+        let form = b"--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nUNB+";
+        assert!(Family::unrecognised(form).is_some_and(|m| m.contains("multipart")));
+        assert!(Family::unrecognised(b"\x00\x01\x02").is_some());
+        // Workbooks are zip files, with zero bytes in them.
+        assert_eq!(Family::unrecognised(b"PK\x03\x04\x00\x00"), None);
+        assert_eq!(Family::unrecognised(b"UNA:+.? 'UNB+UNOC:3"), None);
+        assert_eq!(Family::unrecognised("種別,番号\n--,x".as_bytes()), None);
+        assert_eq!(Family::unrecognised(b"--,comment row\n"), None);
     }
 
     #[test]

@@ -367,6 +367,78 @@ renkei_kernel::on_each_engine!(
     one_reference_two_partners
 );
 
+/// Files that are no format at all, or that the uploader received rather
+/// than sends, are told so in words, not answered with a CSV's problems or
+/// a request to add a profile for the uploader's own id.
+async fn not_a_file_to_send(backend: Backend, bus: BusMode) {
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let (shop, wholesaler) = (org(), org());
+    t.partners(&shop, &wholesaler, true).await;
+    let saved = profile(&t, &shop, &wholesaler, Format::EdifactD96a).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let buyer = t.token(&shop, Role::Member);
+    let file = write(
+        Format::EdifactD96a,
+        7,
+        &[on_the_wire(&Document::Order(samples::order()))],
+    );
+
+    let gzip = [&b"\x1f\x8b\x08\x00"[..], file.as_bytes()].concat();
+    let r = t.upload(&shop, &buyer, "", gzip).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("gzip-compressed"), "{message}");
+
+    let form = format!(
+        "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"o.edi\"\r\n\r\n{file}\r\n--X--\r\n"
+    );
+    let r = t.upload(&shop, &buyer, "", form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("multipart form upload"), "{message}");
+
+    let r = t
+        .upload(&shop, &buyer, "", vec![0u8, 159, 146, 150, 0, 1])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("EDIFACT starts with UNA or UNB"),
+        "{message}"
+    );
+
+    // The wholesaler's response, as the shop received it.
+    let received = edifact::write(
+        &Outgoing {
+            sender: WHOLESALER_GLN.into(),
+            recipient: SHOP_GLN.into(),
+            reference: "41".into(),
+            prepared: "2026-11-21".parse().expect("date"),
+            time: "0930".into(),
+        },
+        edifact::Version::D96A,
+        &[on_the_wire(&Document::OrderResponse(
+            samples::order_response(),
+        ))],
+    );
+    let r = t.upload(&shop, &buyer, "", received).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(problem(&r.body), ("unknown_party", "UNB", 3));
+    let message = r.body["problems"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("is you: this is a file you received"),
+        "{message}"
+    );
+    assert_eq!(t.rows("order_document").await, 0);
+}
+
+renkei_kernel::on_each_engine!(
+    files_not_to_send_are_named_for_what_they_are,
+    not_a_file_to_send
+);
+
 fn problem(body: &Value) -> (&str, &str, i64) {
     let p = &body["problems"][0];
     (
