@@ -39,7 +39,7 @@ pub struct OrderSummary {
     pub status: OrderStatus,
     /// Currency of the prices.
     pub currency: String,
-    /// Lines not deleted.
+    /// Lines not deleted; for a cancelled order, every line it had.
     pub lines: usize,
     /// Documents so far.
     pub version: i64,
@@ -144,11 +144,18 @@ fn summary(row: &OrderRow, state: &OrderState, organisation_id: &str) -> OrderSu
         },
         status: state.status,
         currency: state.currency.clone(),
-        lines: state
-            .lines
-            .iter()
-            .filter(|l| l.state != crate::domain::LineState::Deleted)
-            .count(),
+        // The lines still in the order; a cancelled order (whose lines are
+        // all deleted) counts every line it had, so the list does not show
+        // it empty.
+        lines: if state.status == OrderStatus::Cancelled {
+            state.lines.len()
+        } else {
+            state
+                .lines
+                .iter()
+                .filter(|l| l.state != crate::domain::LineState::Deleted)
+                .count()
+        },
         version: row.version,
         created_at_ms: row.created_at_ms,
         updated_at_ms: row.updated_at_ms,

@@ -525,3 +525,36 @@ async fn several_new_orders_in_one_statement_are_stored_all_or_none() {
     .expect("compression");
     assert_eq!(methods, "body=l,envelope=l,state=l");
 }
+
+/// A cancelled order keeps its lines in the list: all of them are deleted
+/// by the cancellation, and "0 lines" would read as an empty order.
+async fn a_cancelled_order_in_the_list(backend: Backend, bus: BusMode) {
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let (shop, wholesaler) = (org(), org());
+    t.partners(&shop, &wholesaler, true).await;
+    let buyer = t.token(&shop, Role::Member);
+    let docs = cycle_between(&shop, &wholesaler);
+    let r = t.send(&shop, &buyer, &docs[0]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut cancellation = renkei_edi::samples::order_cancellation();
+    cancellation.order_number = docs[0].number().to_string();
+    cancellation.buyer.id = shop.clone();
+    cancellation.seller.id = wholesaler.clone();
+    let r = t
+        .send(&shop, &buyer, &Document::OrderCancellation(cancellation))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["status"], "cancelled");
+    let list = t
+        .get(&format!("/organisations/{shop}/orders?box=outbox"), &buyer)
+        .await;
+    assert_eq!(list.body[0]["status"], "cancelled", "{}", list.body);
+    assert_eq!(list.body[0]["lines"], 3, "{}", list.body);
+}
+
+renkei_kernel::on_each_engine!(
+    a_cancelled_order_is_listed_with_its_lines,
+    a_cancelled_order_in_the_list
+);
