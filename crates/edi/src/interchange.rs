@@ -7,6 +7,8 @@
 //! [`Acknowledgement`] built from those outcomes is format-neutral; each
 //! format writes it as the acknowledgement its standard prescribes.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::{Date, Document, Problem};
@@ -76,9 +78,36 @@ pub struct Envelope {
     /// When it was prepared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prepared: Option<Date>,
+    /// The time it was prepared, `HHMM` as written (EDIFACT UNB 0019, X12
+    /// ISA10), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     /// X12 only: the functional group control number (GS06).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// X12 only: every functional group of the interchange, in order, as
+    /// far as it was read (a decoder's [`Event::Envelope`](crate::x12::Event)
+    /// holds the one group just opened).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<FunctionalGroup>,
+}
+
+/// X12 only: one functional group (GS … GE) of an interchange, as far as
+/// its 997 needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunctionalGroup {
+    /// The functional identifier code (GS01: `PO`, `PC`, …).
+    pub functional: String,
+    /// The group control number (GS06).
+    pub control: String,
+    /// The version, release and industry identifier (GS08: `005010`).
+    pub version: String,
+    /// The segment number of its GS in the interchange, from 1.
+    pub segment: usize,
+    /// The index, in the interchange's messages, of its first transaction
+    /// set: its sets run up to the next group's first (or to the end).
+    pub first_message: usize,
 }
 
 /// One message as read: its reference, its type, and either the document
@@ -89,6 +118,11 @@ pub struct MessageOutcome {
     pub reference: String,
     /// Message type as named on the wire (`ORDERS`, `850`, `Order`).
     pub message_type: String,
+    /// EDIFACT only: the message version, release and controlling agency
+    /// of UNH S009 (0052, 0054, 0051) joined by `:` whatever the
+    /// interchange's separators (`D:96A:UN`), for the CONTRL; empty in the
+    /// other formats.
+    pub version: Cow<'static, str>,
     /// The document, or the problems that keep it from being one.
     pub result: Result<Document, Vec<Problem>>,
 }
@@ -140,6 +174,7 @@ impl Reading {
                 .map(|m| MessageAck {
                     reference: m.reference.clone(),
                     message_type: m.message_type.clone(),
+                    version: m.version.to_string(),
                     problems: m.result.as_ref().err().cloned().unwrap_or_default(),
                 })
                 .collect(),
@@ -155,6 +190,10 @@ pub struct MessageAck {
     pub reference: String,
     /// Its type as named on the wire.
     pub message_type: String,
+    /// EDIFACT only: its version, release and agency (`D:96A:UN`); see
+    /// [`MessageOutcome::version`].
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub version: String,
     /// Empty when accepted.
     pub problems: Vec<Problem>,
 }

@@ -29,6 +29,7 @@ pub mod x12;
 pub use decimal::Decimal;
 pub use document::*;
 pub use interchange::{
-    Acknowledgement, Envelope, Format, MessageAck, MessageOutcome, Outgoing, Reading,
+    Acknowledgement, Envelope, Format, FunctionalGroup, MessageAck, MessageOutcome, Outgoing,
+    Reading,
 };
 pub use problem::{Code, Place, Problem};

@@ -2,7 +2,7 @@
 //! format, so that the orders service, the web UI and the acknowledgements
 //! (CONTRL, 997, UBL application response) all work from one list.
 
-use std::fmt;
+use std::{borrow::Cow, fmt};
 
 use serde::Serialize;
 
@@ -195,6 +195,19 @@ impl Problem {
     }
 }
 
+/// The most characters of an input's text that a problem echoes.
+pub const SHOWN_CHARS: usize = 60;
+
+/// `text` as a problem echoes it: whole when it has at most
+/// [`SHOWN_CHARS`] characters, otherwise its first ones followed by `…`, so
+/// that a huge value (a 20 MB cell) does not make a huge answer.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +228,18 @@ mod tests {
             "column quantity, line 3"
         );
         assert_eq!(Place::whole().to_string(), "the whole input");
+    }
+
+    #[test]
+    fn long_text_is_shown_cut_on_a_character_boundary() {
+        assert_eq!(shown("JPY"), "JPY");
+        let exact = "あ".repeat(SHOWN_CHARS);
+        assert_eq!(shown(&exact), exact.as_str());
+        let long = format!("{exact}い");
+        assert_eq!(shown(&long), format!("{exact}…"));
+        assert_eq!(
+            shown(&"x".repeat(20_000_000)).chars().count(),
+            SHOWN_CHARS + 1
+        );
     }
 }

@@ -907,6 +907,9 @@ pub(crate) const fn codes<const N: usize>(texts: [&str; N]) -> [u32; N] {
 /// for every segment of every message.
 pub(crate) struct TagSet {
     slots: [u32; TAG_SLOTS],
+    /// For the member in the same slot, one more than the most data
+    /// elements it may have (`u32::MAX`: no limit); 0 for an empty slot.
+    bounds: [u32; TAG_SLOTS],
 }
 
 const TAG_SLOTS: usize = 128;
@@ -922,6 +925,7 @@ impl TagSet {
     pub(crate) const fn new(codes: &[u32]) -> TagSet {
         assert!(codes.len() <= TAG_SLOTS / 2, "a tag set of at most 64 tags");
         let mut slots = [0u32; TAG_SLOTS];
+        let mut bounds = [0u32; TAG_SLOTS];
         let mut i = 0;
         while i < codes.len() {
             let code = codes[i];
@@ -931,9 +935,29 @@ impl TagSet {
                 at = (at + 1) % TAG_SLOTS;
             }
             slots[at] = code;
+            bounds[at] = u32::MAX;
             i += 1;
         }
-        TagSet { slots }
+        TagSet { slots, bounds }
+    }
+
+    /// This set with the most data elements some tags may have, as (tag
+    /// code, count); members without one have no limit, and limits of
+    /// tags that are not members are left out.
+    pub(crate) const fn with_limits(mut self, limits: &[(u32, u32)]) -> TagSet {
+        let mut i = 0;
+        while i < limits.len() {
+            let (code, limit) = limits[i];
+            let mut at = tag_slot(code);
+            while self.slots[at] != 0 && self.slots[at] != code {
+                at = (at + 1) % TAG_SLOTS;
+            }
+            if self.slots[at] == code {
+                self.bounds[at] = limit + 1;
+            }
+            i += 1;
+        }
+        self
     }
 
     /// Whether `code` is in the set.
@@ -946,6 +970,25 @@ impl TagSet {
             }
             if slot == 0 {
                 return false;
+            }
+            at = (at + 1) % TAG_SLOTS;
+        }
+    }
+
+    /// For a member, one more than the most data elements it may have
+    /// (`u32::MAX` when it has no limit); 0 when `code` is not in the set.
+    /// A segment fits when its element count is below it: membership and
+    /// the limit in one probe and one comparison.
+    #[inline]
+    pub(crate) fn bound(&self, code: u32) -> u32 {
+        let mut at = tag_slot(code);
+        loop {
+            let slot = self.slots[at];
+            if slot == code {
+                return self.bounds[at];
+            }
+            if slot == 0 {
+                return 0;
             }
             at = (at + 1) % TAG_SLOTS;
         }

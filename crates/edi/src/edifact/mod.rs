@@ -32,7 +32,7 @@ pub use read::{Decoder, Event, read};
 pub use syntax::{Delimiters, Position, Segment, Segments, SyntaxError, SyntaxErrorKind};
 pub use write::{contrl, write};
 
-use crate::Format;
+use crate::{Code, Format, Problem};
 
 /// The directories this crate reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +49,15 @@ impl Version {
         match self {
             Version::D96A => "96A",
             Version::D01B => "01B",
+        }
+    }
+
+    /// The message version, release and controlling agency of UNH S009
+    /// (`D:96A:UN`), as [`MessageOutcome::version`](crate::MessageOutcome) holds them.
+    pub fn identifier(self) -> &'static str {
+        match self {
+            Version::D96A => "D:96A:UN",
+            Version::D01B => "D:01B:UN",
         }
     }
 
@@ -86,10 +95,10 @@ impl Version {
     }
 }
 
-/// The UN/EDIFACT syntax error code (data element 0085) for a problem,
-/// as CONTRL reports it.
-pub fn syntax_error_code(code: crate::Code) -> &'static str {
-    use crate::Code;
+/// The UN/EDIFACT syntax error code (data element 0085) for a kind of
+/// problem; [`error_code`] refines it by the problem's place, and is what
+/// CONTRL reports.
+pub fn syntax_error_code(code: Code) -> &'static str {
     match code {
         Code::Syntax | Code::Rule => "18",
         Code::Unsupported => "14",
@@ -101,5 +110,24 @@ pub fn syntax_error_code(code: crate::Code) -> &'static str {
         Code::ReferenceMismatch => "28",
         Code::Duplicate => "26",
         Code::UnknownParty => "23",
+    }
+}
+
+/// The syntax error code (0085) CONTRL reports for `problem`: that of its
+/// code ([`syntax_error_code`]), except
+///
+/// | Code | Place | 0085 |
+/// |---|---|---|
+/// | `unknown_party` | UNB element 3 (S003, the recipient) | `7` interchange recipient not actual recipient |
+/// | `missing` | UNB, no element (an interchange without messages) | `32` lower level empty |
+///
+/// A sender that is not the expected one (UNB element 2) stays `23`
+/// (unknown interchange sender).
+pub fn error_code(problem: &Problem) -> &'static str {
+    let tag = problem.place.tag.as_deref().unwrap_or_default();
+    match (problem.code, tag, problem.place.element) {
+        (Code::UnknownParty, "UNB", Some(3)) => "7",
+        (Code::Missing, "UNB", None) => "32",
+        (code, _, _) => syntax_error_code(code),
     }
 }

@@ -59,6 +59,8 @@ pub struct Decoder {
     stage: Stage,
     reference: Option<String>,
     segments: usize,
+    /// The line UNB starts on.
+    header_line: usize,
     messages: usize,
     seen: References,
     problems: Vec<Problem>,
@@ -113,6 +115,7 @@ impl Decoder {
             stage: Stage::Advice,
             reference: None,
             segments: 0,
+            header_line: 1,
             messages: 0,
             seen: References::default(),
             problems: Vec::new(),
@@ -234,6 +237,7 @@ impl Decoder {
                     let Some(end) = self.segment_end() else {
                         return;
                     };
+                    self.header_line = self.input.line_of_next();
                     let outcome = self.take_one(end, |segment| match segment {
                         Some(Ok(s)) => envelope(&s),
                         Some(Err(e)) => Err(syntax_problem(&e)),
@@ -295,7 +299,7 @@ impl Decoder {
                             };
                             let messages = self.messages;
                             let reference = self.reference.clone().unwrap_or_default();
-                            let problems = self.take_one(end, |segment| match segment {
+                            let mut problems = self.take_one(end, |segment| match segment {
                                 Some(Ok(s)) => trailer(&s, messages)
                                     .into_iter()
                                     .chain(reference_check(&s, &reference))
@@ -303,6 +307,16 @@ impl Decoder {
                                 Some(Err(e)) => vec![syntax_problem(&e)],
                                 None => Vec::new(),
                             });
+                            if messages == 0 {
+                                problems.insert(
+                                    0,
+                                    Problem::new(
+                                        Code::Missing,
+                                        Place::segment(1, "UNB", self.header_line),
+                                        "the interchange holds no message: at least one UNH … UNT belongs between UNB and UNZ",
+                                    ),
+                                );
+                            }
                             self.stage = Stage::Ended;
                             if !problems.is_empty() {
                                 self.problems.extend(problems);
@@ -392,6 +406,9 @@ fn envelope(unb: &Segment<'_>) -> Result<Envelope, Problem> {
     let sender = field(1, 0, "sender identification")?;
     let recipient = field(2, 0, "recipient identification")?;
     let reference = field(4, 0, "interchange control reference")?;
+    // S004 0017 is YYMMDD up to syntax version 3 and CCYYMMDD from
+    // version 4; either form is read whatever version UNB declares, since
+    // the date is not checked against anything.
     let prepared = unb.get(3, 0).and_then(|d| match d.len() {
         6 => Date::from_yymmdd(&d),
         _ => Date::from_ccyymmdd(&d),
@@ -401,7 +418,9 @@ fn envelope(unb: &Segment<'_>) -> Result<Envelope, Problem> {
         recipient,
         reference,
         prepared,
+        time: unb.get(3, 1).map(Cow::into_owned),
         group: None,
+        groups: Vec::new(),
     })
 }
 
@@ -446,9 +465,30 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
         .and_then(|s| s.get(1, 0))
         .map(Cow::into_owned)
         .unwrap_or_default();
+    let parts = unh.map(|s| (s.get(1, 1), s.get(1, 2), s.get(1, 3)));
+    let version = match &parts {
+        Some((Some(v), Some(release), Some(agency))) if v == "D" && agency == "UN" => {
+            Version::from_release(release)
+        }
+        _ => None,
+    };
+    let identifier: Cow<'static, str> = match (version, &parts) {
+        (Some(v), _) => Cow::Borrowed(v.identifier()),
+        (None, Some((v, release, agency)))
+            if v.is_some() || release.is_some() || agency.is_some() =>
+        {
+            Cow::Owned(
+                [v, release, agency]
+                    .map(|c| c.as_deref().unwrap_or_default().replace(':', "?"))
+                    .join(":"),
+            )
+        }
+        _ => Cow::Borrowed(""),
+    };
     let fail = |problems| MessageOutcome {
         reference: reference.clone(),
         message_type: message_type.clone(),
+        version: identifier.clone(),
         result: Err(problems),
     };
     if let Some(problem) = syntax {
@@ -469,14 +509,6 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
     if reference.is_empty() {
         m.missing(unh, 0, 0, "the message reference number");
     }
-    let version = match (
-        unh.get(1, 1).as_deref(),
-        unh.get(1, 2).as_deref(),
-        unh.get(1, 3).as_deref(),
-    ) {
-        (Some("D"), Some(release), Some("UN")) => Version::from_release(release),
-        _ => None,
-    };
     let Some(version) = version else {
         m.problems.push(Problem::new(
             Code::Unsupported,
@@ -548,6 +580,7 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
     MessageOutcome {
         reference,
         message_type,
+        version: identifier,
         result,
     }
 }
@@ -555,7 +588,23 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
 /// The longest party name NAD can carry: five components of 35 characters.
 pub const MAX_PARTY_NAME: usize = 175;
 
-/// The tags each message may carry (beyond UNH/UNT); anything else is refused.
+/// The most data elements the segments the mapper reads may have, the
+/// same in D.96A and D.01B: BGM (C002, 1004/C106, 1225, 4343), DTM (C507),
+/// NAD (3035, C082, C058, C080, C059, 3164, 3229/C819, 3251, 3207), LIN
+/// (1082, 1229, C212, C829, 1222, 7083), PIA (4347, C212 five times), QTY
+/// (C186), PRI (C509, 5213).
+const LIMITS: [(u32, u32); 7] = [
+    (code("BGM"), 4),
+    (code("DTM"), 1),
+    (code("NAD"), 9),
+    (code("LIN"), 6),
+    (code("PIA"), 6),
+    (code("QTY"), 1),
+    (code("PRI"), 2),
+];
+
+/// The tags each message may carry (beyond UNH/UNT), with the [`LIMITS`]
+/// of those the mapper reads; anything else is refused.
 const ALLOWED: &[(&str, TagSet)] = &[
     (
         "ORDERS",
@@ -563,35 +612,40 @@ const ALLOWED: &[(&str, TagSet)] = &[
             "BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "PAT",
             "TOD", "TDT", "LOC", "LIN", "PIA", "IMD", "MEA", "QTY", "PRI", "MOA", "ALC", "UNS",
             "CNT",
-        ])),
+        ]))
+        .with_limits(&LIMITS),
     ),
     (
         "ORDCHG",
         TagSet::new(&codes([
             "BGM", "DTM", "PAI", "ALI", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC",
             "LIN", "PIA", "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
-        ])),
+        ]))
+        .with_limits(&LIMITS),
     ),
     (
         "ORDRSP",
         TagSet::new(&codes([
             "BGM", "DTM", "FTX", "RFF", "NAD", "CTA", "COM", "TAX", "CUX", "LOC", "LIN", "PIA",
             "IMD", "QTY", "PRI", "MOA", "UNS", "CNT",
-        ])),
+        ]))
+        .with_limits(&LIMITS),
     ),
     (
         "DESADV",
         TagSet::new(&codes([
             "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TOD", "TDT", "LOC", "EQD", "CPS", "PAC",
             "PCI", "GIN", "MEA", "LIN", "PIA", "IMD", "QTY", "FTX", "CNT",
-        ])),
+        ]))
+        .with_limits(&LIMITS),
     ),
     (
         "RECADV",
         TagSet::new(&codes([
             "BGM", "DTM", "RFF", "NAD", "CTA", "COM", "TDT", "LOC", "CPS", "PAC", "LIN", "PIA",
             "IMD", "QTY", "QVR", "FTX", "CNT",
-        ])),
+        ]))
+        .with_limits(&LIMITS),
     ),
 ];
 
@@ -643,6 +697,63 @@ fn first_with<'s, 'a, const N: usize>(
     })
 }
 
+/// The qualifiers (first component of the first element) that this reader
+/// knows per segment tag: those it reads, and those partners commonly send
+/// (EANCOM) that it reads past. When a segment the message needs is
+/// missing, a segment of that tag with a qualifier outside this list is
+/// named as the likely culprit ([`Code::UnknownQualifier`]) instead of
+/// reporting the segment missing.
+const KNOWN_QUALIFIERS: &[(&str, &[&str])] = &[
+    (
+        "QTY",
+        &[
+            "21", "113", "12", "48", "124", "1", "46", "47", "52", "59", "61", "131", "170", "192",
+            "194", "195",
+        ],
+    ),
+    (
+        "DTM",
+        &[
+            "137", "2", "69", "11", "17", "50", "4", "10", "35", "63", "64", "132", "133", "171",
+            "191", "200", "318", "358", "361",
+        ],
+    ),
+    (
+        "NAD",
+        &[
+            "BY", "SU", "DP", "IV", "SE", "ST", "UC", "CN", "CZ", "CA", "DL", "FW", "II", "MF",
+            "OB", "PE", "PR", "SF", "UD",
+        ],
+    ),
+    (
+        "RFF",
+        &[
+            "ON", "AAK", "CN", "CT", "VN", "DQ", "PL", "PD", "AAU", "ACD", "IV", "AAN", "ALO",
+            "CR", "API", "IT",
+        ],
+    ),
+];
+
+/// Item number types (7143) this reader reads in LIN and PIA.
+const ITEM_TYPES: &[&str] = &["EN", "SRV", "UP", "SA", "BP", "IN"];
+
+/// The first of `segments` tagged `tag` whose qualifier this reader does
+/// not know, with that qualifier.
+fn unknown_qualifier<'s, 'a>(
+    segments: &'s [Segment<'a>],
+    tag: &str,
+) -> Option<(&'s Segment<'a>, Cow<'a, str>)> {
+    let known = KNOWN_QUALIFIERS
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map_or(&[][..], |(_, known)| *known);
+    let key = code(tag);
+    segments.iter().filter(|s| s.key() == key).find_map(|s| {
+        let qualifier = s.get(0, 0)?;
+        (!one_of(&qualifier, known)).then_some((s, qualifier))
+    })
+}
+
 struct Mapper {
     problems: Vec<Problem>,
     /// The line numbers read so far, with the index of their LIN in the
@@ -659,6 +770,33 @@ impl Mapper {
             place(s).element(e + 1).component(c + 1),
             format!("{} has no {what}", s.tag),
         ));
+    }
+
+    /// Reports `s`, which does not fit a message of `message_type` whose
+    /// tag set gives it `bound` ([`TagSet::bound`]): not part of the
+    /// message at all, or with more data elements than it may have.
+    #[cold]
+    #[inline(never)]
+    fn refuse(&mut self, s: &Segment<'_>, bound: u32, message_type: &str) {
+        let problem = if bound == 0 {
+            Problem::new(
+                Code::Unexpected,
+                place(s),
+                format!("segment {} is not part of a {message_type} message", s.tag),
+            )
+        } else {
+            let limit = bound - 1;
+            Problem::new(
+                Code::TooMany,
+                place(s).element(limit as usize + 1),
+                format!(
+                    "{} has {} data elements, but the segment defines {limit}",
+                    s.tag,
+                    s.element_count()
+                ),
+            )
+        };
+        self.problems.push(problem);
     }
 
     fn need<'a>(
@@ -690,6 +828,42 @@ impl Mapper {
             ));
         }
         found
+    }
+
+    /// [`need_segment`](Self::need_segment) for a segment found by its
+    /// qualifier, one of `qualifiers`, among `segments`: when it is missing
+    /// but a segment of that tag has a qualifier this reader does not
+    /// know, that qualifier is the problem, at its segment.
+    fn need_qualified<'s, 'a>(
+        &mut self,
+        at: &Segment<'_>,
+        found: Option<&'s Segment<'a>>,
+        segments: &[Segment<'_>],
+        tag: &str,
+        qualifiers: &[&str],
+        what: &str,
+    ) -> Option<&'s Segment<'a>> {
+        if found.is_some() {
+            return found;
+        }
+        if let Some((other, qualifier)) = unknown_qualifier(segments, tag) {
+            self.problems.push(Problem::new(
+                Code::UnknownQualifier,
+                place(other).element(1).component(1),
+                format!(
+                    "{tag} qualifier `{}` is not known here: the {tag} segment with qualifier {} ({what}) is expected",
+                    crate::problem::shown(&qualifier),
+                    qualifiers.join(" or ")
+                ),
+            ));
+            return None;
+        }
+        self.need_segment(
+            at,
+            found,
+            tag,
+            format_args!("qualifier {} ({what})", qualifiers[0]),
+        )
     }
 
     /// A number: `value`, component `c` of element `e` of `s` (read
@@ -780,12 +954,9 @@ impl Mapper {
         let mut header_end = body.len();
         let mut open: Option<usize> = None;
         for (i, s) in body.iter().enumerate() {
-            if !allowed.is_some_and(|tags| tags.contains(s.key())) {
-                self.problems.push(Problem::new(
-                    Code::Unexpected,
-                    place(s),
-                    format!("segment {} is not part of a {message_type} message", s.tag),
-                ));
+            let bound = allowed.map_or(0, |tags| tags.bound(s.key()));
+            if s.element_count() >= bound as usize {
+                self.refuse(s, bound, message_type);
             }
             match s.key() {
                 LIN => {
@@ -839,7 +1010,7 @@ impl Mapper {
 
     fn issued(&mut self, at: &Segment<'_>, header: &[Segment<'_>]) -> Option<Date> {
         let dtm = first(header, "DTM", "137");
-        let dtm = self.need_segment(at, dtm, "DTM", "qualifier 137 (document date)")?;
+        let dtm = self.need_qualified(at, dtm, header, "DTM", &["137"], "document date")?;
         self.date(dtm)
     }
 
@@ -851,12 +1022,7 @@ impl Mapper {
         who: &str,
     ) -> Option<Party> {
         let nad = first(header, "NAD", qualifier);
-        let nad = self.need_segment(
-            at,
-            nad,
-            "NAD",
-            format_args!("qualifier {qualifier} ({who})"),
-        )?;
+        let nad = self.need_qualified(at, nad, header, "NAD", &[qualifier], who)?;
         let id = self.need(nad, 1, 0, "party identification")?.into_owned();
         let name = nad.text(3);
         if name
@@ -882,12 +1048,7 @@ impl Mapper {
         what: &str,
     ) -> Option<String> {
         let rff = first(header, "RFF", qualifier);
-        let rff = self.need_segment(
-            at,
-            rff,
-            "RFF",
-            format_args!("qualifier {qualifier} ({what})"),
-        )?;
+        let rff = self.need_qualified(at, rff, header, "RFF", &[qualifier], what)?;
         self.need(rff, 0, 1, what).map(Cow::into_owned)
     }
 
@@ -931,13 +1092,42 @@ impl Mapper {
             }
         }
         if !item.is_identified() {
-            self.problems.push(Problem::new(
+            self.no_item(group, lin);
+        }
+        item
+    }
+
+    /// Reports a line group that names no item: at the first item number
+    /// of a type this reader does not know (LIN element 3, PIA elements 2
+    /// to 6), or as missing at LIN.
+    #[cold]
+    fn no_item(&mut self, group: &[Segment<'_>], lin: &Segment<'_>) {
+        let unknown = std::iter::once((lin, 2))
+            .chain(
+                group[1..]
+                    .iter()
+                    .filter(|s| s.key() == PIA)
+                    .flat_map(|s| (1..s.element_count().min(6)).map(move |e| (s, e))),
+            )
+            .find_map(|(s, e)| match s.components::<2>(e) {
+                [Some(_), Some(kind)] if !one_of(&kind, ITEM_TYPES) => Some((s, e, kind)),
+                _ => None,
+            });
+        match unknown {
+            Some((s, e, kind)) => self.problems.push(Problem::new(
+                Code::UnknownQualifier,
+                place(s).element(e + 1).component(2),
+                format!(
+                    "item number type `{}` is not known here: the line names its item by EN or SRV (GTIN), UP, SA (seller's code), BP or IN (buyer's code)",
+                    crate::problem::shown(&kind)
+                ),
+            )),
+            None => self.problems.push(Problem::new(
                 Code::Missing,
                 place(lin).element(3),
                 "the line names no item: give a GTIN in LIN or a buyer's or seller's code in PIA",
-            ));
+            )),
         }
-        item
     }
 
     /// Puts an item code of type `kind` (7143: EN/SRV/UP a GTIN, SA the
@@ -989,11 +1179,13 @@ impl Mapper {
         what: &str,
     ) -> Option<Quantity> {
         let found = first_with(group, "QTY", qualifiers);
-        let qty = self.need_segment(
+        let qty = self.need_qualified(
             at,
             found.as_ref().map(|(qty, _)| *qty),
+            group,
             "QTY",
-            format_args!("qualifier {} ({what})", qualifiers[0]),
+            qualifiers,
+            what,
         )?;
         let (_, parts) = found?;
         self.quantity_from(qty, parts, what)

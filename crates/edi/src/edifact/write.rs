@@ -5,7 +5,7 @@
 //! segment per line, and releases every delimiter that occurs in a value.
 //! Empty trailing components and elements are left out, as ISO 9735 asks.
 
-use super::{Version, syntax::Delimiters, syntax_error_code};
+use super::{Version, error_code, syntax::Delimiters};
 use crate::{
     Acknowledgement, ChangeAction, Date, Decimal, Document, Item, LineStatus, Outgoing, Party,
     Quantity,
@@ -360,9 +360,11 @@ fn chunks(text: &str, size: usize) -> Vec<String> {
     chars.chunks(size).map(|c| c.iter().collect()).collect()
 }
 
-/// Writes UNB. The syntax identifier is UNOC (Latin-1) when the whole
-/// interchange is ASCII, otherwise UNOW (UTF-8), which ISO 9735 defines from
-/// syntax version 4.
+/// Writes UNB. The syntax identifier is UNOC (Latin-1) in syntax version 3
+/// when the whole interchange is ASCII, otherwise UNOW (UTF-8), which ISO
+/// 9735 defines from syntax version 4. The date of preparation (S004 0017)
+/// takes the form of the version written: YYMMDD in version 3, CCYYMMDD in
+/// version 4.
 fn unb(w: &mut Writer, outgoing: &Outgoing, ascii: bool) {
     let qualifier = |id: &str| {
         if id.len() == 13 && id.bytes().all(|b| b.is_ascii_digit()) {
@@ -371,7 +373,11 @@ fn unb(w: &mut Writer, outgoing: &Outgoing, ascii: bool) {
             "ZZZ"
         }
     };
-    let date = outgoing.prepared.yymmdd();
+    let date = if ascii {
+        outgoing.prepared.yymmdd()
+    } else {
+        outgoing.prepared.ccyymmdd()
+    };
     w.segment(
         "UNB",
         &[
@@ -416,8 +422,10 @@ pub fn write(outgoing: &Outgoing, version: Version, documents: &[Document]) -> S
 
 /// Writes a CONTRL message answering `ack` (the interchange it
 /// acknowledges came from `ack.envelope.sender`): accepted (action 7) or
-/// rejected (action 4) per interchange and per message, with each problem's
-/// segment and element.
+/// rejected (action 4) per interchange and per message (UCM naming the
+/// message's reference and its type, version, release and agency), with
+/// each problem's segment and element and its syntax error code as
+/// [`error_code`](super::error_code) maps it.
 pub fn contrl(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
     let mut w = Writer::new(512);
     unb(&mut w, outgoing, false);
@@ -438,7 +446,7 @@ pub fn contrl(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
     });
     let first = ack.problems.first();
     let action = if first.is_some() { "4" } else { "7" };
-    let error = first.map(|p| syntax_error_code(p.code));
+    let error = first.map(error_code);
     w.segment(
         "UCI",
         &[
@@ -452,12 +460,18 @@ pub fn contrl(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
     if ack.problems.is_empty() {
         for m in &ack.messages {
             let action = if m.accepted() { "7" } else { "4" };
-            let error = m.problems.first().map(|p| syntax_error_code(p.code));
+            let error = m.problems.first().map(error_code);
+            let mut identifier: Vec<Option<&str>> = vec![Some(&m.message_type)];
+            identifier.extend(
+                m.version
+                    .split(':')
+                    .map(|c| Some(c).filter(|c| !c.is_empty())),
+            );
             w.segment(
                 "UCM",
                 &[
                     &[Some(&m.reference)],
-                    &[Some(&m.message_type)],
+                    &identifier,
                     &[Some(action)],
                     &[error],
                 ],
@@ -467,7 +481,7 @@ pub fn contrl(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
                     continue;
                 };
                 let position = position.to_string();
-                let code = syntax_error_code(p.code);
+                let code = error_code(p);
                 w.segment("UCS", &[&[Some(&position)], &[Some(code)]]);
                 if let Some(element) = p.place.element {
                     let element = element.to_string();

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document, DocumentKind, Item,
     MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine, OrderResponse, Party, Place,
-    Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine, ResponseLine,
+    Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine, ResponseLine, problem::shown,
 };
 
 /// A cell's content as the file holds it.
@@ -138,12 +138,13 @@ pub(crate) fn read(table: &Table) -> Reading {
                 if let Some((first, first_name)) = layout.columns.get(&column) {
                     problems.push(Problem::new(
                         Code::Unexpected,
-                        Place::cell(header.line, written.clone()),
+                        Place::cell(header.line, shown(&written)),
                         format!(
-                            "column {} names {} again: it is already column {} (`{first_name}`)",
+                            "column {} names {} again: it is already column {} (`{}`)",
                             column_letters(*index),
                             column.both(),
-                            column_letters(*first)
+                            column_letters(*first),
+                            shown(first_name)
                         ),
                     ));
                 } else {
@@ -152,10 +153,11 @@ pub(crate) fn read(table: &Table) -> Reading {
             }
             None => problems.push(Problem::new(
                 Code::Unexpected,
-                Place::cell(header.line, written.clone()),
+                Place::cell(header.line, shown(&written)),
                 format!(
-                    "column {} (`{written}`) is not a column of this layout; the columns are {}",
+                    "column {} (`{}`) is not a column of this layout; the columns are {}",
                     column_letters(*index),
+                    shown(&written),
                     Column::ALL
                         .iter()
                         .map(|c| c.name())
@@ -277,6 +279,7 @@ fn document(layout: &Layout, group: &Group<'_>, date1904: bool) -> MessageOutcom
     let outcome = |result| MessageOutcome {
         reference: group.number.clone(),
         message_type: kind.map_or_else(|| group.kind.clone(), |k| k.as_str().to_string()),
+        version: std::borrow::Cow::Borrowed(""),
         result,
     };
     let first = group.rows[0];
@@ -294,7 +297,7 @@ fn document(layout: &Layout, group: &Group<'_>, date1904: bool) -> MessageOutcom
                 place(Column::DocumentType),
                 format!(
                     "`{}` is not a document type: write order, order_change, order_cancellation, order_response, despatch_advice or receipt_advice (or 発注, 発注変更, 発注取消, 発注回答, 出荷案内, 受領通知)",
-                    group.kind
+                    shown(&group.kind)
                 ),
             )
         };
@@ -327,7 +330,7 @@ fn text_value(cell: &Cell) -> Parsed<String> {
     match cell {
         Cell::Error(e) => Err((
             Code::Invalid,
-            format!("the cell holds the spreadsheet error `{}`", e.trim()),
+            format!("the cell holds the spreadsheet error `{}`", shown(e.trim())),
         )),
         other => Ok(cell_text(other)),
     }
@@ -341,7 +344,7 @@ fn decimal_value(cell: &Cell) -> Parsed<Decimal> {
     match cell {
         Cell::Text(t) => values::typed_number(t),
         Cell::Number(raw) => values::stored_number(raw),
-        Cell::Date(t) => Err(format!("`{t}` is a date, not a number")),
+        Cell::Date(t) => Err(format!("`{}` is a date, not a number", shown(t))),
         Cell::Error(_) => return text_value(cell).map(|_| Decimal::ZERO),
     }
     .map_err(|e| (Code::Invalid, e))
@@ -352,7 +355,10 @@ fn amount_value(cell: &Cell) -> Parsed<Decimal> {
     if value.is_negative() {
         return Err((
             Code::Invalid,
-            format!("`{value}` is negative; quantities and prices are zero or more"),
+            format!(
+                "`{}` is negative; quantities and prices are zero or more",
+                shown(&value.to_string())
+            ),
         ));
     }
     Ok(value)
@@ -366,7 +372,10 @@ fn count_value(cell: &Cell) -> Parsed<u32> {
         .ok_or_else(|| {
             (
                 Code::Invalid,
-                format!("`{value}` is not a whole number from 0 to 4294967295"),
+                format!(
+                    "`{}` is not a whole number from 0 to 4294967295",
+                    shown(&value.to_string())
+                ),
             )
         })
 }
@@ -384,7 +393,8 @@ fn gtin_value(cell: &Cell) -> Parsed<String> {
     Err((
         Code::Invalid,
         format!(
-            "`{code}` is not a GTIN/JAN code (8, 12, 13 or 14 digits with a valid check digit){hint}"
+            "`{}` is not a GTIN/JAN code (8, 12, 13 or 14 digits with a valid check digit){hint}",
+            shown(&code)
         ),
     ))
 }
@@ -503,7 +513,9 @@ impl Mapper<'_> {
                         Code::Rule,
                         place,
                         format!(
-                            "`{value}` differs from `{first}` on row {line}: every row of a document carries the same {} (or leaves it empty)",
+                            "`{}` differs from `{}` on row {line}: every row of a document carries the same {} (or leaves it empty)",
+                            shown(&value.to_string()),
+                            shown(&first.to_string()),
                             column.name()
                         ),
                     ));
@@ -672,7 +684,7 @@ impl Mapper<'_> {
                         self.problems.push(Problem::new(
                             Code::Rule,
                             place,
-                            format!("an order's order_number is its own number `{own}`, not `{other}` (or leave it empty)"),
+                            format!("an order's order_number is its own number `{}`, not `{}` (or leave it empty)", shown(own), shown(other)),
                         ));
                     }
                 }
@@ -693,7 +705,7 @@ impl Mapper<'_> {
                 let lines = self.each(rows, |m, row, seen| {
                     let action = m.need(row, Column::Action, "what the change does to the line (added, changed or deleted)", |c| {
                         parse_action(&code_value(c)?).ok_or_else(|| {
-                            (Code::UnknownQualifier, format!("`{}` is not a change action: write added, changed or deleted (追加, 変更, 削除)", cell_text(c).trim()))
+                            (Code::UnknownQualifier, format!("`{}` is not a change action: write added, changed or deleted (追加, 変更, 削除)", shown(cell_text(c).trim())))
                         })
                     });
                     let line = m.order_line(row, seen);
@@ -737,7 +749,7 @@ impl Mapper<'_> {
                     let line = m.line_number(row, seen);
                     let status = m.need(row, Column::Status, "the answer to the line (accepted, changed or rejected)", |c| {
                         parse_status(&code_value(c)?).ok_or_else(|| {
-                            (Code::UnknownQualifier, format!("`{}` is not a line status: write accepted, changed or rejected (承諾, 変更, 拒否)", cell_text(c).trim()))
+                            (Code::UnknownQualifier, format!("`{}` is not a line status: write accepted, changed or rejected (承諾, 変更, 拒否)", shown(cell_text(c).trim())))
                         })
                     });
                     let item = m.item(row);

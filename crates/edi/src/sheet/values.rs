@@ -3,7 +3,7 @@
 //! forms Japanese Excel shows, date serial numbers, GTINs, units and
 //! currencies.
 
-use crate::{Date, Decimal, decimal::MAX_SCALE};
+use crate::{Date, Decimal, decimal::MAX_SCALE, problem::shown};
 
 use super::columns::fold_width;
 
@@ -28,12 +28,14 @@ pub(crate) fn typed_number(text: &str) -> Result<Decimal, String> {
             && whole.bytes().all(|b| b.is_ascii_digit() || b == b',');
         if !grouped || unsigned[whole.len()..].contains(',') {
             return Err(format!(
-                "`{trimmed}` is not a number: a comma may only group thousands (1,234.5); the decimal mark is a dot"
+                "`{}` is not a number: a comma may only group thousands (1,234.5); the decimal mark is a dot",
+                shown(trimmed)
             ));
         }
-        return exact(&trimmed.replace(',', ""), false).map_err(|e| format!("`{trimmed}` {e}"));
+        return exact(&trimmed.replace(',', ""), false)
+            .map_err(|e| format!("`{}` {e}", shown(trimmed)));
     }
-    exact(trimmed, false).map_err(|e| format!("`{trimmed}` {e}"))
+    exact(trimmed, false).map_err(|e| format!("`{}` {e}", shown(trimmed)))
 }
 
 /// Reads the number stored in a spreadsheet's number cell (`318.5`,
@@ -41,7 +43,7 @@ pub(crate) fn typed_number(text: &str) -> Result<Decimal, String> {
 /// binary floating point: the text is rounded to the 15 significant digits
 /// the spreadsheet itself holds.
 pub(crate) fn stored_number(text: &str) -> Result<Decimal, String> {
-    exact(text.trim(), true).map_err(|e| format!("the number `{}` {e}", text.trim()))
+    exact(text.trim(), true).map_err(|e| format!("the number `{}` {e}", shown(text.trim())))
 }
 
 /// Decimal digits and a power of ten: `digits × 10^exponent`.
@@ -161,7 +163,12 @@ fn exact(text: &str, spreadsheet: bool) -> Result<Decimal, String> {
 pub(crate) fn typed_date(text: &str) -> Result<Date, String> {
     let folded = fold_width(text);
     let trimmed = folded.trim();
-    let refuse = || format!("`{trimmed}` is not a date (write it as 2026-11-25 or 2026/11/25)");
+    let refuse = || {
+        format!(
+            "`{}` is not a date (write it as 2026-11-25 or 2026/11/25)",
+            shown(trimmed)
+        )
+    };
     let date_part = match trimmed.split_once([' ', 'T']) {
         Some((date, time))
             if time
@@ -197,7 +204,7 @@ pub(crate) fn typed_date(text: &str) -> Result<Date, String> {
             u8::try_from(m).map_err(|_| refuse())?,
             u8::try_from(d).map_err(|_| refuse())?,
         )
-        .ok_or_else(|| format!("`{trimmed}` is not a date that exists")),
+        .ok_or_else(|| format!("`{}` is not a date that exists", shown(trimmed))),
         _ => Err(refuse()),
     }
 }
@@ -215,7 +222,7 @@ pub(crate) fn serial_date(text: &str, date1904: bool) -> Result<Date, String> {
     let refuse = || {
         format!(
             "the date serial number `{}` is not a date from 1900-03-01 to 9999-12-31",
-            text.trim()
+            shown(text.trim())
         )
     };
     let rounded = value.round(0);
@@ -261,7 +268,8 @@ pub(crate) fn unit(text: &str) -> Result<String, String> {
         Ok(code)
     } else {
         Err(format!(
-            "`{trimmed}` is not a UN/ECE Recommendation 20 unit code (H87 piece, CS case, KGM kilogram, …) nor one of 個, ケース, 箱, 袋, kg, g"
+            "`{}` is not a UN/ECE Recommendation 20 unit code (H87 piece, CS case, KGM kilogram, …) nor one of 個, ケース, 箱, 袋, kg, g",
+            shown(trimmed)
         ))
     }
 }
@@ -278,7 +286,8 @@ pub(crate) fn currency(text: &str) -> Result<String, String> {
         Ok(code)
     } else {
         Err(format!(
-            "`{trimmed}` is not an ISO 4217 currency code (JPY, USD, …)"
+            "`{}` is not an ISO 4217 currency code (JPY, USD, …)",
+            shown(trimmed)
         ))
     }
 }

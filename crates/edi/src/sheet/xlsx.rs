@@ -16,7 +16,7 @@ use super::{
     table::{self, Cell, Row, Table, column_letters},
     values::date_serial,
 };
-use crate::{Code, Document, Place, Problem, Reading};
+use crate::{Code, Document, Place, Problem, Reading, problem::shown};
 
 /// The most bytes one part of a workbook may inflate to; a larger part is
 /// refused rather than read, so that a small file cannot claim all memory.
@@ -445,7 +445,9 @@ fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Bo
                                 .parse::<usize>()
                                 .ok()
                                 .filter(|n| (1..=MAX_ROWS).contains(n))
-                                .ok_or_else(|| xml.problem(format!("`{r}` is not a row number")))?,
+                                .ok_or_else(|| {
+                                    xml.problem(format!("`{}` is not a row number", shown(&r)))
+                                })?,
                             None => previous + 1,
                         };
                         if line <= previous || line > MAX_ROWS {
@@ -468,7 +470,8 @@ fn worksheet(bytes: &[u8], path: &str, shared: &[String]) -> Result<Vec<Row>, Bo
                                 Some((column, line)) if line == row.line => column,
                                 _ => {
                                     return Err(xml.problem(format!(
-                                        "`{r}` is not a cell of row {}",
+                                        "`{}` is not a cell of row {}",
+                                        shown(&r),
                                         row.line
                                     )));
                                 }

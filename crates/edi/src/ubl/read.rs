@@ -590,6 +590,7 @@ pub fn read(input: &[u8]) -> Reading {
         messages: vec![MessageOutcome {
             reference: header.text("cbc:ID").unwrap_or_default(),
             message_type: root.name().to_string(),
+            version: std::borrow::Cow::Borrowed(""),
             result,
         }],
         problems: Vec::new(),
@@ -642,7 +643,9 @@ fn envelope(root: Root, header: &Group) -> Option<Envelope> {
             .get("cbc:IssueDate")
             .and_then(Node::value)
             .and_then(parse_date),
+        time: None,
         group: None,
+        groups: Vec::new(),
     })
 }
 

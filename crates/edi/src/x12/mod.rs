@@ -41,7 +41,10 @@
 //! Text is written as UTF-8.
 //!
 //! Acknowledgements are 997 functional acknowledgements, written by
-//! [`ack997`] from an [`Acknowledgement`](crate::Acknowledgement).
+//! [`ack997`] from an [`Acknowledgement`](crate::Acknowledgement): one 997
+//! transaction set per functional group received, and a TA1 interchange
+//! acknowledgement before them when the interchange envelope itself is at
+//! fault (see [`ta1_note_code`]).
 //!
 //! [`Decoder`] reads an interchange fed in chunks of any size and reports
 //! each transaction set as soon as it is complete, so memory stays bounded
@@ -54,7 +57,7 @@ mod write;
 
 pub use read::{Decoder, Event, read};
 pub use syntax::{Delimiters, Position, Segment, Segments, SyntaxError, SyntaxErrorKind};
-pub use write::{WriteError, ack997, ack997_in, plain_text, write};
+pub use write::{WriteError, ack997, ack997_in, plain_text, ta1, write};
 
 use crate::{Code, Format};
 
@@ -248,6 +251,44 @@ pub fn group_error_code(problem: &crate::Problem) -> Option<&'static str> {
         (Code::Missing, "GE") => Some("3"),
         (Code::ReferenceMismatch, "GE") => Some("4"),
         (Code::CountMismatch, "GE") => Some("5"),
+        _ => None,
+    }
+}
+
+/// The interchange acknowledgement note code (TA105, code list I18) for a
+/// problem of the interchange envelope (ISA/IEA), as a TA1 reports it, if
+/// it is one. Problems a caller adds after reading (a duplicate, a party
+/// it does not know) are mapped by the ISA element they name (ISA06 the
+/// sender, ISA08 the recipient, ISA13 the control number):
+///
+/// | Code | Place | TA105 |
+/// |---|---|---|
+/// | `reference_mismatch` | IEA | `001` control numbers in ISA and IEA differ |
+/// | `unsupported` | ISA12 | `003` version of the controls not supported |
+/// | any | ISA06 | `006` invalid interchange sender id |
+/// | `unknown_party` | ISA08 | `009` unknown interchange receiver id |
+/// | any other | ISA08 | `008` invalid interchange receiver id |
+/// | any | ISA09 | `014` invalid interchange date |
+/// | `duplicate` | ISA13 | `025` duplicate interchange control number |
+/// | any other | ISA13 | `018` invalid interchange control number |
+/// | `count_mismatch` | IEA | `021` invalid number of included groups |
+/// | `missing` | IEA | `023` premature end of the interchange |
+/// | `missing` | ISA, no element | `024` invalid interchange content (no functional group) |
+/// | `duplicate` | ISA, no element | `025` duplicate interchange control number |
+pub fn ta1_note_code(problem: &crate::Problem) -> Option<&'static str> {
+    let tag = problem.place.tag.as_deref().unwrap_or_default();
+    match (problem.code, tag, problem.place.element) {
+        (Code::ReferenceMismatch, "IEA", _) => Some("001"),
+        (Code::CountMismatch, "IEA", _) => Some("021"),
+        (Code::Missing, "IEA", _) => Some("023"),
+        (Code::Unsupported, "ISA", Some(12)) => Some("003"),
+        (_, "ISA", Some(6)) => Some("006"),
+        (Code::UnknownParty, "ISA", Some(8)) => Some("009"),
+        (_, "ISA", Some(8)) => Some("008"),
+        (_, "ISA", Some(9)) => Some("014"),
+        (Code::Duplicate, "ISA", Some(13) | None) => Some("025"),
+        (_, "ISA", Some(13)) => Some("018"),
+        (Code::Missing, "ISA", None) => Some("024"),
         _ => None,
     }
 }

@@ -9,11 +9,13 @@
 //! interchange as a whole.
 //!
 //! [`Event::Envelope`] is reported once per functional group, when its GS
-//! is read: the ISA fields with `group` set to GS06. An interchange whose
-//! ISA reads but that holds no group is reported once, with no group, when
-//! it ends.
+//! is read: the ISA fields with `group` set to GS06 and `groups` holding
+//! that one group. An interchange whose ISA reads but that holds no group
+//! is reported once, with no group, when it ends (and is rejected: an
+//! interchange carries at least one functional group, unless it carries
+//! TA1 interchange acknowledgements, which are read past).
 
-use std::{fmt, ops::Range};
+use std::{borrow::Cow, fmt, ops::Range};
 
 use super::{
     Version, functional_id,
@@ -25,9 +27,9 @@ use super::{
 };
 use crate::{
     ChangeAction, ChangeLine, Code, Date, Decimal, DespatchAdvice, DespatchLine, Document,
-    Envelope, Item, LineStatus, MessageOutcome, Order, OrderCancellation, OrderChange, OrderLine,
-    OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice, ReceiptLine,
-    ResponseLine,
+    Envelope, FunctionalGroup, Item, LineStatus, MessageOutcome, Order, OrderCancellation,
+    OrderChange, OrderLine, OrderResponse, Party, Place, Problem, Quantity, Reading, ReceiptAdvice,
+    ReceiptLine, ResponseLine,
     scan::{
         Bounds, Breaks, Buffer, Message, References, Separators, TagSet, code, code_of, codes,
         one_of, read_message, recycle, repeated,
@@ -58,6 +60,10 @@ enum Stage {
 struct Group {
     control: String,
     functional: String,
+    /// GS08 as written.
+    version: String,
+    /// The segment number of the GS.
+    segment: usize,
     sets: usize,
 }
 
@@ -70,7 +76,13 @@ pub struct Decoder {
     interchange: Option<Envelope>,
     announced: bool,
     segments: usize,
+    /// The line the ISA starts on.
+    header_line: usize,
     groups: usize,
+    /// Transaction sets reported so far in the interchange.
+    sets: usize,
+    /// TA1 interchange acknowledgements read (outside any group).
+    acknowledgements: usize,
     group: Option<Group>,
     seen_groups: References,
     seen_sets: References,
@@ -87,17 +99,17 @@ impl Default for Decoder {
 }
 
 /// Reads a whole interchange in memory. The reading's envelope is the
-/// first one reported (that of the first functional group).
+/// first one reported (that of the first functional group), with every
+/// functional group in `groups`.
 pub fn read(input: &[u8]) -> Reading {
-    let mut envelope = None;
+    let mut envelope: Option<Envelope> = None;
     let mut messages = Vec::new();
     let mut decoder = Decoder::new();
     let mut on = |event| match event {
-        Event::Envelope(e) => {
-            if envelope.is_none() {
-                envelope = Some(e);
-            }
-        }
+        Event::Envelope(e) => match &mut envelope {
+            Some(first) => first.groups.extend(e.groups),
+            None => envelope = Some(e),
+        },
         Event::Message(m) => messages.push(m),
     };
     decoder.feed(input, &mut on);
@@ -143,7 +155,10 @@ impl Decoder {
             interchange: None,
             announced: false,
             segments: 0,
+            header_line: 1,
             groups: 0,
+            sets: 0,
+            acknowledgements: 0,
             group: None,
             seen_groups: References::default(),
             seen_sets: References::default(),
@@ -201,7 +216,7 @@ impl Decoder {
                 self.fail(problem);
             }
         }
-        self.announce(None, on);
+        self.announce(false, on);
         self.problems
     }
 
@@ -210,14 +225,24 @@ impl Decoder {
         self.stage = Stage::Failed;
     }
 
-    /// Reports the envelope once per group, or once without a group.
-    fn announce(&mut self, group: Option<&str>, on: &mut impl FnMut(Event)) {
-        if group.is_none() && self.announced {
+    /// Reports the envelope once per group (the one being read), or once
+    /// without a group.
+    fn announce(&mut self, with_group: bool, on: &mut impl FnMut(Event)) {
+        if !with_group && self.announced {
             return;
         }
         if let Some(interchange) = &self.interchange {
             let mut envelope = interchange.clone();
-            envelope.group = group.map(str::to_string);
+            if let Some(g) = self.group.as_ref().filter(|_| with_group) {
+                envelope.group = Some(g.control.clone());
+                envelope.groups = vec![FunctionalGroup {
+                    functional: g.functional.clone(),
+                    control: g.control.clone(),
+                    version: g.version.clone(),
+                    segment: g.segment,
+                    first_message: self.sets,
+                }];
+            }
             self.announced = true;
             on(Event::Envelope(envelope));
         }
@@ -310,6 +335,7 @@ impl Decoder {
                     }
                     match interchange_header(&self.input.bytes[self.input.at..]) {
                         Ok((delimiters, length)) => {
+                            self.header_line = self.line_of_next();
                             self.delimiters = delimiters;
                             let end = self.input.at + length;
                             let outcome = self.take_one(end, |s| {
@@ -342,6 +368,7 @@ impl Decoder {
                     };
                     let is_gs = tag == b"GS";
                     let is_iea = tag == b"IEA";
+                    let is_ta1 = tag == b"TA1";
                     let Some(end) = self.segment_end() else {
                         return;
                     };
@@ -359,10 +386,9 @@ impl Decoder {
                                 }
                                 self.groups += 1;
                                 self.seen_sets.clear();
-                                let control = group.control.clone();
                                 self.group = Some(group);
                                 self.stage = Stage::Group;
-                                self.announce(Some(&control), on);
+                                self.announce(true, on);
                             }
                             Err(problem) => {
                                 self.fail(*problem);
@@ -380,9 +406,25 @@ impl Decoder {
                             Ok(s) => interchange_trailer(s, groups, &reference),
                             Err(p) => vec![p],
                         });
-                        self.announce(None, on);
+                        self.announce(false, on);
+                        if groups == 0 && self.acknowledgements == 0 {
+                            self.problems.push(Problem::new(
+                                Code::Missing,
+                                Place::segment(1, "ISA", self.header_line),
+                                "the interchange holds no functional group: GS … GE with at least one transaction set belongs between ISA and IEA",
+                            ));
+                        }
                         self.problems.extend(problems);
                         self.stage = Stage::Ended;
+                    } else if is_ta1 {
+                        // An interchange acknowledgement stands between ISA
+                        // and the groups; it says nothing about the documents.
+                        let problem = self.take_one(end, |s| s.err());
+                        if let Some(problem) = problem {
+                            self.fail(problem);
+                            return;
+                        }
+                        self.acknowledgements += 1;
                     } else {
                         let problem = self.take_one(end, |s| match s {
                             Ok(s) if s.is("ST") => Problem::new(
@@ -437,6 +479,7 @@ impl Decoder {
                             if let Some(g) = self.group.as_mut() {
                                 g.sets += 1;
                             }
+                            self.sets += 1;
                             let outcome = self.check_unique(outcome, line);
                             on(Event::Message(outcome));
                         }
@@ -564,7 +607,13 @@ fn interchange_envelope(isa: &Segment<'_>) -> Result<Envelope, Box<Problem>> {
         recipient,
         reference,
         prepared,
+        time: isa
+            .element(9)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
         group: None,
+        groups: Vec::new(),
     })
 }
 
@@ -601,7 +650,7 @@ fn group_header(gs: &Segment<'_>) -> Result<(Group, Place), Box<Problem>> {
     }
     let functional = required(gs, 0, "functional identifier code")?;
     let control = required(gs, 5, "group control number")?;
-    let named = gs.element(7).unwrap_or_default();
+    let named = gs.element(7).unwrap_or_default().trim();
     if Version::from_group(named).is_none() {
         return Err(Box::new(Problem::new(
             Code::Unsupported,
@@ -613,6 +662,8 @@ fn group_header(gs: &Segment<'_>) -> Result<(Group, Place), Box<Problem>> {
         Group {
             control,
             functional,
+            version: named.to_string(),
+            segment: gs.position.segment,
             sets: 0,
         },
         place(gs),
@@ -662,6 +713,7 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>, group: &Group) -> Me
     let fail = |problems| MessageOutcome {
         reference: reference.clone(),
         message_type: message_type.clone(),
+        version: Cow::Borrowed(""),
         result: Err(problems),
     };
     if let Some(problem) = syntax {
@@ -747,6 +799,7 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>, group: &Group) -> Me
     MessageOutcome {
         reference,
         message_type,
+        version: Cow::Borrowed(""),
         result,
     }
 }

@@ -8,7 +8,7 @@
 //! 861) share one GS/GE group; groups are numbered 1, 2, … and transaction
 //! sets 0001, 0002, … through the interchange.
 
-use std::fmt::Write as _;
+use std::{borrow::Cow, fmt::Write as _, ops::Range};
 
 use super::{
     AckCode, Version, ack_code, functional_id, group_error_code, syntax::Delimiters, unit_to_x12,
@@ -543,11 +543,11 @@ impl Writer {
 
 /// The envelope's values, checked to fit ISA and GS.
 struct Envelope<'o> {
-    sender: &'o str,
-    recipient: &'o str,
+    sender: Cow<'o, str>,
+    recipient: Cow<'o, str>,
     reference: String,
     date: Date,
-    time: &'o str,
+    time: Cow<'o, str>,
 }
 
 fn envelope(outgoing: &Outgoing, d: Delimiters) -> Result<Envelope<'_>, WriteError> {
@@ -591,11 +591,11 @@ fn envelope(outgoing: &Outgoing, d: Delimiters) -> Result<Envelope<'_>, WriteErr
         });
     }
     Ok(Envelope {
-        sender: &outgoing.sender,
-        recipient: &outgoing.recipient,
+        sender: Cow::Borrowed(&outgoing.sender),
+        recipient: Cow::Borrowed(&outgoing.recipient),
         reference: format!("{reference:0>9}"),
         date: outgoing.prepared,
-        time: &outgoing.time,
+        time: Cow::Borrowed(&outgoing.time),
     })
 }
 
@@ -621,10 +621,10 @@ fn gs(w: &mut Writer, e: &Envelope<'_>, functional: &str, control: &str, version
         "GS",
         &[
             Some(functional),
-            Some(e.sender),
-            Some(e.recipient),
+            Some(&e.sender),
+            Some(&e.recipient),
             Some(&date),
-            Some(e.time),
+            Some(&e.time),
             Some(control),
             Some("X"),
             Some(version.group_version()),
@@ -668,7 +668,7 @@ pub fn write(
                 number: document.number().to_string(),
                 line: None,
             };
-            w.document(&format!("{number:04}"), document, e.time);
+            w.document(&format!("{number:04}"), document, &e.time);
             if let Some(error) = w.error.take() {
                 return Err(error);
             }
@@ -697,34 +697,95 @@ pub fn ack997(outgoing: &Outgoing, ack: &Acknowledgement) -> String {
     ack997_in(outgoing, ack, Version::V004010)
 }
 
-/// Writes a 997 functional acknowledgement in `version` answering `ack`:
-/// AK1 names the group (its functional id taken from the first set's type,
-/// `PO` when there is none, and GS06 from the envelope, `0` when unknown);
-/// one AK2 … AK5 loop per transaction set with an AK3 (and AK4) per
-/// problem as [`ack_code`](super::ack_code) maps it; AK9 accepted (`A`),
-/// partly (`P`) or rejected (`R`) with the group error codes of the
-/// interchange's problems. When the interchange as a whole is rejected, no
-/// AK2 loops are written. Envelope values that do not fit ISA are cut or
-/// padded to fit, and delimiters in echoed values become `?`, since an
-/// acknowledgement must always be written.
+/// Writes the acknowledgement interchange answering `ack` in `version`:
+///
+/// - a TA1 interchange acknowledgement (TA101–TA103 the received ISA13,
+///   ISA09 and ISA10, TA104 `R`, TA105 the note code) when a problem of the
+///   interchange envelope has a [`ta1_note_code`](super::ta1_note_code);
+/// - one functional group `FA` holding one 997 per functional group
+///   received (`ack.envelope.groups`): AK1 its GS01, GS06 and, in 005010,
+///   GS08; one AK2 … AK5 loop per transaction set of the group with an AK3
+///   (and AK4) per problem as [`ack_code`](super::ack_code) maps it; AK9
+///   accepted (`A`), partly (`P`) or rejected (`R`) with the group error
+///   codes of the problems in that group. When the interchange as a whole
+///   is rejected, no AK2 loops are written. Without group information (an
+///   acknowledgement not read from X12), one 997 answers every message,
+///   its AK1 named from the first set's type (`PO` when there is none) and
+///   the envelope's group (`0` when unknown); a rejected interchange that
+///   held no group gets the TA1 alone.
+///
+/// Envelope values that do not fit ISA are cut or padded to fit, and
+/// delimiters in echoed values become `?`, since an acknowledgement must
+/// always be written.
 pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -> String {
+    let note = ack.problems.iter().find_map(super::ta1_note_code);
     let mut w = Writer::new(1024, version);
-    let d = w.d;
-    let clean = |text: &str, max: usize| -> String {
-        text.chars()
-            .filter(|c| !c.is_control())
-            .map(|c| {
-                if c.is_ascii() && d.role(c as u8).is_some() {
-                    '?'
-                } else {
-                    c
-                }
-            })
-            .take(max)
-            .collect()
+    let e = ack_envelope(outgoing, w.d);
+    isa(&mut w.out, &e, version, w.d);
+    if let Some(note) = note {
+        ta1_segment(&mut w, ack.envelope.as_ref(), note);
+    }
+    let groups = ack_groups(ack, version, note.is_some());
+    if !groups.is_empty() {
+        gs(&mut w, &e, "FA", "1", version);
+        for (index, group) in groups.iter().enumerate() {
+            ack997_set(&mut w, ack, group, index + 1, version);
+        }
+        let count = groups.len().to_string();
+        w.segment("GE", &[Some(&count), Some("1")]);
+    }
+    let count = if groups.is_empty() { "0" } else { "1" };
+    w.segment("IEA", &[Some(count), Some(&e.reference)]);
+    w.out
+}
+
+/// Writes an interchange holding only a TA1 that rejects the interchange
+/// of `envelope` with the interchange note code `note` (TA105, code list
+/// I18: `025` duplicate control number, `006` invalid sender, `009`
+/// unknown receiver, …), for a caller that decides about an interchange
+/// outside this crate and owes no 997 for it.
+pub fn ta1(
+    outgoing: &Outgoing,
+    envelope: &crate::Envelope,
+    note: &str,
+    version: Version,
+) -> String {
+    let mut w = Writer::new(256, version);
+    let e = ack_envelope(outgoing, w.d);
+    isa(&mut w.out, &e, version, w.d);
+    let note = clean(note, 3, w.d);
+    ta1_segment(&mut w, Some(envelope), &note);
+    w.segment("IEA", &[Some("0"), Some(&e.reference)]);
+    w.out
+}
+
+/// `text` without control characters, delimiters replaced by `?`, at most
+/// `max` characters.
+fn clean(text: &str, max: usize, d: Delimiters) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if c.is_ascii() && d.role(c as u8).is_some() {
+                '?'
+            } else {
+                c
+            }
+        })
+        .take(max)
+        .collect()
+}
+
+/// The envelope of an acknowledgement, made to fit ISA whatever
+/// `outgoing` holds.
+fn ack_envelope(outgoing: &Outgoing, d: Delimiters) -> Envelope<'static> {
+    let ascii = |text: &str| {
+        let text = clean(text, 15, d).replace(|c: char| !c.is_ascii(), "?");
+        if text.is_empty() {
+            "?".to_string()
+        } else {
+            text
+        }
     };
-    let sender = clean(&outgoing.sender, 15).replace(|c: char| !c.is_ascii(), "?");
-    let recipient = clean(&outgoing.recipient, 15).replace(|c: char| !c.is_ascii(), "?");
     let digits: String = outgoing
         .reference
         .chars()
@@ -736,43 +797,154 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
     } else {
         "0000"
     };
-    let e = Envelope {
-        sender: if sender.is_empty() { "?" } else { &sender },
-        recipient: if recipient.is_empty() {
-            "?"
-        } else {
-            &recipient
-        },
+    Envelope {
+        sender: Cow::Owned(ascii(&outgoing.sender)),
+        recipient: Cow::Owned(ascii(&outgoing.recipient)),
         reference: format!("{digits:0>9}"),
         date: outgoing.prepared,
-        time,
-    };
-    isa(&mut w.out, &e, version, d);
-    gs(&mut w, &e, "FA", "1", version);
+        time: Cow::Owned(time.to_string()),
+    }
+}
+
+/// TA1 for the interchange of `received`: its control number, date and
+/// time, rejected with `note`.
+fn ta1_segment(w: &mut Writer, received: Option<&crate::Envelope>, note: &str) {
+    let d = w.d;
+    let reference = received.map_or_else(String::new, |r| {
+        let digits: String = r
+            .reference
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(9)
+            .collect();
+        format!("{digits:0>9}")
+    });
+    let date = received
+        .and_then(|r| r.prepared)
+        .map_or_else(|| "000000".to_string(), |p| p.yymmdd());
+    let time = received
+        .and_then(|r| r.time.as_deref())
+        .filter(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()))
+        .map_or_else(|| "0000".to_string(), |t| clean(t, 4, d));
+    w.segment(
+        "TA1",
+        &[
+            Some(if reference.is_empty() {
+                "000000000"
+            } else {
+                &reference
+            }),
+            Some(&date),
+            Some(&time),
+            Some("R"),
+            Some(note),
+        ],
+    );
+}
+
+/// One functional group received, as its 997 answers it.
+struct AckGroup {
+    functional: String,
+    control: String,
+    version: String,
+    messages: Range<usize>,
+    /// Its segments in the interchange (GS up to the next GS), for the
+    /// group-level problems.
+    segments: Range<usize>,
+}
+
+/// The groups `ack` answers: those of its envelope, or one for every
+/// message when it names none (none at all when a TA1 rejects an
+/// interchange that held nothing).
+fn ack_groups(ack: &Acknowledgement, version: Version, has_ta1: bool) -> Vec<AckGroup> {
+    let total = ack.messages.len();
+    let listed = ack.envelope.as_ref().map_or(&[][..], |e| &e.groups[..]);
+    if listed.is_empty() {
+        if total == 0 && has_ta1 {
+            return Vec::new();
+        }
+        let functional = ack
+            .messages
+            .first()
+            .and_then(|m| functional_id(&m.message_type))
+            .unwrap_or("PO");
+        let control = ack
+            .envelope
+            .as_ref()
+            .and_then(|e| e.group.as_deref())
+            .unwrap_or("0");
+        return vec![AckGroup {
+            functional: functional.to_string(),
+            control: control.to_string(),
+            version: version.group_version().to_string(),
+            messages: 0..total,
+            segments: 0..usize::MAX,
+        }];
+    }
+    listed
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let next = listed.get(i + 1);
+            let end = next.map_or(total, |n| n.first_message).min(total);
+            AckGroup {
+                functional: g.functional.clone(),
+                control: g.control.clone(),
+                version: g.version.clone(),
+                messages: g.first_message.min(end)..end,
+                segments: if i == 0 { 0 } else { g.segment }
+                    ..next.map_or(usize::MAX, |n| n.segment),
+            }
+        })
+        .collect()
+}
+
+/// One 997 transaction set (ST … SE, control number `number`) answering
+/// `group`.
+fn ack997_set(
+    w: &mut Writer,
+    ack: &Acknowledgement,
+    group: &AckGroup,
+    number: usize,
+    version: Version,
+) {
+    let d = w.d;
+    let control_number = format!("{number:04}");
     w.in_set = 0;
-    w.segment("ST", &[Some("997"), Some("0001")]);
-    let functional = ack
-        .messages
-        .first()
-        .and_then(|m| functional_id(&m.message_type))
-        .unwrap_or("PO");
-    let group = ack
-        .envelope
-        .as_ref()
-        .and_then(|e| e.group.as_deref())
-        .map_or_else(|| "0".to_string(), |g| clean(g, 9));
-    let ak103 = (version == Version::V005010).then_some(version.group_version());
-    w.segment("AK1", &[Some(functional), Some(&group), ak103]);
+    w.segment("ST", &[Some("997"), Some(&control_number)]);
+    let functional = clean(&group.functional, 2, d);
+    let control = clean(&group.control, 9, d);
+    let ak103 = (version == Version::V005010).then(|| {
+        let named = clean(&group.version, 12, d);
+        if named.is_empty() {
+            version.group_version().to_string()
+        } else {
+            named
+        }
+    });
+    w.segment(
+        "AK1",
+        &[
+            Some(if functional.is_empty() {
+                "PO"
+            } else {
+                &functional
+            }),
+            Some(if control.is_empty() { "0" } else { &control }),
+            ak103.as_deref(),
+        ],
+    );
     let rejected_whole = !ack.problems.is_empty();
+    let messages = ack.messages.get(group.messages.clone()).unwrap_or_default();
     let mut accepted = 0usize;
-    for m in &ack.messages {
+    for m in messages {
         if m.accepted() {
             accepted += 1;
         }
         if rejected_whole {
             continue;
         }
-        let (set, control) = (clean(&m.message_type, 3), clean(&m.reference, 9));
+        let (set, control) = (clean(&m.message_type, 3, d), clean(&m.reference, 9, d));
         w.segment("AK2", &[Some(&set), Some(&control)]);
         let mut set_codes: Vec<&str> = Vec::new();
         for p in &m.problems {
@@ -783,7 +955,7 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
                     else {
                         continue;
                     };
-                    let (tag, position) = (clean(tag, 3), position.to_string());
+                    let (tag, position) = (clean(tag, 3, d), position.to_string());
                     w.segment(
                         "AK3",
                         &[Some(&tag), Some(&position), None, Some(segment_code)],
@@ -809,7 +981,7 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
     if rejected_whole {
         accepted = 0;
     }
-    let received = ack.messages.len();
+    let received = messages.len();
     let status = if accepted == received && !rejected_whole {
         "A"
     } else if accepted == 0 {
@@ -828,15 +1000,17 @@ pub fn ack997_in(outgoing: &Outgoing, ack: &Acknowledgement, version: Version) -
         Some(received_text.as_str()),
         Some(accepted_text.as_str()),
     ];
-    let mut codes: Vec<&str> = ack.problems.iter().filter_map(group_error_code).collect();
+    let mut codes: Vec<&str> = ack
+        .problems
+        .iter()
+        .filter(|p| p.place.segment.is_none_or(|s| group.segments.contains(&s)))
+        .filter_map(group_error_code)
+        .collect();
     codes.dedup();
     ak9.extend(codes.iter().take(5).map(|c| Some(*c)));
     w.segment("AK9", &ak9);
     let count = (w.in_set + 1).to_string();
-    w.segment("SE", &[Some(&count), Some("0001")]);
-    w.segment("GE", &[Some("1"), Some("1")]);
-    w.segment("IEA", &[Some("1"), Some(&e.reference)]);
-    w.out
+    w.segment("SE", &[Some(&count), Some(&control_number)]);
 }
 
 /// The characters X12 uses as delimiters when Renkei writes it; X12 has no

@@ -484,3 +484,272 @@ fn a_party_name_longer_than_nad_carries_is_refused_not_cut() {
         "{problems:?}"
     );
 }
+
+/// The segments of an interchange, each as its tag and elements of
+/// components, read back with the syntax layer.
+fn segments_of(text: &str) -> Vec<(String, Vec<Vec<String>>)> {
+    Segments::new(text.as_bytes())
+        .expect("advice")
+        .map(|s| {
+            let s = s.expect("well-formed");
+            let elements = (0..s.element_count())
+                .map(|e| {
+                    (0..4)
+                        .map_while(|c| s.get(e, c).map(|v| v.into_owned()))
+                        .collect()
+                })
+                .collect();
+            (s.tag.to_string(), elements)
+        })
+        .collect()
+}
+
+fn elements_of<'a>(
+    segments: &'a [(String, Vec<Vec<String>>)],
+    tag: &str,
+) -> Vec<&'a [Vec<String>]> {
+    segments
+        .iter()
+        .filter(|(t, _)| t == tag)
+        .map(|(_, e)| e.as_slice())
+        .collect()
+}
+
+#[test]
+fn the_unb_date_takes_the_form_of_the_syntax_version_written() {
+    let utf8 = edifact::write(&outgoing(), Version::D96A, &samples::cycle());
+    assert!(
+        utf8.contains("UNB+UNOW:4+4912345000019:14+4998765000011:14+20261121:0930+000000417'"),
+        "syntax version 4 writes CCYYMMDD: {utf8}"
+    );
+    let mut plain = samples::large_order(1, 3);
+    plain.buyer.name = None;
+    plain.seller.name = None;
+    let ascii = edifact::write(&outgoing(), Version::D96A, &[Document::Order(plain)]);
+    assert!(
+        ascii.contains("UNB+UNOC:3+4912345000019:14+4998765000011:14+261121:0930+000000417'"),
+        "syntax version 3 writes YYMMDD: {ascii}"
+    );
+    let contrl = edifact::contrl(
+        &outgoing(),
+        &edifact::read(utf8.as_bytes()).acknowledgement(),
+    );
+    assert!(contrl.contains("UNB+UNOW:4+"), "{contrl}");
+    assert!(contrl.contains("+20261121:0930+"), "{contrl}");
+
+    for (text, version) in [(utf8, 4), (ascii, 3)] {
+        let reading = edifact::read(text.as_bytes());
+        assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+        let envelope = reading.envelope.expect("envelope");
+        assert_eq!(
+            envelope.prepared,
+            Some(date("2026-11-21")),
+            "version {version}"
+        );
+        assert_eq!(envelope.time.as_deref(), Some("0930"));
+    }
+    // The hand-written fixtures: version 4 with CCYYMMDD, and the same
+    // interchange declared in version 3 with YYMMDD.
+    let v4 = String::from_utf8(fixture("edifact/orders_d96a.edi")).expect("utf-8");
+    assert!(v4.contains("UNB+UNOW:4+") && v4.contains("+20261121:0930+"));
+    let v3 = v4.replacen("UNB+UNOW:4+", "UNB+UNOC:3+", 1).replacen(
+        "+20261121:0930+",
+        "+261121:0930+",
+        1,
+    );
+    for text in [v4, v3] {
+        let reading = edifact::read(text.as_bytes());
+        assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+        assert_eq!(
+            reading.envelope.and_then(|e| e.prepared),
+            Some(date("2026-11-21"))
+        );
+    }
+}
+
+#[test]
+fn contrl_names_each_message_by_type_version_release_and_agency() {
+    let reading = edifact::read(&fixture("edifact/orders_d96a.edi"));
+    assert_eq!(reading.messages[0].version, "D:96A:UN");
+    let contrl = edifact::contrl(&outgoing(), &reading.acknowledgement());
+    assert!(
+        contrl.contains("UCM+ME0001+ORDERS:D:96A:UN+7'"),
+        "UCM carries S009's mandatory parts: {contrl}"
+    );
+
+    let input = edited(|t| t.replacen("ORDRSP:D:96A:UN", "ORDRSP:D:93A:UN", 1));
+    let contrl = edifact::contrl(&outgoing(), &edifact::read(&input).acknowledgement());
+    let segments = segments_of(&contrl);
+    let ucm = elements_of(&segments, "UCM");
+    assert_eq!(ucm.len(), 6);
+    assert_eq!(ucm[0][1], ["ORDERS", "D", "96A", "UN"]);
+    assert_eq!(ucm[1][1], ["ORDCHG", "D", "96A", "UN"]);
+    let rsp = ucm
+        .iter()
+        .find(|u| u[1][0] == "ORDRSP")
+        .expect("the response");
+    assert_eq!(rsp[1], ["ORDRSP", "D", "93A", "UN"], "echoed as sent");
+    assert_eq!(rsp[2], ["4"]);
+}
+
+#[test]
+fn a_wrong_recipient_is_reported_as_not_the_actual_recipient_and_a_wrong_sender_as_unknown() {
+    let reading = edifact::read(&fixture("edifact/orders_d96a.edi"));
+    for (element, code) in [(3, "7"), (2, "23")] {
+        let mut ack = reading.acknowledgement();
+        ack.problems.push(renkei_edi::Problem::new(
+            Code::UnknownParty,
+            renkei_edi::Place {
+                tag: Some("UNB".into()),
+                element: Some(element),
+                ..renkei_edi::Place::default()
+            },
+            "decided by the caller",
+        ));
+        let contrl = edifact::contrl(&outgoing(), &ack);
+        let expected = format!("UCI+TG0000417+4912345000019+4998765000011+4+{code}'");
+        assert!(contrl.contains(&expected), "{expected}: {contrl}");
+    }
+}
+
+#[test]
+fn an_interchange_without_messages_is_rejected_as_lower_level_empty() {
+    let input = "UNA:+.? '\nUNB+UNOC:3+4912345000019:14+4998765000011:14+261121:0930+TG0000420'\nUNZ+0+TG0000420'\n";
+    let reading = edifact::read(input.as_bytes());
+    assert!(reading.rejected());
+    assert_eq!(reading.problems.len(), 1, "{:?}", reading.problems);
+    let p = &reading.problems[0];
+    assert_eq!(p.code, Code::Missing);
+    assert_eq!(p.place, renkei_edi::Place::segment(1, "UNB", 2));
+    assert!(p.message.contains("no message"), "{p}");
+    assert_eq!(edifact::error_code(p), "32");
+
+    let contrl = edifact::contrl(&outgoing(), &reading.acknowledgement());
+    assert!(
+        contrl.contains("UCI+TG0000420+4912345000019+4998765000011+4+32'"),
+        "rejected (action 4), lower level empty: {contrl}"
+    );
+    assert!(!contrl.contains("UCM"), "{contrl}");
+}
+
+#[test]
+fn an_unknown_qualifier_is_named_where_it_stands_not_as_a_missing_segment() {
+    let cases = [
+        ("QTY+21:12:CS'", "QTY+99:12:CS'", "QTY", 1, 1, "`99`", "21"),
+        (
+            "NAD+BY+4912345000019::9++戸越銀座 青果まるやま'",
+            "NAD+XX+4912345000019::9++戸越銀座 青果まるやま'",
+            "NAD",
+            1,
+            1,
+            "`XX`",
+            "BY",
+        ),
+        (
+            "DTM+137:20261121:102'",
+            "DTM+999:20261121:102'",
+            "DTM",
+            1,
+            1,
+            "`999`",
+            "137",
+        ),
+        (
+            "LIN+1++4901234567894:EN'\nPIA+5+W-7781:SA+MY-0012:BP'",
+            "LIN+1++X:XX'",
+            "LIN",
+            3,
+            2,
+            "`XX`",
+            "EN",
+        ),
+    ];
+    for (from, to, tag, element, component, found, expected) in cases {
+        let input = edited(|t| {
+            let edited = t.replacen(from, to, 1);
+            let shorter = from.matches('\n').count() - to.matches('\n').count();
+            edited.replacen("UNT+26+1'", &format!("UNT+{}+1'", 26 - shorter), 1)
+        });
+        let reading = edifact::read(&input);
+        let problems = reading.messages[0].result.as_ref().expect_err(to);
+        assert_eq!(problems.len(), 1, "{to}: {problems:?}");
+        let p = &problems[0];
+        assert_eq!(p.code, Code::UnknownQualifier, "{to}: {p:?}");
+        assert_eq!(
+            (p.place.tag.as_deref(), p.place.element, p.place.component),
+            (Some(tag), Some(element), Some(component)),
+            "{to}: {p:?}"
+        );
+        let text = String::from_utf8(input.clone()).expect("utf-8");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with(&to[..8]))
+            .expect("the line")
+            + 1;
+        assert_eq!(p.place.line, Some(line), "{to}: {p:?}");
+        assert!(
+            p.message.contains(found) && p.message.contains(expected),
+            "{to}: {}",
+            p.message
+        );
+    }
+    // A known qualifier that is not the one needed leaves the segment missing.
+    let input = edited(|t| {
+        t.replacen(
+            "NAD+BY+4912345000019::9++戸越銀座 青果まるやま'",
+            "NAD+DP+4912345000019::9++戸越銀座 青果まるやま'",
+            1,
+        )
+    });
+    let problems = edifact::read(&input).messages[0]
+        .result
+        .clone()
+        .expect_err("no buyer");
+    assert_eq!(problems[0].code, Code::Missing, "{problems:?}");
+    assert_eq!(problems[0].place.tag.as_deref(), Some("BGM"));
+}
+
+#[test]
+fn a_segment_with_more_data_elements_than_it_defines_is_refused() {
+    let cases = [
+        (
+            "LIN+1++4901234567894:EN'",
+            "LIN+1++4901234567894:EN+++++X'",
+            "LIN",
+            7,
+        ),
+        ("QTY+21:12:CS'", "QTY+21:12:CS+1'", "QTY", 2),
+        ("PRI+AAA:2480'", "PRI+AAA:2480++X'", "PRI", 3),
+        ("BGM+220+", "BGM+220+PO-X+9+AB+X'\nBGM+220+", "BGM", 5),
+    ];
+    for (from, to, tag, element) in cases {
+        let input = edited(|t| {
+            let edited = t.replacen(from, to, 1);
+            let added = to.matches('\n').count();
+            edited.replacen("UNT+26+1'", &format!("UNT+{}+1'", 26 + added), 1)
+        });
+        let reading = edifact::read(&input);
+        let problems = reading.messages[0].result.as_ref().expect_err(to);
+        assert!(
+            problems.iter().any(|p| p.code == Code::TooMany
+                && p.place.tag.as_deref() == Some(tag)
+                && p.place.element == Some(element)),
+            "{to}: {problems:?}"
+        );
+    }
+    let contrl = edifact::contrl(
+        &outgoing(),
+        &edifact::read(&edited(|t| {
+            t.replacen(
+                "LIN+1++4901234567894:EN'",
+                "LIN+1++4901234567894:EN+++++X'",
+                1,
+            )
+        }))
+        .acknowledgement(),
+    );
+    assert!(
+        contrl.contains("UCD+16+7'"),
+        "too many constituents: {contrl}"
+    );
+}

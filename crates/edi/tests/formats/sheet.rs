@@ -926,3 +926,39 @@ fn a_change_reads_its_actions_in_either_language() {
         ]
     );
 }
+
+#[test]
+fn a_huge_cell_is_echoed_cut_short_in_the_problems_it_causes() {
+    let huge = "列".repeat(2_000_000);
+    let quantity = "9".repeat(1_000_000);
+    let input = format!(
+        "document_type,number,issued,{huge}\n\
+         order,PO-1,2026-11-21,x\n\
+         order,PO-2,{quantity},x\n"
+    );
+    let reading = sheet::read_csv(input.as_bytes());
+    let problems = all_problems(&reading);
+    let header = problems
+        .iter()
+        .find(|p| p.code == Code::Unexpected)
+        .expect("the unknown column is named");
+    let column = header.place.column.as_deref().expect("a column");
+    assert_eq!(column.chars().count(), 61, "60 characters and `…`");
+    assert!(column.ends_with("列…"), "{column}");
+    assert!(header.message.len() < 1_000, "{}", header.message.len());
+    let date = problems
+        .iter()
+        .find(|p| p.message.contains("is not a date"))
+        .expect("the date is refused");
+    assert!(date.message.len() < 1_000, "{}", date.message.len());
+    assert!(date.message.contains("9…`"), "{}", date.message);
+    let total: usize = problems
+        .iter()
+        .map(|p| p.message.len() + p.place.column.as_ref().map_or(0, String::len))
+        .sum();
+    assert!(
+        total < 10_000,
+        "{total} bytes of problems for {} of input",
+        input.len()
+    );
+}

@@ -244,11 +244,15 @@ fn feeding_in_chunks_of_any_size_reads_the_same_as_reading_at_once() {
             let problems = decoder.finish(&mut on);
             assert_eq!(problems, whole.problems, "chunk size {size}");
             assert_eq!(messages, whole.messages, "chunk size {size}");
-            assert_eq!(
-                envelopes.first(),
-                whole.envelope.as_ref(),
-                "chunk size {size}"
+            assert!(
+                envelopes.iter().all(|e| e.groups.len() == 1),
+                "each event holds its group"
             );
+            let mut merged = envelopes.first().cloned();
+            if let Some(first) = &mut merged {
+                first.groups = envelopes.iter().flat_map(|e| e.groups.clone()).collect();
+            }
+            assert_eq!(merged, whole.envelope, "chunk size {size}");
         }
     }
 }
@@ -868,7 +872,17 @@ fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
     let text = x12::ack997(&outgoing(), &ack);
     let segments = segments_of(&text);
     assert_eq!(find(&segments, "GS")[0][0], "FA");
-    assert_eq!(find(&segments, "AK1")[0], ["PO", "1"]);
+    assert_eq!(
+        find(&segments, "AK1"),
+        [
+            ["PO", "1"],
+            ["PC", "2"],
+            ["PR", "3"],
+            ["SH", "4"],
+            ["RC", "5"]
+        ],
+        "one 997 per functional group of the cycle"
+    );
     let ak2 = find(&segments, "AK2");
     assert_eq!(ak2.len(), 6);
     assert_eq!(ak2[0], ["850", "0001"]);
@@ -883,13 +897,32 @@ fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
     assert_eq!(ak5[1], ["A"]);
     assert_eq!(ak5[2], ["R", "4"], "segment count mismatch");
     assert!(ak5[3..].iter().all(|a| a == &["A"]));
-    assert_eq!(find(&segments, "AK9")[0], ["P", "6", "6", "4"]);
-    let st = segments.iter().position(|(t, _)| t == "ST").expect("ST");
-    let se = segments.iter().position(|(t, _)| t == "SE").expect("SE");
     assert_eq!(
-        find(&segments, "SE")[0],
-        [(se - st + 1).to_string(), "0001".into()]
+        find(&segments, "AK9"),
+        [
+            ["R", "1", "1", "0"],
+            ["P", "2", "2", "1"],
+            ["A", "1", "1", "1"],
+            ["A", "1", "1", "1"],
+            ["A", "1", "1", "1"],
+        ]
     );
+    let st: Vec<usize> = (0..segments.len())
+        .filter(|&i| segments[i].0 == "ST")
+        .collect();
+    let se: Vec<usize> = (0..segments.len())
+        .filter(|&i| segments[i].0 == "SE")
+        .collect();
+    assert_eq!(st.len(), 5);
+    for (n, (st, se)) in st.iter().zip(&se).enumerate() {
+        let control = format!("{:04}", n + 1);
+        assert_eq!(segments[*st].1, ["997", control.as_str()]);
+        assert_eq!(
+            segments[*se].1,
+            [(se - st + 1).to_string(), control.clone()]
+        );
+    }
+    assert_eq!(find(&segments, "GE")[0], ["5", "1"]);
     let reading = x12::read(text.as_bytes());
     assert!(
         reading.problems.is_empty(),
@@ -904,17 +937,170 @@ fn the_997_accepts_the_good_sets_and_points_at_the_bad_ones() {
         find(&segments, "AK2").is_empty(),
         "a rejected interchange has no set loops"
     );
-    assert_eq!(find(&segments, "AK1")[0], ["PO", "1", "005010"]);
+    assert!(find(&segments, "TA1").is_empty(), "the envelope is right");
     assert_eq!(
-        find(&segments, "AK9")[0],
-        ["R", "6", "6", "0", "5"],
-        "number of sets does not match"
+        find(&segments, "AK1")[0],
+        ["PO", "1", "004010"],
+        "AK103 is the group's GS08, not the version of the 997"
     );
+    let ak9 = find(&segments, "AK9");
+    assert_eq!(
+        ak9[1],
+        ["R", "2", "2", "0", "5"],
+        "number of sets does not match, in the group it concerns"
+    );
+    assert_eq!(ak9.len(), 5);
+    for (i, other) in ak9.iter().enumerate().filter(|(i, _)| *i != 1) {
+        assert_eq!(*other, ["R", "1", "1", "0"], "group {}", i + 1);
+    }
 
     let accepted = x12::read(written(Version::V004010).as_bytes()).acknowledgement();
     let segments = segments_of(&x12::ack997(&outgoing(), &accepted));
-    assert_eq!(find(&segments, "AK9")[0], ["A", "6", "6", "6"]);
+    assert!(
+        find(&segments, "AK9")
+            .iter()
+            .all(|ak9| ak9[0] == "A" && ak9[1] == ak9[3])
+    );
     assert!(find(&segments, "AK3").is_empty());
+}
+
+#[test]
+fn every_functional_group_of_a_hand_written_interchange_gets_its_own_997() {
+    let reading = x12::read(&fixture("x12/receipt_change_004010.x12"));
+    assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+    let envelope = reading.envelope.as_ref().expect("envelope");
+    let groups: Vec<(&str, &str, &str, usize)> = envelope
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.functional.as_str(),
+                g.control.as_str(),
+                g.version.as_str(),
+                g.first_message,
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [("RC", "4180", "004010", 0), ("PC", "4181", "004010", 1)]
+    );
+    assert_eq!(envelope.time.as_deref(), Some("1010"));
+
+    let text = x12::ack997_in(&outgoing(), &reading.acknowledgement(), Version::V005010);
+    let segments = segments_of(&text);
+    assert_eq!(
+        find(&segments, "AK1"),
+        [["RC", "4180", "004010"], ["PC", "4181", "004010"]]
+    );
+    assert_eq!(find(&segments, "AK2"), [["861", "0001"], ["860", "0001"]]);
+    assert_eq!(
+        find(&segments, "AK9"),
+        [["A", "1", "1", "1"], ["A", "1", "1", "1"]]
+    );
+    let order: Vec<&str> = segments
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .filter(|t| matches!(*t, "ST" | "AK1" | "AK2" | "AK9" | "SE"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "ST", "AK1", "AK2", "AK9", "SE", "ST", "AK1", "AK2", "AK9", "SE"
+        ]
+    );
+    assert_eq!(find(&segments, "GE")[0], ["2", "1"]);
+}
+
+#[test]
+fn a_bad_interchange_envelope_is_answered_with_a_ta1_and_the_groups_with_997s() {
+    let fixture = text(&fixture("x12/receipt_change_004010.x12"));
+    let cases = [
+        ("IEA*2*000004180~", "IEA*3*000004180~", "021"),
+        ("IEA*2*000004180~", "IEA*2*000004181~", "001"),
+    ];
+    for (from, to, note) in cases {
+        let input = fixture.replacen(from, to, 1);
+        let reading = x12::read(input.as_bytes());
+        assert!(reading.rejected(), "{to}");
+        let text = x12::ack997(&outgoing(), &reading.acknowledgement());
+        let segments = segments_of(&text);
+        assert_eq!(
+            find(&segments, "TA1"),
+            [["000004180", "261125", "1010", "R", note]],
+            "{to}\n{text}"
+        );
+        let ta1 = segments.iter().position(|(t, _)| t == "TA1");
+        assert_eq!(ta1, Some(1), "TA1 follows ISA");
+        assert_eq!(
+            find(&segments, "AK9"),
+            [["R", "1", "1", "0"], ["R", "1", "1", "0"]],
+            "{to}"
+        );
+        assert!(x12::read(text.as_bytes()).problems.is_empty(), "{text}");
+    }
+
+    // What the caller decides (a duplicate, a party it does not know) is
+    // answered the same way when it names the ISA element.
+    let reading = x12::read(fixture.as_bytes());
+    for (code, element, note) in [
+        (Code::Duplicate, 13, "025"),
+        (Code::UnknownParty, 8, "009"),
+        (Code::UnknownParty, 6, "006"),
+    ] {
+        let mut ack = reading.acknowledgement();
+        ack.problems.push(renkei_edi::Problem::new(
+            code,
+            Place {
+                tag: Some("ISA".into()),
+                element: Some(element),
+                ..Place::default()
+            },
+            "decided by the caller",
+        ));
+        let segments = segments_of(&x12::ack997(&outgoing(), &ack));
+        assert_eq!(find(&segments, "TA1")[0][4], note, "{code:?}");
+        assert_eq!(find(&segments, "AK9").len(), 2);
+    }
+    let envelope = reading.envelope.as_ref().expect("envelope");
+    let text = x12::ta1(&outgoing(), envelope, "025", Version::V004010);
+    let segments = segments_of(&text);
+    assert_eq!(
+        segments.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        ["ISA", "TA1", "IEA"]
+    );
+    assert_eq!(
+        find(&segments, "TA1")[0],
+        ["000004180", "261125", "1010", "R", "025"]
+    );
+    assert_eq!(find(&segments, "IEA")[0][0], "0");
+}
+
+#[test]
+fn an_interchange_without_functional_groups_is_rejected_with_a_ta1() {
+    let input = "ISA*00*          *00*          *ZZ*4912345000019  *ZZ*4998765000011  *261125*1010*U*00401*000004190*0*P*>~\n\
+                 IEA*0*000004190~\n";
+    let reading = x12::read(input.as_bytes());
+    assert!(reading.rejected());
+    assert_eq!(reading.problems.len(), 1, "{:?}", reading.problems);
+    let p = &reading.problems[0];
+    assert_eq!(p.code, Code::Missing);
+    assert_eq!(p.place, Place::segment(1, "ISA", 1));
+    assert!(p.message.contains("no functional group"), "{p}");
+    assert!(reading.messages.is_empty());
+
+    let text = x12::ack997(&outgoing(), &reading.acknowledgement());
+    let segments = segments_of(&text);
+    assert_eq!(
+        segments.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        ["ISA", "TA1", "IEA"],
+        "{text}"
+    );
+    assert_eq!(
+        find(&segments, "TA1")[0],
+        ["000004190", "261125", "1010", "R", "024"]
+    );
+    assert_eq!(find(&segments, "IEA")[0][0], "0");
 }
 
 #[test]
