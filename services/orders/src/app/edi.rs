@@ -425,17 +425,31 @@ impl App {
         let claim = envelope
             .as_ref()
             .map(|env| format!("in:{}:{}:{}", env.sender, env.recipient, env.reference));
-        if let (Some(claim), Some(env), Some(p)) = (&claim, &envelope, profile) {
+        // A file without an envelope (CSV, a workbook) is known by its
+        // content: the same file again applies nothing again, and says so.
+        let known_as = match &claim {
+            Some(claim) => Some(claim.clone()),
+            None if envelope.is_none() => {
+                Some(format!("file:{}", idempotency::fingerprint(&[&bytes[..]])))
+            }
+            None => None,
+        };
+        let lookup = match (&known_as, &envelope) {
+            (Some(known), Some(_)) if profile.is_some() => Some(known),
+            (Some(known), None) => Some(known),
+            _ => None,
+        };
+        if let Some(known) = lookup {
             let mut conn = self.db.acquire().await?;
-            if let Some(first) = db::interchange_claimed(&mut conn, organisation_id, claim).await? {
+            if let Some(first) = db::interchange_claimed(&mut conn, organisation_id, known).await? {
                 drop(conn);
                 return self
                     .duplicate(
                         organisation_id,
-                        p,
+                        profile,
                         format,
                         family,
-                        env,
+                        envelope.as_ref(),
                         bytes,
                         reading,
                         &first,
@@ -558,7 +572,7 @@ impl App {
         };
         // Only a file that applied something holds its reference: a
         // corrected resend of a rejected one may reuse it.
-        let claim = claim.filter(|_| accepted > 0);
+        let claim = known_as.filter(|_| accepted > 0);
         let row = received(organisation_id, &report, envelope.as_ref(), claim, bytes)?;
         let mut conn = self.db.acquire().await?;
         match db::interchange_insert(&mut conn, &row).await {
@@ -588,30 +602,44 @@ impl App {
     async fn duplicate(
         &self,
         organisation_id: &str,
-        profile: &Profile,
+        profile: Option<&Profile>,
         format: Format,
         family: Family,
-        envelope: &Envelope,
+        envelope: Option<&Envelope>,
         bytes: Vec<u8>,
         reading: renkei_edi::Reading,
         first: &InterchangeRow,
     ) -> Result<IntakeReport, AppError> {
-        let problem = Problem::new(
-            Code::Duplicate,
-            family.envelope_place(EnvelopeField::Reference),
-            format!(
-                "interchange `{}` from `{}` was received before (interchange {}); nothing in it is applied again",
-                envelope.reference, envelope.sender, first.interchange_id
+        let problem = match envelope {
+            Some(envelope) => Problem::new(
+                Code::Duplicate,
+                family.envelope_place(EnvelopeField::Reference),
+                format!(
+                    "interchange `{}` from `{}` was received before (interchange {}); nothing in it is applied again",
+                    envelope.reference, envelope.sender, first.interchange_id
+                ),
             ),
-        );
-        let ack = Acknowledgement {
-            envelope: Some(envelope.clone()),
-            problems: vec![problem.clone()],
-            messages: reading.acknowledgement().messages,
+            None => Problem::new(
+                Code::Duplicate,
+                renkei_edi::Place::whole(),
+                format!(
+                    "this file was received before with the same content (interchange {}); nothing in it is applied again",
+                    first.interchange_id
+                ),
+            ),
         };
-        let acknowledgement = self
-            .acknowledge(organisation_id, profile, family, format, envelope, &ack)
-            .await?;
+        let acknowledgement = match (envelope, profile) {
+            (Some(envelope), Some(profile)) => {
+                let ack = Acknowledgement {
+                    envelope: Some(envelope.clone()),
+                    problems: vec![problem.clone()],
+                    messages: reading.acknowledgement().messages,
+                };
+                self.acknowledge(organisation_id, profile, family, format, envelope, &ack)
+                    .await?
+            }
+            _ => None,
+        };
         let messages: Vec<MessageReport> = reading
             .messages
             .iter()
@@ -631,13 +659,15 @@ impl App {
             format,
             status: "duplicate".to_string(),
             duplicate: true,
-            partner_id: Some(profile.partner_id.clone()),
-            envelope: Some(json(envelope)?),
+            partner_id: profile
+                .map(|p| p.partner_id.clone())
+                .or_else(|| first.partner_id.clone()),
+            envelope: envelope.map(json).transpose()?,
             problems: vec![json(&problem)?],
             messages,
             acknowledgement,
         };
-        let row = received(organisation_id, &report, Some(envelope), None, bytes)?;
+        let row = received(organisation_id, &report, envelope, None, bytes)?;
         let mut conn = self.db.acquire().await?;
         db::interchange_insert(&mut conn, &row).await?;
         Ok(report)

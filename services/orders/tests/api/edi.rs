@@ -492,7 +492,7 @@ async fn bad_input(backend: Backend, bus: BusMode) {
     assert_eq!(problem(&r.body), ("unknown_party", "UNB", 3));
     let ack = r.body["acknowledgement"]["content"].as_str().expect("ack");
     assert!(
-        ack.contains("+4+23"),
+        ack.contains("+4+7"),
         "CONTRL rejects the interchange: {ack}"
     );
     assert_eq!(t.rows("purchase_order").await, 0);
@@ -581,13 +581,20 @@ async fn spreadsheet(backend: Backend, bus: BusMode) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["format"], "csv");
     assert!(r.body.get("acknowledgement").is_none(), "CSV has none");
-    // The same sheet again gives the same answer; nothing new is stored.
+    // The same sheet again is known by its content: a duplicate, naming
+    // the first interchange; nothing new is stored.
     let again = t.upload(&shop, &buyer, "", csv).await;
-    assert_eq!(
-        again.body["messages"][0]["document_id"],
-        r.body["messages"][0]["document_id"]
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["status"], "duplicate", "{}", again.body);
+    assert_eq!(again.body["duplicate"], true);
+    assert_eq!(again.body["partner_id"], r.body["partner_id"]);
+    let message = again.body["problems"][0]["message"]
+        .as_str()
+        .expect("message");
+    assert!(
+        message.contains(r.body["interchange_id"].as_str().expect("id")),
+        "{message}"
     );
-    assert_eq!(again.body["messages"][0]["version"], 1);
     assert_eq!(t.rows("order_document").await, 1);
 
     // The wholesaler reads it as a workbook in English.
