@@ -419,7 +419,12 @@ impl App {
         let preferred = profile
             .or_else(|| profiles.first())
             .map_or(Format::Csv, |p| p.sends);
-        let format = format.unwrap_or_else(|| family.format(preferred));
+        // The file's own word on its version outranks the profile's, and a
+        // format asked for that the file contradicts.
+        let format = match format {
+            Some(asked) => family.format_of(&reading, asked),
+            None => family.format_of(&reading, preferred),
+        };
         // A control reference is unique per sender and recipient: a sender
         // may number its interchanges per partner, as Renkei does.
         let claim = envelope

@@ -200,6 +200,34 @@ impl Family {
         }
     }
 
+    /// The format a file read as this family is in, by what it says of
+    /// itself: the EDIFACT directory of its messages (UNH S009), the X12
+    /// version of its first functional group (GS08); `preferred` (or the
+    /// family's first version) when it says nothing this crate reads.
+    pub fn format_of(self, reading: &Reading, preferred: Format) -> Format {
+        let told = match self {
+            Family::Edifact => reading
+                .messages
+                .iter()
+                .find_map(|m| match m.version.as_ref() {
+                    "D:96A:UN" => Some(Format::EdifactD96a),
+                    "D:01B:UN" => Some(Format::EdifactD01b),
+                    _ => None,
+                }),
+            Family::X12 => reading
+                .envelope
+                .as_ref()
+                .and_then(|e| e.groups.first())
+                .and_then(|g| match g.version.get(..6) {
+                    Some("004010") => Some(Format::X12_004010),
+                    Some("005010") => Some(Format::X12_005010),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        told.unwrap_or_else(|| self.format(preferred))
+    }
+
     /// Reads a whole file of this family.
     pub fn read(self, bytes: &[u8]) -> Reading {
         match self {
@@ -497,6 +525,48 @@ mod tests {
         let problem = profile_for(&Document::OrderResponse(response), "org-buyer", &profiles)
             .expect_err("not the buyer's to send");
         assert!(problem.message.contains("is you"), "{}", problem.message);
+    }
+
+    #[test]
+    fn a_file_is_labelled_by_the_version_it_says_it_is_in() {
+        let outgoing = renkei_edi::Outgoing {
+            sender: "4912345000019".into(),
+            recipient: "4998765000014".into(),
+            reference: "1".into(),
+            prepared: "2026-11-21".parse().expect("date"),
+            time: "0930".into(),
+        };
+        let docs = [Document::Order(samples::order())];
+        let d01b =
+            edifact::read(edifact::write(&outgoing, edifact::Version::D01B, &docs).as_bytes());
+        assert_eq!(
+            Family::Edifact.format_of(&d01b, Format::EdifactD96a),
+            Format::EdifactD01b
+        );
+        let d96a =
+            edifact::read(edifact::write(&outgoing, edifact::Version::D96A, &docs).as_bytes());
+        assert_eq!(
+            Family::Edifact.format_of(&d96a, Format::EdifactD01b),
+            Format::EdifactD96a
+        );
+        let mut plain = docs[0].clone();
+        x12::plain_text(&mut plain);
+        let x = x12::write(&outgoing, x12::Version::V004010, &[plain]).expect("X12");
+        let v4010 = x12::read(x.as_bytes());
+        assert_eq!(
+            Family::X12.format_of(&v4010, Format::X12_005010),
+            Format::X12_004010
+        );
+        // Nothing read: the preferred format of the family.
+        let nothing = edifact::read(b"UNB+");
+        assert_eq!(
+            Family::Edifact.format_of(&nothing, Format::EdifactD01b),
+            Format::EdifactD01b
+        );
+        assert_eq!(
+            Family::Edifact.format_of(&nothing, Format::Csv),
+            Format::EdifactD96a
+        );
     }
 
     #[test]
