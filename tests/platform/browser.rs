@@ -651,10 +651,10 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     }
     let problems = b.text("#upload-messages").await;
     assert!(
-        problems.contains("missing")
-            && problems.contains("segment 8 LIN")
-            && problems.contains("QTY"),
-        "the problem and its segment are shown: {problems}"
+        problems.contains("unknown_qualifier")
+            && problems.contains("segment 11 QTY element 1 component 1")
+            && problems.contains("`99`"),
+        "the problem is shown at the segment that carries it: {problems}"
     );
     b.go("/app/edi").await;
     let received = b.text("#interchanges").await;

@@ -139,13 +139,7 @@ impl Visit {
     }
 
     pub(super) fn form(&self, action: &str, id: &str, inner: &str, submit: &str) -> String {
-        format!(
-            "<form method=\"post\" action=\"{}\" id=\"{}\">{}{inner}<button type=\"submit\">{}</button></form>",
-            escape(action),
-            escape(id),
-            self.csrf_field(),
-            escape(submit)
-        )
+        post_form(&self.visitor.csrf, action, id, inner, submit)
     }
 
     pub(super) fn respond(&self, title: &str, path: &str, q: &PageQuery, body: &str) -> Response {
@@ -194,6 +188,18 @@ impl Visit {
         }
         response
     }
+}
+
+/// A form that posts `inner` to `action` with the visitor's CSRF token
+/// (`csrf`) and one submit button.
+pub(super) fn post_form(csrf: &str, action: &str, id: &str, inner: &str, submit: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{}\" id=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{inner}<button type=\"submit\">{}</button></form>",
+        escape(action),
+        escape(id),
+        escape(csrf),
+        escape(submit)
+    )
 }
 
 /// A 303 to `to`, carrying cookies.

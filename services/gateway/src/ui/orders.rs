@@ -24,7 +24,10 @@ use renkei_edi::{
 };
 use renkei_kernel::auth::{Caller, ClientAddr};
 use renkei_orders::{
-    app::{App, AppError, IntakeReport, InterchangePart, OrderView, ProfileInput, Submission},
+    app::{
+        App, AppError, DocumentView, IntakeReport, InterchangePart, OrderView, ProfileInput,
+        Submission,
+    },
     db::OrderFilter,
     domain::{Channel, Line, LineState, OrderStatus, edi::ItemCode},
 };
@@ -34,8 +37,8 @@ use serde_json::Value;
 use super::{
     Lang,
     collab::{
-        FormData, PageQuery, ServicePages, Ui, Visit, active_partners, input, l, names, redirect,
-        select, visit, with,
+        FormData, PageQuery, ServicePages, Ui, Visit, active_partners, input, l, names, post_form,
+        redirect, select, visit, with,
     },
     escape, session,
 };
@@ -92,6 +95,182 @@ pub(super) fn message(e: impl Into<renkei_kernel::ApiError>) -> String {
     }
 }
 
+/// What the fields of a document are called on the page, in both languages.
+const FIELD_LABELS: [(&str, &str, &str); 27] = [
+    ("quantity", "数量", "quantity"),
+    ("quantity.value", "数量", "quantity"),
+    ("quantity.unit", "単位", "unit"),
+    ("unit_price", "単価", "unit price"),
+    ("requested_delivery", "希望納期", "requested delivery"),
+    ("confirmed_delivery", "納期", "delivery date"),
+    ("item", "品目", "item"),
+    ("item.gtin", "GTIN/JAN", "GTIN/JAN"),
+    ("item.buyer_code", "発注者の品番", "buyer's item code"),
+    ("item.seller_code", "受注者の品番", "seller's item code"),
+    ("item.description", "品名", "item name"),
+    ("received", "受領数", "quantity received"),
+    ("received.value", "受領数", "quantity received"),
+    ("received.unit", "単位", "unit"),
+    ("damaged", "破損数", "quantity damaged"),
+    ("reason", "理由", "reason"),
+    ("line", "明細番号", "line number"),
+    ("lines", "明細", "lines"),
+    ("number", "文書番号", "document number"),
+    ("order_number", "注文番号", "order number"),
+    ("note", "備考", "note"),
+    ("currency", "通貨", "currency"),
+    ("carrier", "運送会社", "carrier"),
+    ("tracking", "送り状番号", "tracking number"),
+    ("packages", "個口数", "packages"),
+    ("buyer.id", "発注者", "buyer"),
+    ("seller.id", "受注者", "seller"),
+];
+
+/// The reasons the document rules give most, in Japanese.
+const REASONS_JA: [(&str, &str); 7] = [
+    ("a quantity may not be negative", "0以上で入れてください"),
+    (
+        "a quantity must be above zero",
+        "0より大きい数を入れてください",
+    ),
+    ("a price may not be negative", "単価は0以上で入れてください"),
+    (
+        "a receipt line reports something received or damaged",
+        "受領数か破損数を入れてください",
+    ),
+    (
+        "the document needs at least one line",
+        "明細を1行以上入れてください",
+    ),
+    (
+        "the item needs a GTIN, a buyer's code or a seller's code",
+        "GTIN/JANか品番を入れてください",
+    ),
+    ("line numbers start at 1", "明細番号は1から始まります"),
+];
+
+/// What a document field (`quantity.value`, `carrier`) is called in `lang`.
+fn field_label(lang: Lang, field: &str) -> Option<&'static str> {
+    FIELD_LABELS
+        .iter()
+        .find(|(f, _, _)| *f == field)
+        .map(|(_, ja, en)| l(lang, ja, en))
+}
+
+/// A field of the line the user sees as `n`: "明細 2 の数量", "line 2 quantity".
+fn line_field(lang: Lang, n: impl std::fmt::Display, what: &str) -> String {
+    match lang {
+        Lang::Ja => format!("明細 {n} の{what}"),
+        Lang::En => format!("line {n} {what}"),
+    }
+}
+
+/// A message about line `n` as a whole: "明細 2: …", "line 2: …".
+fn on_line(lang: Lang, n: impl std::fmt::Display, text: &str) -> String {
+    format!("{} {n}: {text}", l(lang, "明細", "line"))
+}
+
+/// A document's field path (`lines[1].damaged`) in words, with the line it
+/// is about: `lines` holds, per index of the document's lines, the number
+/// the user sees for it.
+fn field_words(lang: Lang, path: &str, lines: &[u32]) -> (Option<u32>, String) {
+    let at_line = path.strip_prefix("lines[").and_then(|rest| {
+        let (index, field) = rest.split_once(']')?;
+        let n = *lines.get(index.parse::<usize>().ok()?)?;
+        Some((n, field.trim_start_matches('.')))
+    });
+    match at_line {
+        Some((n, "")) => (Some(n), format!("{} {n}", l(lang, "明細", "line"))),
+        Some((n, field)) => (
+            Some(n),
+            line_field(lang, n, field_label(lang, field).unwrap_or(field)),
+        ),
+        None => (None, field_label(lang, path).unwrap_or(path).to_string()),
+    }
+}
+
+/// The line number a refusal's message names ("line 2 is …").
+fn line_named(text: &str) -> Option<u32> {
+    let rest = &text[text.find("line ")? + 5..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// What a refused answer of a line means, in words the response form uses.
+fn answer_problem(lang: Lang, rule: &str) -> Option<&'static str> {
+    Some(match rule {
+        "accepted_quantity_differs" => l(
+            lang,
+            "数量が注文と違います。変えるなら「変更して承諾」を選んでください",
+            "the quantity differs from the order's; to change it choose \"accept with changes\"",
+        ),
+        "accepted_price_differs" => l(
+            lang,
+            "単価が注文と違います。変えるなら「変更して承諾」を選んでください",
+            "the price differs from the order's; to change it choose \"accept with changes\"",
+        ),
+        "accepted_date_differs" => l(
+            lang,
+            "納期が希望納期と違います。変えるなら「変更して承諾」を選んでください",
+            "the date differs from the one asked for; to change it choose \"accept with changes\"",
+        ),
+        "changed_without_change" => l(
+            lang,
+            "数量・単価・納期が注文のままです。変えないなら「承諾」を選んでください",
+            "the quantity, price and date are those ordered; change one or choose \"accept\"",
+        ),
+        "changed_to_nothing" => l(
+            lang,
+            "確定数量が0です。出せないなら「不可」を選んでください",
+            "the confirmed quantity is zero; choose \"reject\" instead",
+        ),
+        "confirmed_above_ordered" => l(
+            lang,
+            "確定数量が注文数を超えています",
+            "the confirmed quantity is above the quantity ordered",
+        ),
+        _ => return None,
+    })
+}
+
+/// A use case's refusal of a document the page built, in `lang`, with the
+/// line it is about: a field path reads as the line and field the user
+/// sees (`lines` numbers the document's lines as in [`field_words`]), a
+/// refused answer of a line as the response form words it.
+fn explain(lang: Lang, e: AppError, lines: &[u32]) -> FormError {
+    if let AppError::Refused(r) = &e {
+        let n = line_named(&r.message);
+        if let (Some(n), Some(text)) = (n, answer_problem(lang, r.rule)) {
+            return FormError {
+                line: Some(n),
+                message: on_line(lang, n, text),
+            };
+        }
+    }
+    let api: renkei_kernel::ApiError = e.into();
+    match (&api.field, &api.rule) {
+        (Some(field), _) if !field.is_empty() => {
+            let (line, words) = field_words(lang, field, lines);
+            let reason = match lang {
+                Lang::Ja => REASONS_JA
+                    .iter()
+                    .find(|(en, _)| *en == api.message)
+                    .map_or(api.message.as_str(), |(_, ja)| ja),
+                Lang::En => api.message.as_str(),
+            };
+            FormError {
+                line,
+                message: format!("{words}: {reason}"),
+            }
+        }
+        (_, Some(rule)) => FormError {
+            line: line_named(&api.message),
+            message: format!("{} ({rule})", api.message),
+        },
+        _ => api.message.into(),
+    }
+}
+
 fn status_text(lang: Lang, s: OrderStatus) -> &'static str {
     match s {
         OrderStatus::AwaitingResponse => l(lang, "回答待ち", "awaiting response"),
@@ -143,7 +322,8 @@ pub(super) fn unit_name(lang: Lang, code: &str) -> String {
     )
 }
 
-pub(super) fn unit_select(lang: Lang, name: &str, chosen: &str) -> String {
+/// The unit picker of a table row, named `label` for screen readers.
+pub(super) fn unit_select(lang: Lang, name: &str, chosen: &str, label: &str) -> String {
     let options: String = UNITS
         .iter()
         .map(|(code, ja, en)| {
@@ -154,7 +334,10 @@ pub(super) fn unit_select(lang: Lang, name: &str, chosen: &str) -> String {
             )
         })
         .collect();
-    format!("<select name=\"{name}\">{options}</select>")
+    format!(
+        "<select name=\"{name}\" aria-label=\"{}\">{options}</select>",
+        escape(label)
+    )
 }
 
 /// A bare input (no label, no id), for forms repeated on one page.
@@ -163,6 +346,35 @@ pub(super) fn field(name: &str, kind: &str, value: &str, extra: &str) -> String 
         "<input type=\"{kind}\" name=\"{name}\" value=\"{}\" {extra}>",
         escape(value)
     )
+}
+
+/// A bare input of line `n` of a table form, named for screen readers by
+/// its line and `what` it holds ("明細 2 の数量").
+fn line_input(
+    lang: Lang,
+    n: impl std::fmt::Display,
+    what: &str,
+    name: &str,
+    kind: &str,
+    value: &str,
+    extra: &str,
+) -> String {
+    let label = format!("aria-label=\"{}\"", escape(&line_field(lang, n, what)));
+    field(name, kind, value, format!("{extra} {label}").trim_start())
+}
+
+/// The row under a table form's row that says what is wrong with it, across
+/// the whole table so that it is never cut off.
+fn row_error(id: &str, columns: usize, text: &str) -> String {
+    format!(
+        "<tr class=\"error line-error-row\"><td colspan=\"{columns}\" class=\"line-error\" id=\"{id}\" role=\"alert\">{}</td></tr>",
+        escape(text)
+    )
+}
+
+/// A wide table in a box that scrolls sideways on a narrow screen.
+fn scroll(table: &str) -> String {
+    format!("<div class=\"scroll\">{table}</div>")
 }
 
 fn today() -> Date {
@@ -338,6 +550,7 @@ async fn list(
         ));
     }
     table.push_str("</tbody></table>");
+    let table = scroll(&table);
     let body = format!(
         "<h1>{}</h1><p><a href=\"/app/orders/new\" id=\"new-order\">{}</a> · <a href=\"/app/edi\">{}</a></p>{filters}{table}",
         l(lang, "受発注", "Orders"),
@@ -395,33 +608,12 @@ async fn render_order_form(
         .get("number")
         .cloned()
         .unwrap_or_else(|| format!("PO-{}-{}", today().ccyymmdd(), &form_key()[..4]));
-    let mut rows = String::new();
-    for r in 1..=ORDER_ROWS {
-        let (class, note) = match &form.line_error {
-            Some((row, text)) if *row == r => (
-                " class=\"error\"",
-                format!(
-                    "<td class=\"line-error\" id=\"line-error-{r}\">{}</td>",
-                    escape(text)
-                ),
-            ),
-            _ => ("", "<td></td>".to_string()),
-        };
-        rows.push_str(&format!(
-            "<tr{class} id=\"line-{r}\"><td>{r}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{note}</tr>",
-            field(&format!("item_{r}"), "text", &value(&format!("item_{r}")), ""),
-            field(&format!("code_{r}"), "text", &value(&format!("code_{r}")), "size=\"10\""),
-            field(&format!("gtin_{r}"), "text", &value(&format!("gtin_{r}")), "size=\"14\" inputmode=\"numeric\""),
-            field(&format!("qty_{r}"), "text", &value(&format!("qty_{r}")), "size=\"6\" inputmode=\"decimal\""),
-            unit_select(lang, &format!("unit_{r}"), &value(&format!("unit_{r}"))),
-            field(&format!("price_{r}"), "text", &value(&format!("price_{r}")), "size=\"8\" inputmode=\"decimal\""),
-        ));
-    }
+    let rows = order_rows(lang, &form);
     let inner = format!(
         "<input type=\"hidden\" name=\"key\" value=\"{key}\">\
          <label>{partner_label}<select name=\"partner\" id=\"partner\">{options}</select></label>\
          {number}{delivery}{note}\
-         <table id=\"order-lines\"><thead><tr><th>#</th><th>{item}</th><th>{code}</th><th>GTIN/JAN</th><th>{qty}</th><th>{unit}</th><th>{price}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+         <div class=\"scroll\"><table id=\"order-lines\"><thead><tr><th>#</th><th>{item}</th><th>{code}</th><th>GTIN/JAN</th><th>{qty}</th><th>{unit}</th><th>{price}</th></tr></thead><tbody>{rows}</tbody></table></div>",
         key = escape(&form.values.get("key").cloned().unwrap_or_else(form_key)),
         partner_label = l(lang, "発注先", "Supplier"),
         number = input(
@@ -480,6 +672,42 @@ async fn render_order_form(
     r
 }
 
+/// The line rows of the new-order form with what was typed; a row's error
+/// in a row of its own under it.
+fn order_rows(lang: Lang, form: &OrderForm) -> String {
+    let value = |name: &str| form.values.get(name).cloned().unwrap_or_default();
+    let mut rows = String::new();
+    for r in 1..=ORDER_ROWS {
+        let error = match &form.line_error {
+            Some((row, text)) if *row == r => Some(text),
+            _ => None,
+        };
+        let input = |what: &str, name: &str, extra: &str| {
+            let name = format!("{name}_{r}");
+            line_input(lang, r, what, &name, "text", &value(&name), extra)
+        };
+        rows.push_str(&format!(
+            "<tr{} id=\"line-{r}\"><td>{r}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if error.is_some() { " class=\"error\"" } else { "" },
+            input(l(lang, "品名", "item"), "item", ""),
+            input(l(lang, "自社品番", "your code"), "code", "size=\"10\""),
+            input("GTIN/JAN", "gtin", "size=\"14\" inputmode=\"numeric\""),
+            input(l(lang, "数量", "quantity"), "qty", "size=\"6\" inputmode=\"decimal\""),
+            unit_select(
+                lang,
+                &format!("unit_{r}"),
+                &value(&format!("unit_{r}")),
+                &line_field(lang, r, l(lang, "単位", "unit"))
+            ),
+            input(l(lang, "単価", "unit price"), "price", "size=\"8\" inputmode=\"decimal\""),
+        ));
+        if let Some(text) = error {
+            rows.push_str(&row_error(&format!("line-error-{r}"), 7, text));
+        }
+    }
+    rows
+}
+
 async fn new_order(
     State(p): State<Pages>,
     headers: HeaderMap,
@@ -518,22 +746,44 @@ fn order_from(
         let item = f.opt(&format!("item_{r}"));
         let code = f.opt(&format!("code_{r}"));
         let gtin = f.opt(&format!("gtin_{r}"));
-        if qty.is_none() && item.is_none() && code.is_none() && gtin.is_none() {
+        let price = f.opt(&format!("price_{r}"));
+        if qty.is_none() && item.is_none() && code.is_none() && gtin.is_none() && price.is_none() {
             continue;
         }
-        let quantity = decimal(f, &format!("qty_{r}"), l(lang, "数量", "quantity"), lang)
-            .map_err(|e| (Some(r), e))?
-            .ok_or((
+        let quantity = decimal(
+            f,
+            &format!("qty_{r}"),
+            &line_field(lang, r, l(lang, "数量", "quantity")),
+            lang,
+        )
+        .map_err(|e| (Some(r), e))?
+        .ok_or_else(|| {
+            (
                 Some(r),
-                l(lang, "数量を入れてください。", "Enter a quantity.").to_string(),
-            ))?;
+                on_line(lang, r, l(lang, "数量を入れてください", "enter a quantity")),
+            )
+        })?;
         let unit_price = decimal(
             f,
             &format!("price_{r}"),
-            l(lang, "単価", "unit price"),
+            &line_field(lang, r, l(lang, "単価", "unit price")),
             lang,
         )
         .map_err(|e| (Some(r), e))?;
+        if item.is_none() && code.is_none() && gtin.is_none() {
+            return Err((
+                Some(r),
+                on_line(
+                    lang,
+                    r,
+                    l(
+                        lang,
+                        "品番かGTIN/JANを入れてください",
+                        "enter the item's code or GTIN/JAN",
+                    ),
+                ),
+            ));
+        }
         lines.push(OrderLine {
             line: lines.len() as u32 + 1,
             item: Item {
@@ -577,13 +827,6 @@ fn order_from(
     ))
 }
 
-/// The form row a field path such as `lines[2].quantity.value` is about.
-fn row_of(field: &str, rows: &[usize]) -> Option<usize> {
-    let rest = field.strip_prefix("lines[")?;
-    let index: usize = rest[..rest.find(']')?].parse().ok()?;
-    rows.get(index).copied()
-}
-
 async fn create(
     State(p): State<Pages>,
     headers: HeaderMap,
@@ -621,18 +864,12 @@ async fn create(
             ),
             v.visitor.cookies,
         ),
-        Err(AppError::Invalid { field, reason }) => {
-            let row = row_of(&field, &rows);
-            render_order_form(
-                &v,
-                &caller,
-                &org,
-                &q,
-                failed(row, format!("{field}: {reason}")),
-            )
-            .await
+        Err(e) => {
+            let rows: Vec<u32> = rows.iter().filter_map(|r| u32::try_from(*r).ok()).collect();
+            let e = explain(v.lang, e, &rows);
+            let row = e.line.and_then(|n| usize::try_from(n).ok());
+            render_order_form(&v, &caller, &org, &q, failed(row, e.message)).await
         }
-        Err(e) => render_order_form(&v, &caller, &org, &q, failed(None, message(e))).await,
     }
 }
 
@@ -668,16 +905,40 @@ async fn detail(
     render_detail(&v, &caller, &org, &orders, &id, q, None).await
 }
 
-/// The order change form as it was posted, when it was refused: the values
-/// typed, the error and the line it is about.
-struct ChangeForm {
+/// A form of the order page as it was posted, when it was refused: the
+/// action it posts to, the values typed, the error and the line it is about.
+struct Refused {
+    action: String,
     values: HashMap<String, String>,
     error: String,
     line: Option<u32>,
 }
 
-/// The order page; with `change`, the change form keeps what was typed and
-/// shows its error (422).
+/// What was typed into `name` of a refused form, else `current`.
+fn typed(refused: Option<&Refused>, name: &str, current: String) -> String {
+    refused
+        .and_then(|r| r.values.get(name).cloned())
+        .unwrap_or(current)
+}
+
+/// The error of a refused form when it is about line `n`.
+fn error_on(refused: Option<&Refused>, n: u32) -> Option<&str> {
+    refused
+        .filter(|r| r.line == Some(n))
+        .map(|r| r.error.as_str())
+}
+
+/// ` class="error"` for a row that has an error.
+fn error_class(error: Option<&str>) -> &'static str {
+    if error.is_some() {
+        " class=\"error\""
+    } else {
+        ""
+    }
+}
+
+/// The order page; with `refused`, that form keeps what was typed, marks
+/// its line and shows its error (422).
 async fn render_detail(
     v: &Visit,
     caller: &Caller,
@@ -685,7 +946,7 @@ async fn render_detail(
     orders: &App,
     id: &str,
     mut q: PageQuery,
-    change: Option<ChangeForm>,
+    refused: Option<Refused>,
 ) -> Response {
     let here = format!("/app/orders/{id}");
     let lang = v.lang;
@@ -702,13 +963,28 @@ async fn render_detail(
             return r;
         }
     };
+    let mut despatches = HashMap::new();
+    for d in &view.documents {
+        if d.kind != DocumentKind::DespatchAdvice {
+            continue;
+        }
+        if let Ok(DocumentView {
+            document: Document::DespatchAdvice(advice),
+            ..
+        }) = orders.document(caller, org, id, d.version).await
+        {
+            despatches.insert(d.version, advice);
+        }
+    }
     let s = &view.summary;
     let named = names(v, caller, vec![s.buyer.id.clone(), s.seller.id.clone()]).await;
     let name = |id: &str| named.get(id).cloned().unwrap_or_else(|| id.to_string());
     let selling = s.seller.id == org;
-    let mut html = format!(
-        "<h1>{} <span id=\"order-number\">{}</span></h1>\
-         <p>{}: {} → {}: {} · {}: <strong id=\"order-status\" data-status=\"{}\">{}</strong></p>",
+    let html = format!(
+        "<p><a href=\"/app/orders\">← {}</a></p>\
+         <h1>{} <span id=\"order-number\">{}</span></h1>\
+         <p>{}: {} → {}: {} · {}: <strong id=\"order-status\" data-status=\"{}\">{}</strong></p>{}{}<h2>{}</h2>{}",
+        l(lang, "一覧へ", "All orders"),
         l(lang, "注文", "Order"),
         escape(&s.number),
         l(lang, "発注者", "Buyer"),
@@ -718,18 +994,56 @@ async fn render_detail(
         l(lang, "状態", "Status"),
         s.status.as_str(),
         status_text(lang, s.status),
+        scroll(&lines_table(lang, &view)),
+        actions(lang, &v.visitor.csrf, &view, selling, refused.as_ref()),
+        l(lang, "文書の履歴", "Document history"),
+        scroll(&history_table(lang, &view, &despatches, &name)),
     );
-    html.push_str(&format!(
-        "<table id=\"lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+    if let Some(refused) = &refused {
+        q.error = Some(refused.error.clone());
+    }
+    let mut r = v.respond(&s.number, &here, &q, &html);
+    if refused.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// `ordered`, and beside it what the seller confirmed when that is given
+/// and differs.
+fn with_confirmed<T: PartialEq + ToString>(
+    lang: Lang,
+    ordered: Option<T>,
+    confirmed: Option<T>,
+    class: &str,
+) -> String {
+    let mut out = ordered.as_ref().map(T::to_string).unwrap_or_default();
+    if let Some(c) = confirmed.filter(|c| Some(c) != ordered.as_ref()) {
+        out.push_str(&format!(
+            " <span class=\"{class}\">→ {} {}</span>",
+            l(lang, "確定", "confirmed"),
+            escape(&c.to_string())
+        ));
+    }
+    out
+}
+
+/// The lines of an order: what was ordered, what the seller confirmed
+/// beside it where it differs, and what was shipped, received and damaged.
+fn lines_table(lang: Lang, view: &OrderView) -> String {
+    let mut html = format!(
+        "<table id=\"lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "品名・品番", "Item"),
         l(lang, "注文数", "Ordered"),
         l(lang, "単価", "Price"),
+        l(lang, "納期", "Delivery"),
         l(lang, "状態", "State"),
         l(lang, "確定数", "Confirmed"),
         l(lang, "出荷数", "Shipped"),
         l(lang, "受領数", "Received"),
+        l(lang, "破損数", "Damaged"),
         l(lang, "理由", "Reason"),
-    ));
+    );
     for line in &view.line_states {
         let item = &line.item;
         let label = [
@@ -742,75 +1056,119 @@ async fn render_detail(
         .flatten()
         .collect::<Vec<_>>()
         .join(" / ");
+        let confirmed = line.confirmed.map(|c| {
+            if c == line.ordered {
+                decimal_text(&c)
+            } else {
+                format!("<span class=\"changed\">{}</span>", decimal_text(&c))
+            }
+        });
         html.push_str(&format!(
-            "<tr id=\"line-{n}\"><td>{n}</td><td>{}</td><td class=\"ordered\">{} {}</td><td>{}</td><td class=\"state\">{}</td><td>{}</td><td class=\"shipped\">{}</td><td class=\"received\">{}</td><td>{}</td></tr>",
+            "<tr id=\"line-{n}\"><td>{n}</td><td>{}</td><td class=\"ordered\">{} {}</td><td class=\"price\">{}</td><td class=\"delivery\">{}</td><td class=\"state\">{}</td><td class=\"confirmed\">{}</td><td class=\"shipped\">{}</td><td class=\"received\">{}</td><td class=\"damaged\">{}</td><td>{}</td></tr>",
             escape(&label),
             decimal_text(&line.ordered),
             escape(&line.unit),
-            line.unit_price.as_ref().map(decimal_text).unwrap_or_default(),
+            with_confirmed(lang, line.unit_price, line.confirmed_price, "confirmed-price"),
+            with_confirmed(lang, line.requested_delivery, line.confirmed_delivery, "confirmed-delivery"),
             line_state_text(lang, line.state),
-            line.confirmed.as_ref().map(decimal_text).unwrap_or_default(),
+            confirmed.unwrap_or_default(),
             decimal_text(&line.shipped),
             decimal_text(&line.received),
+            decimal_text(&line.damaged),
             escape(line.reason.as_deref().unwrap_or("")),
             n = line.line,
         ));
     }
     html.push_str("</tbody></table>");
-    html.push_str(&actions(v, &view, selling, change.as_ref()));
-    html.push_str(&format!(
-        "<h2>{}</h2><table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l(lang, "文書の履歴", "Document history"),
+    html
+}
+
+/// How a despatch advice travels: carrier, tracking number, packages and
+/// the day it is expected, those it gives.
+fn despatch_text(lang: Lang, d: &DespatchAdvice) -> String {
+    [
+        (l(lang, "運送会社", "Carrier"), d.carrier.clone()),
+        (l(lang, "送り状番号", "Tracking number"), d.tracking.clone()),
+        (l(lang, "個口数", "Packages"), Some(d.packages.to_string())),
+        (
+            l(lang, "到着予定日", "Expected"),
+            d.expected_delivery.map(|e| e.to_string()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| format!("{label}: {v}")))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// The documents of an order, oldest first, with each one's note and, for
+/// a despatch advice (`despatches` by version), how it travels.
+fn history_table(
+    lang: Lang,
+    view: &OrderView,
+    despatches: &HashMap<i64, DespatchAdvice>,
+    name: &dyn Fn(&str) -> String,
+) -> String {
+    let mut html = format!(
+        "<table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "文書", "Document"),
         l(lang, "番号", "Number"),
         l(lang, "送信者", "Sent by"),
         l(lang, "経路", "Channel"),
-        l(lang, "備考", "Note"),
+        l(lang, "備考・出荷の詳細", "Note or despatch details"),
         l(lang, "ダウンロード", "Download"),
-    ));
+    );
     for d in &view.documents {
+        let note = match despatches.get(&d.version) {
+            Some(advice) => format!(
+                "<span class=\"despatch\">{}</span>",
+                escape(&despatch_text(lang, advice))
+            ),
+            None => escape(d.note.as_deref().unwrap_or("")),
+        };
         html.push_str(&format!(
-            "<tr id=\"document-{}\"><td>{}</td><td class=\"kind\" data-kind=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"note\">{}</td><td>{}</td></tr>",
-            d.version,
-            d.version,
+            "<tr id=\"document-{v}\"><td>{v}</td><td class=\"kind\" data-kind=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"note\">{note}</td><td>{}</td></tr>",
             d.kind.as_str(),
             kind_text(lang, d.kind),
             escape(&d.number),
             escape(&name(&d.sender_id)),
             escape(&d.channel),
-            escape(d.note.as_deref().unwrap_or("")),
-            download_links(&s.order_id, d.version),
+            download_links(&view.summary.order_id, d.version),
+            v = d.version,
         ));
     }
     html.push_str("</tbody></table>");
-    if let Some(change) = &change {
-        q.error = Some(change.error.clone());
-    }
-    let mut r = v.respond(
-        &s.number,
-        &here,
-        &q,
-        &format!(
-            "<p><a href=\"/app/orders\">← {}</a></p>{html}",
-            l(lang, "一覧へ", "All orders")
-        ),
-    );
-    if change.is_some() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+    html
 }
 
-/// The forms the caller's side may use now; `change` is a refused order
-/// change to show again.
-fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeForm>) -> String {
-    let lang = v.lang;
+/// The forms the caller's side may use now, posting with the visitor's
+/// `csrf` token; `refused` is a refused form to show again.
+fn actions(
+    lang: Lang,
+    csrf: &str,
+    view: &OrderView,
+    selling: bool,
+    refused: Option<&Refused>,
+) -> String {
     let s = &view.summary;
-    let id = &s.order_id;
     let key = format!(
         "<input type=\"hidden\" name=\"key\" value=\"{}\">",
         form_key()
     );
+    let refused_for = |action: &str| refused.filter(|r| r.action == action);
+    let form = |action: &str, form_id: &str, title: &str, inner: &str, submit: &str| {
+        format!(
+            "<h2>{}</h2>{}",
+            escape(title),
+            post_form(
+                csrf,
+                &format!("/app/orders/{}/{action}", s.order_id),
+                form_id,
+                &format!("{key}{inner}"),
+                submit
+            )
+        )
+    };
     let mut out = String::new();
     let awaiting: Vec<_> = view
         .line_states
@@ -818,35 +1176,11 @@ fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeFor
         .filter(|l| l.state == LineState::AwaitingResponse)
         .collect();
     if selling && !awaiting.is_empty() {
-        let mut rows = String::new();
-        for line in &awaiting {
-            let n = line.line;
-            rows.push_str(&format!(
-                "<tr id=\"respond-line-{n}\"><td>{n}</td><td><select name=\"status_{n}\"><option value=\"accepted\">{}</option><option value=\"changed\">{}</option><option value=\"rejected\">{}</option></select></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                l(lang, "承諾", "accept"),
-                l(lang, "変更して承諾", "accept with changes"),
-                l(lang, "不可", "reject"),
-                field(&format!("qty_{n}"), "text", &decimal_text(&line.ordered), "size=\"6\""),
-                field(&format!("price_{n}"), "text", &line.unit_price.as_ref().map(decimal_text).unwrap_or_default(), "size=\"8\""),
-                field(&format!("date_{n}"), "date", &line.requested_delivery.map(|d| d.to_string()).unwrap_or_default(), ""),
-                field(&format!("reason_{n}"), "text", "", ""),
-            ));
-        }
-        let inner = format!(
-            "{key}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
-            l(lang, "回答", "Answer"),
-            l(lang, "数量", "Quantity"),
-            l(lang, "単価", "Price"),
-            l(lang, "納期", "Delivery"),
-            l(lang, "理由", "Reason"),
-        );
-        out.push_str(&action_form(
-            v,
-            id,
+        out.push_str(&form(
             "respond",
             "response-form",
             l(lang, "明細ごとに回答する", "Answer line by line"),
-            &inner,
+            &response_rows(lang, &awaiting, refused_for("respond")),
             l(lang, "回答を送る", "Send response"),
         ));
     }
@@ -860,47 +1194,11 @@ fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeFor
         })
         .collect();
     if selling && awaiting.is_empty() && !to_ship.is_empty() {
-        let mut rows = String::new();
-        for (line, left) in &to_ship {
-            let n = line.line;
-            rows.push_str(&format!(
-                "<tr><td>{n}</td><td>{}</td><td>{} {}</td></tr>",
-                escape(line.item.description.as_deref().unwrap_or("")),
-                field(
-                    &format!("ship_{n}"),
-                    "text",
-                    &decimal_text(left),
-                    "size=\"6\""
-                ),
-                escape(&line.unit),
-            ));
-        }
-        let inner = format!(
-            "{key}{}{}{}{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
-            input("packages", l(lang, "個口数", "Packages"), "number", "1"),
-            input("carrier", l(lang, "運送会社", "Carrier"), "text", ""),
-            input(
-                "tracking",
-                l(lang, "送り状番号", "Tracking number"),
-                "text",
-                ""
-            ),
-            input(
-                "expected",
-                l(lang, "到着予定日", "Expected delivery"),
-                "date",
-                ""
-            ),
-            l(lang, "品名", "Item"),
-            l(lang, "出荷数", "Quantity shipped"),
-        );
-        out.push_str(&action_form(
-            v,
-            id,
+        out.push_str(&form(
             "despatch",
             "despatch-form",
             l(lang, "出荷を登録する", "Record a despatch"),
-            &inner,
+            &despatch_rows(lang, &to_ship, refused_for("despatch")),
             l(lang, "出荷案内を送る", "Send despatch advice"),
         ));
     }
@@ -913,40 +1211,23 @@ fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeFor
         })
         .collect();
     if !selling && !to_receive.is_empty() {
-        let mut rows = String::new();
-        for (line, left) in &to_receive {
-            let n = line.line;
-            rows.push_str(&format!(
-                "<tr><td>{n}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(line.item.description.as_deref().unwrap_or("")),
-                field(
-                    &format!("received_{n}"),
-                    "text",
-                    &decimal_text(left),
-                    "size=\"6\""
-                ),
-                field(&format!("damaged_{n}"), "text", "0", "size=\"6\""),
-            ));
-        }
-        let inner = format!(
-            "{key}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
-            l(lang, "品名", "Item"),
-            l(lang, "受領数（良品）", "Received in good order"),
-            l(lang, "破損数", "Damaged"),
-        );
-        out.push_str(&action_form(
-            v,
-            id,
+        out.push_str(&form(
             "receive",
             "receipt-form",
             l(lang, "受領を登録する", "Record a receipt"),
-            &inner,
+            &receipt_rows(lang, &to_receive, refused_for("receive")),
             l(lang, "受領通知を送る", "Send receipt advice"),
         ));
     }
     let changeable = view.changeable_lines();
     if !selling && !changeable.is_empty() {
-        out.push_str(&change_form(v, view, &changeable, &key, change));
+        out.push_str(&form(
+            "change",
+            "change-form",
+            l(lang, "注文を変更する", "Change the order"),
+            &change_rows(lang, &changeable, refused_for("change")),
+            l(lang, "変更を送る", "Send the change"),
+        ));
     }
     let shipped_any = view.line_states.iter().any(|l| !l.shipped.is_zero());
     if !selling
@@ -954,12 +1235,11 @@ fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeFor
         && !matches!(s.status, OrderStatus::Cancelled | OrderStatus::Rejected)
     {
         let inner = format!(
-            "{key}{}",
-            input("reason", l(lang, "取消の理由", "Reason"), "text", "")
+            "<label>{}<input type=\"text\" name=\"reason\" id=\"cancel-reason\" value=\"{}\" required></label>",
+            l(lang, "取消の理由（必須）", "Reason (required)"),
+            escape(&typed(refused_for("cancel"), "reason", String::new())),
         );
-        out.push_str(&action_form(
-            v,
-            id,
+        out.push_str(&form(
             "cancel",
             "cancel-form",
             l(lang, "注文を取り消す", "Cancel the order"),
@@ -970,50 +1250,187 @@ fn actions(v: &Visit, view: &OrderView, selling: bool, change: Option<&ChangeFor
     out
 }
 
-/// The buyer's order change: per line it may still change, the quantity,
-/// unit price and requested delivery, prefilled with the current values,
-/// and the reason for the change (after a refusal, what was typed, the
-/// error on its line).
-fn change_form(
-    v: &Visit,
-    view: &OrderView,
-    lines: &[&Line],
-    key: &str,
-    change: Option<&ChangeForm>,
-) -> String {
-    let lang = v.lang;
-    let typed = |name: &str, current: String| {
-        change
-            .and_then(|c| c.values.get(name).cloned())
-            .unwrap_or(current)
-    };
+/// The response form's table: per line awaiting an answer, the answer and
+/// the quantity, price and date prefilled with those ordered, and the
+/// reason (after a refusal, what was typed, the error under its line).
+fn response_rows(lang: Lang, lines: &[&Line], refused: Option<&Refused>) -> String {
     let mut rows = String::new();
     for line in lines {
         let n = line.line;
-        let (class, note) = match change {
-            Some(c) if c.line == Some(n) => (
-                " class=\"error\"",
-                format!(
-                    "<td class=\"line-error\" id=\"change-error-{n}\">{}</td>",
-                    escape(&c.error)
-                ),
+        let error = error_on(refused, n);
+        let value = |name: &str, current: String| typed(refused, &format!("{name}_{n}"), current);
+        let chosen = value("status", "accepted".into());
+        let options: String = [
+            ("accepted", l(lang, "承諾", "accept")),
+            ("changed", l(lang, "変更して承諾", "accept with changes")),
+            ("rejected", l(lang, "不可", "reject")),
+        ]
+        .iter()
+        .map(|(v, text)| {
+            format!(
+                "<option value=\"{v}\"{}>{text}</option>",
+                if *v == chosen { " selected" } else { "" }
+            )
+        })
+        .collect();
+        rows.push_str(&format!(
+            "<tr id=\"respond-line-{n}\"{}><td>{n}</td><td>{}</td><td><select name=\"status_{n}\" aria-label=\"{}\">{options}</select></td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            error_class(error),
+            escape(line.item.description.as_deref().unwrap_or("")),
+            escape(&line_field(lang, n, l(lang, "回答", "answer"))),
+            line_input(lang, n, l(lang, "数量", "quantity"), &format!("qty_{n}"), "text", &value("qty", decimal_text(&line.ordered)), "size=\"6\" inputmode=\"decimal\""),
+            escape(&unit_name(lang, &line.unit)),
+            line_input(lang, n, l(lang, "単価", "unit price"), &format!("price_{n}"), "text", &value("price", line.unit_price.as_ref().map(decimal_text).unwrap_or_default()), "size=\"8\" inputmode=\"decimal\""),
+            line_input(lang, n, l(lang, "納期", "delivery date"), &format!("date_{n}"), "date", &value("date", line.requested_delivery.map(|d| d.to_string()).unwrap_or_default()), ""),
+            line_input(lang, n, l(lang, "理由", "reason"), &format!("reason_{n}"), "text", &value("reason", String::new()), ""),
+        ));
+        if let Some(text) = error {
+            rows.push_str(&row_error(&format!("respond-error-{n}"), 7, text));
+        }
+    }
+    format!(
+        "<p>{}</p><div class=\"scroll\"><table id=\"response-lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+        l(
+            lang,
+            "数量・単価・納期を変えるときは「変更して承諾」を、不可のときは理由を入れてください。",
+            "To change the quantity, price or date choose \"accept with changes\"; to reject a line give the reason."
+        ),
+        l(lang, "品名", "Item"),
+        l(lang, "回答", "Answer"),
+        l(lang, "数量", "Quantity"),
+        l(lang, "単価", "Price"),
+        l(lang, "納期", "Delivery"),
+        l(lang, "理由", "Reason"),
+    )
+}
+
+/// The despatch form: how the goods travel and, per line left to ship, the
+/// quantity shipped (prefilled with what is left).
+fn despatch_rows(lang: Lang, lines: &[(&Line, Decimal)], refused: Option<&Refused>) -> String {
+    let value = |name: &str, current: &str| typed(refused, name, current.to_string());
+    let mut rows = String::new();
+    for (line, left) in lines {
+        let n = line.line;
+        let error = error_on(refused, n);
+        let name = format!("ship_{n}");
+        rows.push_str(&format!(
+            "<tr id=\"despatch-line-{n}\"{}><td>{n}</td><td>{}</td><td>{} {}</td></tr>",
+            error_class(error),
+            escape(line.item.description.as_deref().unwrap_or("")),
+            line_input(
+                lang,
+                n,
+                l(lang, "出荷数", "quantity shipped"),
+                &name,
+                "text",
+                &value(&name, &decimal_text(left)),
+                "size=\"6\" inputmode=\"decimal\""
             ),
-            _ => ("", "<td></td>".to_string()),
-        };
+            escape(&unit_name(lang, &line.unit)),
+        ));
+        if let Some(text) = error {
+            rows.push_str(&row_error(&format!("despatch-error-{n}"), 3, text));
+        }
+    }
+    format!(
+        "<label>{}<input type=\"text\" name=\"packages\" id=\"packages\" value=\"{}\" inputmode=\"numeric\" size=\"4\" required></label>{}{}{}\
+         <div class=\"scroll\"><table id=\"despatch-lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+        l(lang, "個口数", "Packages"),
+        escape(&value("packages", "1")),
+        input(
+            "carrier",
+            l(lang, "運送会社", "Carrier"),
+            "text",
+            &value("carrier", "")
+        ),
+        input(
+            "tracking",
+            l(lang, "送り状番号", "Tracking number"),
+            "text",
+            &value("tracking", "")
+        ),
+        input(
+            "expected",
+            l(lang, "到着予定日", "Expected delivery"),
+            "date",
+            &value("expected", "")
+        ),
+        l(lang, "品名", "Item"),
+        l(lang, "出荷数", "Quantity shipped"),
+    )
+}
+
+/// The receipt form: per line shipped and not yet received, the quantity
+/// received in good order (prefilled with what is left) and damaged.
+fn receipt_rows(lang: Lang, lines: &[(&Line, Decimal)], refused: Option<&Refused>) -> String {
+    let mut rows = String::new();
+    for (line, left) in lines {
+        let n = line.line;
+        let error = error_on(refused, n);
+        let received = format!("received_{n}");
+        let damaged = format!("damaged_{n}");
+        rows.push_str(&format!(
+            "<tr id=\"receipt-line-{n}\"{}><td>{n}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            error_class(error),
+            escape(line.item.description.as_deref().unwrap_or("")),
+            line_input(
+                lang,
+                n,
+                l(lang, "受領数", "quantity received"),
+                &received,
+                "text",
+                &typed(refused, &received, decimal_text(left)),
+                "size=\"6\" inputmode=\"decimal\""
+            ),
+            line_input(
+                lang,
+                n,
+                l(lang, "破損数", "quantity damaged"),
+                &damaged,
+                "text",
+                &typed(refused, &damaged, "0".into()),
+                "size=\"6\" inputmode=\"decimal\""
+            ),
+        ));
+        if let Some(text) = error {
+            rows.push_str(&row_error(&format!("receipt-error-{n}"), 4, text));
+        }
+    }
+    format!(
+        "<div class=\"scroll\"><table id=\"receipt-lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+        l(lang, "品名", "Item"),
+        l(lang, "受領数（良品）", "Received in good order"),
+        l(lang, "破損数", "Damaged"),
+    )
+}
+
+/// The buyer's order change: per line it may still change, the quantity,
+/// unit price and requested delivery, prefilled with the current values,
+/// and the reason for the change (after a refusal, what was typed, the
+/// error under its line).
+fn change_rows(lang: Lang, lines: &[&Line], refused: Option<&Refused>) -> String {
+    let mut rows = String::new();
+    for line in lines {
+        let n = line.line;
+        let error = error_on(refused, n);
         let qty = format!("qty_{n}");
         let price = format!("price_{n}");
         let date = format!("date_{n}");
         rows.push_str(&format!(
-            "<tr id=\"change-line-{n}\"{class}><td>{n}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td>{note}</tr>",
+            "<tr id=\"change-line-{n}\"{}><td>{n}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+            error_class(error),
             escape(line.item.description.as_deref().unwrap_or("")),
-            field(&qty, "text", &typed(&qty, decimal_text(&line.ordered)), "size=\"6\" inputmode=\"decimal\""),
+            line_input(lang, n, l(lang, "数量", "quantity"), &qty, "text", &typed(refused, &qty, decimal_text(&line.ordered)), "size=\"6\" inputmode=\"decimal\""),
             escape(&unit_name(lang, &line.unit)),
-            field(&price, "text", &typed(&price, line.unit_price.as_ref().map(decimal_text).unwrap_or_default()), "size=\"8\" inputmode=\"decimal\""),
-            field(&date, "date", &typed(&date, line.requested_delivery.map(|d| d.to_string()).unwrap_or_default()), ""),
+            line_input(lang, n, l(lang, "単価", "unit price"), &price, "text", &typed(refused, &price, line.unit_price.as_ref().map(decimal_text).unwrap_or_default()), "size=\"8\" inputmode=\"decimal\""),
+            line_input(lang, n, l(lang, "希望納期", "requested delivery"), &date, "date", &typed(refused, &date, line.requested_delivery.map(|d| d.to_string()).unwrap_or_default()), ""),
         ));
+        if let Some(text) = error {
+            rows.push_str(&row_error(&format!("change-error-{n}"), 5, text));
+        }
     }
-    let inner = format!(
-        "{key}<p>{}</p><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>\
+    format!(
+        "<p>{}</p><div class=\"scroll\"><table id=\"change-lines\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table></div>\
          <label>{}<textarea name=\"note\" id=\"change-note\" rows=\"3\">{}</textarea></label>",
         l(
             lang,
@@ -1025,39 +1442,7 @@ fn change_form(
         l(lang, "単価", "Unit price"),
         l(lang, "希望納期", "Requested delivery"),
         l(lang, "変更の理由", "Reason for the change"),
-        escape(&typed("note", String::new())),
-    );
-    action_form(
-        v,
-        &view.summary.order_id,
-        "change",
-        "change-form",
-        l(lang, "注文を変更する", "Change the order"),
-        &inner,
-        l(lang, "変更を送る", "Send the change"),
-    )
-}
-
-/// One of an order's forms under its heading: it posts to
-/// `/app/orders/{order_id}/{action}`.
-fn action_form(
-    v: &Visit,
-    order_id: &str,
-    action: &str,
-    form_id: &str,
-    title: &str,
-    inner: &str,
-    submit: &str,
-) -> String {
-    format!(
-        "<h2>{}</h2>{}",
-        escape(title),
-        v.form(
-            &format!("/app/orders/{order_id}/{action}"),
-            form_id,
-            inner,
-            submit
-        )
+        escape(&typed(refused, "note", String::new())),
     )
 }
 
@@ -1075,6 +1460,7 @@ fn number_for(prefix: &str, view: &OrderView) -> String {
 
 /// Why a form does not make a document: the message, and the order line
 /// it is about.
+#[derive(Debug)]
 struct FormError {
     line: Option<u32>,
     message: String,
@@ -1089,6 +1475,40 @@ impl From<String> for FormError {
     }
 }
 
+/// The numbers of a document's lines, in its order: what its field paths'
+/// indexes (`lines[1]`) stand for.
+fn line_numbers(document: &Document) -> Vec<u32> {
+    match document {
+        Document::Order(d) => d.lines.iter().map(|l| l.line).collect(),
+        Document::OrderChange(d) => d.lines.iter().map(|l| l.line.line).collect(),
+        Document::OrderResponse(d) => d.lines.iter().map(|l| l.line).collect(),
+        Document::DespatchAdvice(d) => d.lines.iter().map(|l| l.line).collect(),
+        Document::ReceiptAdvice(d) => d.lines.iter().map(|l| l.line).collect(),
+        Document::OrderCancellation(_) => Vec::new(),
+    }
+}
+
+/// A number typed into the field `{prefix}_{n}` of line `n`; a mistyped
+/// one is an error on the line.
+fn line_decimal(
+    f: &FormData,
+    prefix: &str,
+    n: u32,
+    what: &str,
+    lang: Lang,
+) -> Result<Option<Decimal>, FormError> {
+    decimal(
+        f,
+        &format!("{prefix}_{n}"),
+        &line_field(lang, n, what),
+        lang,
+    )
+    .map_err(|message| FormError {
+        line: Some(n),
+        message,
+    })
+}
+
 fn document_for(
     f: &FormData,
     action: &str,
@@ -1096,122 +1516,28 @@ fn document_for(
     lang: Lang,
 ) -> Result<Document, FormError> {
     let s = &view.summary;
-    let (buyer, seller) = (party(&s.buyer.id), party(&s.seller.id));
-    let line_value = |prefix: &str, n: u32, what: &str| {
-        decimal(
-            f,
-            &format!("{prefix}_{n}"),
-            &format!("{what} ({} {n})", l(lang, "明細", "line")),
-            lang,
-        )
-    };
     match action {
         "change" => change_from(f, view, lang).map(Document::OrderChange),
-        "respond" => {
-            let mut lines = Vec::new();
-            for line in view
-                .line_states
-                .iter()
-                .filter(|l| l.state == LineState::AwaitingResponse)
-            {
-                let n = line.line;
-                let status = match f.get(&format!("status_{n}")) {
-                    "changed" => LineStatus::Changed,
-                    "rejected" => LineStatus::Rejected,
-                    _ => LineStatus::Accepted,
-                };
-                let rejected = status == LineStatus::Rejected;
-                let quantity =
-                    line_value("qty", n, l(lang, "数量", "quantity"))?.unwrap_or(line.ordered);
-                lines.push(ResponseLine {
-                    line: n,
-                    status,
-                    item: line.item.clone(),
-                    quantity: (!rejected).then(|| Quantity {
-                        value: quantity,
-                        unit: line.unit.clone(),
-                    }),
-                    unit_price: if rejected {
-                        None
-                    } else {
-                        line_value("price", n, l(lang, "単価", "price"))?.or(line.unit_price)
-                    },
-                    confirmed_delivery: if rejected {
-                        None
-                    } else {
-                        date(f, &format!("date_{n}"), l(lang, "納期", "delivery"), lang)?
-                    },
-                    reason: f.opt(&format!("reason_{n}")),
-                });
-            }
-            Ok(Document::OrderResponse(OrderResponse {
-                number: number_for("RSP", view),
-                order_number: s.number.clone(),
-                issued: today(),
-                buyer,
-                seller,
-                currency: s.currency.clone(),
-                lines,
-            }))
-        }
-        "despatch" => {
-            let mut lines = Vec::new();
-            for line in &view.line_states {
-                if let Some(q) =
-                    line_value("ship", line.line, l(lang, "出荷数", "quantity shipped"))?
-                {
-                    if !q.is_zero() {
-                        lines.push(DespatchLine {
-                            line: line.line,
-                            item: line.item.clone(),
-                            quantity: Quantity {
-                                value: q,
-                                unit: line.unit.clone(),
-                            },
-                        });
-                    }
-                }
-            }
-            let packages = f.get("packages").trim();
-            let packages: u32 = packages.parse().map_err(|_| {
-                format!(
-                    "{}: `{packages}`",
-                    l(
-                        lang,
-                        "個口数は整数で入れてください",
-                        "packages is a whole number"
-                    )
-                )
-            })?;
-            Ok(Document::DespatchAdvice(DespatchAdvice {
-                number: number_for("DSP", view),
-                order_number: s.number.clone(),
-                issued: today(),
-                buyer,
-                seller,
-                shipped: Some(today()),
-                expected_delivery: date(
-                    f,
-                    "expected",
-                    l(lang, "到着予定日", "expected delivery"),
-                    lang,
-                )?,
-                carrier: f.opt("carrier"),
-                tracking: f.opt("tracking"),
-                packages,
-                lines,
-            }))
-        }
+        "respond" => response_from(f, view, lang).map(Document::OrderResponse),
+        "despatch" => despatch_from(f, view, lang).map(Document::DespatchAdvice),
         "receive" => {
             let mut lines = Vec::new();
             for line in &view.line_states {
-                let received = line_value("received", line.line, l(lang, "受領数", "received"))?;
-                let damaged = line_value("damaged", line.line, l(lang, "破損数", "damaged"))?;
+                let n = line.line;
+                let received = line_decimal(
+                    f,
+                    "received",
+                    n,
+                    l(lang, "受領数", "quantity received"),
+                    lang,
+                )?;
+                let damaged =
+                    line_decimal(f, "damaged", n, l(lang, "破損数", "quantity damaged"), lang)?;
                 if received.is_none() && damaged.is_none() {
                     continue;
                 }
                 lines.push(ReceiptLine {
-                    line: line.line,
+                    line: n,
                     item: line.item.clone(),
                     received: Quantity {
                         value: received.unwrap_or(Decimal::from_int(0)),
@@ -1225,24 +1551,260 @@ fn document_for(
                 order_number: s.number.clone(),
                 despatch_number: None,
                 issued: today(),
-                buyer,
-                seller,
+                buyer: party(&s.buyer.id),
+                seller: party(&s.seller.id),
                 received: Some(today()),
                 lines,
             }))
         }
-        "cancel" => Ok(Document::OrderCancellation(OrderCancellation {
-            number: number_for("CXL", view),
-            order_number: s.number.clone(),
-            issued: today(),
-            buyer,
-            seller,
-            reason: f.opt("reason"),
-        })),
+        "cancel" => {
+            let reason = f.opt("reason").ok_or_else(|| {
+                l(
+                    lang,
+                    "取消の理由を入れてください。",
+                    "Give the reason for cancelling the order.",
+                )
+                .to_string()
+            })?;
+            Ok(Document::OrderCancellation(OrderCancellation {
+                number: number_for("CXL", view),
+                order_number: s.number.clone(),
+                issued: today(),
+                buyer: party(&s.buyer.id),
+                seller: party(&s.seller.id),
+                reason: Some(reason),
+            }))
+        }
         _ => Err(l(lang, "この操作はありません。", "No such action.")
             .to_string()
             .into()),
     }
+}
+
+/// The seller's answer the response form describes, line by line: an
+/// accepted line keeps what was ordered (a price or date may fill in one
+/// the order left open), a changed one must change something, a rejected
+/// one needs its reason; or the first problem, with its line.
+fn response_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderResponse, FormError> {
+    let s = &view.summary;
+    let mut lines = Vec::new();
+    for line in view
+        .line_states
+        .iter()
+        .filter(|l| l.state == LineState::AwaitingResponse)
+    {
+        let n = line.line;
+        let refuse = |text: &str| FormError {
+            line: Some(n),
+            message: on_line(lang, n, text),
+        };
+        let rule = |rule: &str| refuse(answer_problem(lang, rule).unwrap_or(rule));
+        let reason = f.opt(&format!("reason_{n}"));
+        let status = match f.get(&format!("status_{n}")) {
+            "changed" => LineStatus::Changed,
+            "rejected" => LineStatus::Rejected,
+            _ => LineStatus::Accepted,
+        };
+        if status == LineStatus::Rejected {
+            if reason.is_none() {
+                return Err(refuse(l(
+                    lang,
+                    "不可の理由を入れてください",
+                    "enter the reason for rejecting it",
+                )));
+            }
+            lines.push(ResponseLine {
+                line: n,
+                status,
+                item: line.item.clone(),
+                quantity: None,
+                unit_price: None,
+                confirmed_delivery: None,
+                reason,
+            });
+            continue;
+        }
+        let qty_what = l(lang, "数量", "quantity");
+        let quantity = line_decimal(f, "qty", n, qty_what, lang)?;
+        let price_what = l(lang, "単価", "unit price");
+        let price = line_decimal(f, "price", n, price_what, lang)?;
+        let date = date(
+            f,
+            &format!("date_{n}"),
+            &line_field(lang, n, l(lang, "納期", "delivery date")),
+            lang,
+        )
+        .map_err(|message| FormError {
+            line: Some(n),
+            message,
+        })?;
+        if let Some(p) = price.filter(|p| p.is_negative()) {
+            return Err(FormError {
+                line: Some(n),
+                message: format!(
+                    "{}: `{p}` {}",
+                    line_field(lang, n, price_what),
+                    l(
+                        lang,
+                        "— 単価は0以上で入れてください",
+                        "— a price may not be negative"
+                    )
+                ),
+            });
+        }
+        let price_differs = matches!((price, line.unit_price), (Some(p), Some(o)) if p != o);
+        let date_differs = matches!((date, line.requested_delivery), (Some(d), Some(o)) if d != o);
+        let confirmed = if status == LineStatus::Accepted {
+            if quantity.is_some_and(|q| q != line.ordered) {
+                return Err(rule("accepted_quantity_differs"));
+            }
+            if price_differs {
+                return Err(rule("accepted_price_differs"));
+            }
+            if date_differs {
+                return Err(rule("accepted_date_differs"));
+            }
+            line.ordered
+        } else {
+            let q = quantity.ok_or_else(|| {
+                refuse(l(
+                    lang,
+                    "確定数量を入れてください",
+                    "enter the confirmed quantity",
+                ))
+            })?;
+            if q.is_negative() {
+                return Err(FormError {
+                    line: Some(n),
+                    message: format!(
+                        "{}: `{q}` {}",
+                        line_field(lang, n, qty_what),
+                        l(
+                            lang,
+                            "— 0より大きい数を入れてください",
+                            "— a quantity must be above zero"
+                        )
+                    ),
+                });
+            }
+            if q.is_zero() {
+                return Err(rule("changed_to_nothing"));
+            }
+            if q > line.ordered {
+                return Err(rule("confirmed_above_ordered"));
+            }
+            let new_price = price.is_some_and(|p| Some(p) != line.unit_price);
+            let new_date = date.is_some_and(|d| Some(d) != line.requested_delivery);
+            if q == line.ordered && !new_price && !new_date {
+                return Err(rule("changed_without_change"));
+            }
+            q
+        };
+        lines.push(ResponseLine {
+            line: n,
+            status,
+            item: line.item.clone(),
+            quantity: Some(Quantity {
+                value: confirmed,
+                unit: line.unit.clone(),
+            }),
+            unit_price: price,
+            confirmed_delivery: date,
+            reason,
+        });
+    }
+    Ok(OrderResponse {
+        number: number_for("RSP", view),
+        order_number: s.number.clone(),
+        issued: today(),
+        buyer: party(&s.buyer.id),
+        seller: party(&s.seller.id),
+        currency: s.currency.clone(),
+        lines,
+    })
+}
+
+/// The despatch advice the despatch form describes: the lines with a
+/// quantity shipped, and at least one package; or the first problem, with
+/// its line.
+fn despatch_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<DespatchAdvice, FormError> {
+    let s = &view.summary;
+    let mut lines = Vec::new();
+    for line in &view.line_states {
+        let n = line.line;
+        let what = l(lang, "出荷数", "quantity shipped");
+        let Some(q) = line_decimal(f, "ship", n, what, lang)? else {
+            continue;
+        };
+        if q.is_negative() {
+            return Err(FormError {
+                line: Some(n),
+                message: format!(
+                    "{}: `{q}` {}",
+                    line_field(lang, n, what),
+                    l(
+                        lang,
+                        "— 0以上で入れてください",
+                        "— a quantity may not be negative"
+                    )
+                ),
+            });
+        }
+        if !q.is_zero() {
+            lines.push(DespatchLine {
+                line: n,
+                item: line.item.clone(),
+                quantity: Quantity {
+                    value: q,
+                    unit: line.unit.clone(),
+                },
+            });
+        }
+    }
+    let label = l(lang, "個口数", "Packages");
+    let typed = f.get("packages").trim();
+    if typed.is_empty() {
+        return Err(format!(
+            "{label}: {}",
+            l(
+                lang,
+                "個口数を入れてください",
+                "enter the number of packages"
+            )
+        )
+        .into());
+    }
+    let packages: u32 = typed.parse().map_err(|_| {
+        format!(
+            "{label}: `{typed}` {}",
+            l(lang, "は整数ではありません", "is not a whole number")
+        )
+    })?;
+    if packages == 0 {
+        return Err(format!(
+            "{label}: `0` — {}",
+            l(lang, "1個口以上で入れてください", "at least 1 package")
+        )
+        .into());
+    }
+    Ok(DespatchAdvice {
+        number: number_for("DSP", view),
+        order_number: s.number.clone(),
+        issued: today(),
+        buyer: party(&s.buyer.id),
+        seller: party(&s.seller.id),
+        shipped: Some(today()),
+        expected_delivery: date(
+            f,
+            "expected",
+            l(lang, "到着予定日", "expected delivery"),
+            lang,
+        )?,
+        carrier: f.opt("carrier"),
+        tracking: f.opt("tracking"),
+        packages,
+        lines,
+    })
 }
 
 /// The order change the buyer's form describes: a `changed` line for each
@@ -1254,10 +1816,7 @@ fn change_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderChange
     let mut lines = Vec::new();
     for line in view.changeable_lines() {
         let n = line.line;
-        let at = |what: &str| match lang {
-            Lang::Ja => format!("明細 {n} の{what}"),
-            Lang::En => format!("line {n} {what}"),
-        };
+        let at = |what: &str| line_field(lang, n, what);
         let on_line = |message: String| FormError {
             line: Some(n),
             message,
@@ -1363,14 +1922,15 @@ async fn act(
             );
         }
     };
-    let refused = |error: FormError| ChangeForm {
+    let refused = |error: FormError| Refused {
+        action: action.clone(),
         values: f.0.iter().cloned().collect(),
         error: error.message,
         line: error.line,
     };
     let document = match document_for(&f, &action, &view, v.lang) {
         Ok(d) => d,
-        Err(e) if action == "change" => {
+        Err(e) => {
             return render_detail(
                 &v,
                 &caller,
@@ -1382,12 +1942,8 @@ async fn act(
             )
             .await;
         }
-        Err(e) => return redirect(&with(&back, "error", &e.message), v.visitor.cookies),
     };
-    let changed: Vec<usize> = match &document {
-        Document::OrderChange(c) => c.lines.iter().map(|l| l.line.line as usize).collect(),
-        _ => Vec::new(),
-    };
+    let lines = line_numbers(&document);
     let done = match action.as_str() {
         "change" => l(v.lang, "注文の変更を送りました。", "Order change sent."),
         "respond" => l(v.lang, "回答を送りました。", "Response sent."),
@@ -1402,17 +1958,8 @@ async fn act(
     };
     match orders.submit(&caller, &org, submission).await {
         Ok(_) => redirect(&with(&back, "notice", done), v.visitor.cookies),
-        Err(e) if action == "change" => {
-            let line = match &e {
-                AppError::Invalid { field, .. } => {
-                    row_of(field, &changed).and_then(|n| u32::try_from(n).ok())
-                }
-                _ => None,
-            };
-            let error = FormError {
-                line,
-                message: message(e),
-            };
+        Err(e) => {
+            let error = explain(v.lang, e, &lines);
             render_detail(
                 &v,
                 &caller,
@@ -1424,7 +1971,6 @@ async fn act(
             )
             .await
         }
-        Err(e) => redirect(&with(&back, "error", &message(e)), v.visitor.cookies),
     }
 }
 
@@ -1522,7 +2068,7 @@ fn report_html(lang: Lang, r: &IntakeReport) -> String {
         ));
     }
     html.push_str(&format!(
-        "<table id=\"upload-messages\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<div class=\"scroll\"><table id=\"upload-messages\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "メッセージ", "Message"),
         l(lang, "種類", "Type"),
         l(lang, "結果", "Result"),
@@ -1558,7 +2104,7 @@ fn report_html(lang: Lang, r: &IntakeReport) -> String {
             },
         ));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     if let Some(ack) = &r.acknowledgement {
         html.push_str(&format!(
             "<p>{} ({}): <a href=\"/app/edi/interchanges/{}/acknowledgement\">{}</a></p><pre id=\"acknowledgement\">{}</pre>",
@@ -1571,6 +2117,46 @@ fn report_html(lang: Lang, r: &IntakeReport) -> String {
     }
     html.push_str("</section>");
     html
+}
+
+/// The banner over an upload's report: a notice when a message was
+/// applied or the file was a duplicate, an error when nothing was.
+fn upload_outcome(lang: Lang, r: &IntakeReport) -> Result<String, String> {
+    let accepted = r.messages.iter().filter(|m| m.accepted).count();
+    let count = format!(
+        "{} {accepted} / {}",
+        l(lang, "受け付けたメッセージ:", "Messages accepted:"),
+        r.messages.len()
+    );
+    if r.duplicate {
+        Ok(format!(
+            "{} {count}",
+            l(
+                lang,
+                "このファイルは受信済みです。何も反映していません。",
+                "This file was received before; nothing was applied again."
+            )
+        ))
+    } else if accepted == 0 {
+        Err(format!(
+            "{} {count}",
+            if r.problems.is_empty() {
+                l(
+                    lang,
+                    "ファイルのどのメッセージも受け付けられませんでした。",
+                    "No message of the file was accepted.",
+                )
+            } else {
+                l(
+                    lang,
+                    "ファイル全体が受け付けられませんでした。",
+                    "The file as a whole was refused.",
+                )
+            }
+        ))
+    } else {
+        Ok(count)
+    }
 }
 
 async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String {
@@ -1592,7 +2178,7 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
     );
     html.push_str(&mailbox_html(v, orders, caller, org, &partner_name).await);
     html.push_str(&format!(
-        "<h2>{}</h2><table id=\"profiles\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<h2>{}</h2><div class=\"scroll\"><table id=\"profiles\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         l(lang, "取引先ごとの設定", "Partner profiles"),
         l(lang, "取引先", "Partner"),
         l(lang, "自社の識別子", "Your id"),
@@ -1617,7 +2203,7 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
             p.items.len()
         ));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     let partner_options: Vec<(&str, String)> = partners
         .iter()
         .map(|(id, n)| (id.as_str(), n.clone()))
@@ -1689,7 +2275,7 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
         .await
         .unwrap_or_default();
     html.push_str(&format!(
-        "<h2>{}</h2><table id=\"interchanges\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+        "<h2>{}</h2><div class=\"scroll\"><table id=\"interchanges\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
         l(lang, "送受信の記録", "Files sent and received"),
         l(lang, "方向", "Direction"),
         l(lang, "形式", "Format"),
@@ -1719,7 +2305,7 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
             l(lang, "ファイル", "file"),
         ));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     html
 }
 
@@ -1735,7 +2321,7 @@ async fn mailbox_html(
     let lang = v.lang;
     let waiting = orders.mailbox(caller, org).await.unwrap_or_default();
     let mut html = format!(
-        "<h2>{}</h2><p>{}</p><table id=\"mailbox\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+        "<h2>{}</h2><p>{}</p><div class=\"scroll\"><table id=\"mailbox\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
         l(lang, "受信箱", "Mailbox"),
         l(
             lang,
@@ -1785,7 +2371,7 @@ async fn mailbox_html(
             )
         ));
     }
-    html.push_str("</tbody></table>");
+    html.push_str("</tbody></table></div>");
     html
 }
 
@@ -1975,12 +2561,10 @@ async fn upload(
     let mut body = String::new();
     match result {
         Ok(report) => {
-            let accepted = report.messages.iter().filter(|m| m.accepted).count();
-            query.notice = Some(format!(
-                "{} {accepted} / {}",
-                l(v.lang, "受け付けたメッセージ:", "Messages accepted:"),
-                report.messages.len()
-            ));
+            match upload_outcome(v.lang, &report) {
+                Ok(notice) => query.notice = Some(notice),
+                Err(error) => query.error = Some(error),
+            }
             body.push_str(&report_html(v.lang, &report));
         }
         Err(e) => query.error = Some(message(e)),
@@ -2016,12 +2600,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_field_path_names_the_form_row_it_came_from() {
+    fn a_field_path_names_the_line_the_user_sees_and_the_field_in_words() {
         // Rows 2 and 4 were filled in: the document's lines[1] is row 4.
-        assert_eq!(row_of("lines[1].quantity.value", &[2, 4]), Some(4));
-        assert_eq!(row_of("lines[0].item", &[2, 4]), Some(2));
-        assert_eq!(row_of("lines[7].item", &[2, 4]), None);
-        assert_eq!(row_of("number", &[2, 4]), None);
+        let at = |lang, path| field_words(lang, path, &[2, 4]);
+        assert_eq!(
+            at(Lang::Ja, "lines[1].quantity.value"),
+            (Some(4), "明細 4 の数量".to_string())
+        );
+        assert_eq!(
+            at(Lang::En, "lines[1].damaged"),
+            (Some(4), "line 4 quantity damaged".to_string())
+        );
+        assert_eq!(at(Lang::Ja, "lines[0].item").0, Some(2));
+        assert_eq!(at(Lang::En, "lines[0]"), (Some(2), "line 2".to_string()));
+        assert_eq!(at(Lang::En, "lines[7].item").0, None);
+        assert_eq!(at(Lang::Ja, "carrier"), (None, "運送会社".to_string()));
+        assert_eq!(
+            at(Lang::En, "number"),
+            (None, "document number".to_string())
+        );
+    }
+
+    #[test]
+    fn a_refusal_reads_in_the_pages_language_with_its_line() {
+        let invalid = AppError::Invalid {
+            field: "lines[1].damaged".into(),
+            reason: "a quantity may not be negative".into(),
+        };
+        let e = explain(Lang::Ja, invalid, &[1, 3]);
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.message, "明細 3 の破損数: 0以上で入れてください");
+        assert!(!e.message.contains("lines["), "{}", e.message);
+        let invalid = AppError::Invalid {
+            field: "lines[0].received.value".into(),
+            reason: "a receipt line reports something received or damaged".into(),
+        };
+        let e = explain(Lang::En, invalid, &[2]);
+        assert_eq!(
+            e.message,
+            "line 2 quantity received: a receipt line reports something received or damaged"
+        );
+        let refused = AppError::Refused(renkei_orders::domain::Refusal {
+            rule: "accepted_price_differs",
+            state: "line 2 was ordered at 2480".into(),
+            message: "line 2 is accepted at 2000; answer it as changed".into(),
+        });
+        let e = explain(Lang::Ja, refused, &[1, 2]);
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.message.starts_with("明細 2: 単価が注文と違います"),
+            "{}",
+            e.message
+        );
     }
 
     fn line(n: u32, ordered: i64) -> Line {
@@ -2235,5 +2865,588 @@ mod tests {
         let joint = view(lines, OrderStatus::AwaitingResponse, "joint_purchase");
         assert!(joint.joint_purchase());
         assert!(joint.changeable_lines().is_empty());
+    }
+
+    /// The row `<tr id="{id}"…>…</tr>` of `html`.
+    fn row<'a>(html: &'a str, id: &str) -> &'a str {
+        let at = html
+            .find(&format!(" id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no row {id} in {html}"));
+        let start = html[..at].rfind("<tr").expect("a row");
+        let end = start + html[start..].find("</tr>").expect("a closed row") + 5;
+        &html[start..end]
+    }
+
+    fn date(text: &str) -> Date {
+        text.parse().expect("a date")
+    }
+
+    #[test]
+    fn the_lines_table_shows_what_the_seller_confirmed_beside_what_was_ordered() {
+        let mut accepted = line(1, 12);
+        accepted.state = LineState::Accepted;
+        accepted.confirmed = Some(Decimal::from_int(12));
+        accepted.confirmed_price = accepted.unit_price;
+        accepted.confirmed_delivery = accepted.requested_delivery;
+        let mut changed = line(2, 20);
+        changed.state = LineState::Changed;
+        changed.confirmed = Some(Decimal::from_int(15));
+        changed.confirmed_price = Some(Decimal::from_int(2300));
+        changed.confirmed_delivery = Some(date("2026-11-27"));
+        changed.reason = Some("在庫不足".into());
+        changed.shipped = Decimal::from_int(15);
+        changed.received = Decimal::from_int(13);
+        changed.damaged = Decimal::from_int(2);
+        let v = view(vec![accepted, changed], OrderStatus::Received, "web");
+        let html = lines_table(Lang::Ja, &v);
+        let same = row(&html, "line-1");
+        assert!(same.contains("<td class=\"ordered\">12 CS</td>"), "{same}");
+        assert!(same.contains("<td class=\"confirmed\">12</td>"), "{same}");
+        assert!(
+            !same.contains("→"),
+            "nothing differs, nothing beside: {same}"
+        );
+        let other = row(&html, "line-2");
+        for part in [
+            "<td class=\"ordered\">20 CS</td>",
+            "<span class=\"changed\">15</span>",
+            "2480 <span class=\"confirmed-price\">→ 確定 2300</span>",
+            "2026-11-25 <span class=\"confirmed-delivery\">→ 確定 2026-11-27</span>",
+            "<td class=\"shipped\">15</td>",
+            "<td class=\"received\">13</td>",
+            "<td class=\"damaged\">2</td>",
+            "在庫不足",
+        ] {
+            assert!(other.contains(part), "{part} in {other}");
+        }
+        let english = lines_table(Lang::En, &v);
+        assert!(english.contains("→ confirmed 2300"), "{english}");
+        assert!(english.contains("<th>Damaged</th>"), "{english}");
+    }
+
+    #[test]
+    fn the_history_shows_how_a_despatch_travels() {
+        let mut v = view(vec![line(1, 12)], OrderStatus::Despatched, "web");
+        v.documents.push(renkei_orders::app::DocumentMeta {
+            document_id: "doc-2".into(),
+            version: 2,
+            kind: DocumentKind::DespatchAdvice,
+            number: "DSP-1".into(),
+            sender_id: "wholesaler".into(),
+            channel: "web".into(),
+            created_at_ms: 2,
+            note: None,
+        });
+        let advice = DespatchAdvice {
+            number: "DSP-1".into(),
+            order_number: "PO-1".into(),
+            issued: date("2026-11-24"),
+            buyer: party("shop"),
+            seller: party("wholesaler"),
+            shipped: Some(date("2026-11-24")),
+            expected_delivery: Some(date("2026-11-26")),
+            carrier: Some("ヤマト運輸".into()),
+            tracking: Some("1234-5678".into()),
+            packages: 3,
+            lines: Vec::new(),
+        };
+        let despatches = HashMap::from([(2, advice)]);
+        let html = history_table(Lang::Ja, &v, &despatches, &|id: &str| id.to_string());
+        let despatch = row(&html, "document-2");
+        assert!(
+            despatch.contains(
+                "運送会社: ヤマト運輸 · 送り状番号: 1234-5678 · 個口数: 3 · 到着予定日: 2026-11-26"
+            ),
+            "{despatch}"
+        );
+        assert!(!row(&html, "document-1").contains("運送会社"));
+        let english = history_table(Lang::En, &v, &despatches, &|id: &str| id.to_string());
+        assert!(english.contains("Carrier: ヤマト運輸"), "{english}");
+    }
+
+    /// An order of `lines` as the cycle holds it after the order, and the
+    /// view the seller's page is built from.
+    fn ordered(lines: &[(u32, i64)]) -> (renkei_orders::domain::OrderState, OrderView) {
+        let order = Order {
+            number: "PO-1".into(),
+            issued: date("2026-11-20"),
+            buyer: party("shop"),
+            seller: party("wholesaler"),
+            currency: "JPY".into(),
+            note: None,
+            lines: lines
+                .iter()
+                .map(|(n, qty)| {
+                    let l = line(*n, *qty);
+                    OrderLine {
+                        line: l.line,
+                        item: l.item,
+                        quantity: Quantity {
+                            value: l.ordered,
+                            unit: l.unit,
+                        },
+                        unit_price: l.unit_price,
+                        requested_delivery: l.requested_delivery,
+                        delivery_site: None,
+                    }
+                })
+                .collect(),
+        };
+        let state = renkei_orders::domain::apply(None, &Document::Order(order)).expect("an order");
+        let v = view(state.lines.clone(), OrderStatus::AwaitingResponse, "web");
+        (state, v)
+    }
+
+    /// The response form as the page prefills it (every line accepted),
+    /// with `changes` typed over it.
+    fn answered(v: &OrderView, changes: &[(&str, &str)]) -> FormData {
+        let mut f = typed(v, &[]);
+        for l in &v.line_states {
+            f.0.push((format!("status_{}", l.line), "accepted".into()));
+            f.0.push((format!("reason_{}", l.line), String::new()));
+        }
+        for (name, value) in changes {
+            if let Some(field) = f.0.iter_mut().find(|(k, _)| k == name) {
+                field.1 = value.to_string();
+            }
+        }
+        f
+    }
+
+    fn cycle_takes(state: &renkei_orders::domain::OrderState, r: OrderResponse) -> bool {
+        let response = Document::OrderResponse(r);
+        rules_accept(response.clone())
+            && renkei_orders::domain::apply(Some(state), &response).is_ok()
+    }
+
+    #[test]
+    fn an_unchanged_accept_and_a_real_change_pass_the_order_cycle() {
+        let (state, v) = ordered(&[(1, 12), (2, 20)]);
+        let r = response_from(&answered(&v, &[]), &v, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(r.lines[0].status, LineStatus::Accepted);
+        assert_eq!(
+            r.lines[0].quantity.as_ref().map(|q| q.value),
+            Some(Decimal::from_int(12))
+        );
+        assert!(cycle_takes(&state, r));
+        let change = [
+            ("status_2", "changed"),
+            ("qty_2", "15"),
+            ("reason_2", "在庫不足"),
+        ];
+        let r = response_from(&answered(&v, &change), &v, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(r.lines[1].status, LineStatus::Changed);
+        assert_eq!(r.lines[1].reason.as_deref(), Some("在庫不足"));
+        assert!(cycle_takes(&state, r));
+        let later = [("status_1", "changed"), ("date_1", "2026-11-27")];
+        let r = response_from(&answered(&v, &later), &v, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(cycle_takes(&state, r), "a later date alone is a change");
+    }
+
+    #[test]
+    fn a_changed_line_with_its_quantity_cleared_is_refused_on_its_line() {
+        let (_, v) = ordered(&[(1, 12), (2, 20)]);
+        let f = answered(&v, &[("status_2", "changed"), ("qty_2", "")]);
+        let e = response_from(&f, &v, Lang::En).expect_err("no confirmed quantity");
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.message, "line 2: enter the confirmed quantity");
+        let e = response_from(&f, &v, Lang::Ja).expect_err("no confirmed quantity");
+        assert_eq!(e.message, "明細 2: 確定数量を入れてください");
+    }
+
+    #[test]
+    fn answers_the_cycle_would_refuse_are_refused_on_their_line_in_words() {
+        let (state, v) = ordered(&[(1, 12), (2, 20)]);
+        for (changes, line, words) in [
+            (
+                vec![("price_1", "2000")],
+                1,
+                "the price differs from the order's",
+            ),
+            (
+                vec![("date_2", "2026-12-01")],
+                2,
+                "the date differs from the one asked for",
+            ),
+            (
+                vec![("qty_2", "18")],
+                2,
+                "the quantity differs from the order's",
+            ),
+            (
+                vec![("status_1", "changed")],
+                1,
+                "the quantity, price and date are those ordered",
+            ),
+            (
+                vec![("status_2", "changed"), ("qty_2", "25")],
+                2,
+                "above the quantity ordered",
+            ),
+            (
+                vec![("status_2", "changed"), ("qty_2", "0")],
+                2,
+                "choose \"reject\"",
+            ),
+            (vec![("status_2", "changed"), ("qty_2", "十")], 2, "`十`"),
+        ] {
+            let e = response_from(&answered(&v, &changes), &v, Lang::En)
+                .err()
+                .unwrap_or_else(|| panic!("{changes:?} is refused"));
+            assert_eq!(e.line, Some(line), "{changes:?}: {}", e.message);
+            assert!(e.message.contains(words), "{words} in {}", e.message);
+            assert!(
+                e.message.starts_with(&format!("line {line}")),
+                "{}",
+                e.message
+            );
+        }
+        // A price the order left open may be filled in on an accept.
+        let mut open = state.clone();
+        open.lines[0].unit_price = None;
+        let v = view(open.lines.clone(), OrderStatus::AwaitingResponse, "web");
+        let r = response_from(&answered(&v, &[("price_1", "2300")]), &v, Lang::En)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(cycle_takes(&open, r));
+    }
+
+    #[test]
+    fn a_rejected_line_needs_its_reason() {
+        let (state, v) = ordered(&[(1, 12), (2, 20)]);
+        let e = response_from(&answered(&v, &[("status_1", "rejected")]), &v, Lang::Ja)
+            .expect_err("no reason");
+        assert_eq!(e.line, Some(1));
+        assert_eq!(e.message, "明細 1: 不可の理由を入れてください");
+        let with_reason = [("status_1", "rejected"), ("reason_1", "取扱終了")];
+        let r = response_from(&answered(&v, &with_reason), &v, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(r.lines[0].quantity, None);
+        assert!(cycle_takes(&state, r));
+    }
+
+    fn refused(action: &str, values: &[(&str, &str)], line: Option<u32>) -> Refused {
+        Refused {
+            action: action.into(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            error: "line 2: enter the confirmed quantity".into(),
+            line,
+        }
+    }
+
+    #[test]
+    fn a_refused_response_keeps_what_was_typed_and_marks_its_line() {
+        let (_, v) = ordered(&[(1, 12), (2, 20)]);
+        let typed = refused(
+            "respond",
+            &[
+                ("status_2", "changed"),
+                ("qty_2", ""),
+                ("price_2", "2,300"),
+                ("reason_2", "在庫 <少>"),
+            ],
+            Some(2),
+        );
+        let html = actions(Lang::En, "token", &v, true, Some(&typed));
+        let marked = row(&html, "respond-line-2");
+        assert!(marked.contains(" class=\"error\""), "{marked}");
+        assert!(
+            marked.contains("<option value=\"changed\" selected>"),
+            "{marked}"
+        );
+        assert!(marked.contains("name=\"qty_2\" value=\"\""), "{marked}");
+        assert!(marked.contains("value=\"2,300\""), "{marked}");
+        assert!(marked.contains("value=\"在庫 &lt;少&gt;\""), "{marked}");
+        let error_row = &html[html.find(marked).expect("the row") + marked.len()..];
+        assert!(
+            error_row.starts_with(
+                "<tr class=\"error line-error-row\"><td colspan=\"7\" class=\"line-error\" id=\"respond-error-2\""
+            ),
+            "the error is under its line, across the table: {error_row}"
+        );
+        assert!(!row(&html, "respond-line-1").contains("error"));
+        assert!(html.contains("name=\"csrf\" value=\"token\""));
+        // The error of another form leaves this one as prefilled.
+        let other = refused("change", &[("qty_2", "")], Some(2));
+        let html = actions(Lang::En, "token", &v, true, Some(&other));
+        assert!(row(&html, "respond-line-2").contains("name=\"qty_2\" value=\"20\""));
+        assert!(!html.contains("respond-error-2"));
+    }
+
+    /// The seller's view once every line is accepted.
+    fn confirmed(lines: &[(u32, i64)]) -> OrderView {
+        let lines = lines
+            .iter()
+            .map(|(n, qty)| {
+                let mut l = line(*n, *qty);
+                l.state = LineState::Accepted;
+                l.confirmed = Some(l.ordered);
+                l
+            })
+            .collect();
+        view(lines, OrderStatus::Confirmed, "web")
+    }
+
+    #[test]
+    fn a_despatch_needs_at_least_one_package_and_shows_what_was_typed() {
+        let v = confirmed(&[(1, 12), (2, 20)]);
+        let despatch = |fields: &[(&str, &str)]| despatch_from(&form(fields), &v, Lang::En);
+        let e = despatch(&[("ship_1", "12"), ("packages", "0")]).expect_err("no package");
+        assert!(e.message.contains("at least 1 package"), "{}", e.message);
+        let e = despatch(&[("ship_1", "12"), ("packages", "three")]).expect_err("not a number");
+        assert!(e.message.contains("`three`"), "{}", e.message);
+        let e = despatch(&[("ship_1", "12"), ("packages", " ")]).expect_err("none");
+        assert!(e.message.contains("number of packages"), "{}", e.message);
+        let e = despatch(&[("ship_2", "-1"), ("packages", "1")]).expect_err("negative");
+        assert_eq!(e.line, Some(2), "{}", e.message);
+        let d = despatch(&[
+            ("ship_1", "12"),
+            ("ship_2", "0"),
+            ("packages", "2"),
+            ("carrier", "ヤマト運輸"),
+        ])
+        .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!((d.packages, d.lines.len()), (2, 1));
+        assert!(rules_accept(Document::DespatchAdvice(d)));
+        // What is typed reaches the server: a number input would send
+        // nothing for "three".
+        let html = actions(Lang::En, "t", &v, true, None);
+        assert!(
+            html.contains("<input type=\"text\" name=\"packages\""),
+            "{html}"
+        );
+        let typed = refused(
+            "despatch",
+            &[("packages", "three"), ("carrier", "佐川"), ("ship_2", "5")],
+            None,
+        );
+        let html = actions(Lang::En, "t", &v, true, Some(&typed));
+        assert!(html.contains("value=\"three\""), "{html}");
+        assert!(html.contains("value=\"佐川\""), "{html}");
+        assert!(row(&html, "despatch-line-2").contains("value=\"5\""));
+    }
+
+    #[test]
+    fn a_refused_receipt_keeps_what_was_typed_and_marks_its_line() {
+        let mut shipped = confirmed(&[(1, 12), (2, 20)]);
+        for l in &mut shipped.line_states {
+            l.shipped = l.ordered;
+        }
+        let typed = refused(
+            "receive",
+            &[("received_2", "20"), ("damaged_2", "-1")],
+            Some(2),
+        );
+        let html = actions(Lang::Ja, "t", &shipped, false, Some(&typed));
+        let marked = row(&html, "receipt-line-2");
+        assert!(marked.contains(" class=\"error\""), "{marked}");
+        assert!(
+            marked.contains("name=\"damaged_2\" value=\"-1\""),
+            "{marked}"
+        );
+        assert!(html.contains("id=\"receipt-error-2\""), "{html}");
+        assert!(!row(&html, "receipt-line-1").contains("error"));
+    }
+
+    #[test]
+    fn cancelling_asks_for_a_reason() {
+        let v = view(vec![line(1, 12)], OrderStatus::AwaitingResponse, "web");
+        let e = document_for(&form(&[("reason", "  ")]), "cancel", &v, Lang::En)
+            .expect_err("no reason");
+        assert!(e.message.contains("reason"), "{}", e.message);
+        let ok = document_for(&form(&[("reason", "発注ミス")]), "cancel", &v, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(
+            matches!(ok, Document::OrderCancellation(c) if c.reason.as_deref() == Some("発注ミス"))
+        );
+        let html = actions(Lang::Ja, "t", &v, false, None);
+        let cancel = &html[html.find("id=\"cancel-form\"").expect("the cancel form")..];
+        assert!(cancel.contains("name=\"reason\""), "{cancel}");
+        assert!(cancel.contains(" required>"), "{cancel}");
+    }
+
+    fn report(status: &str, accepted: &[bool], problems: usize) -> IntakeReport {
+        IntakeReport {
+            interchange_id: "i-1".into(),
+            format: Format::parse("edifact_d96a").expect("a format"),
+            status: status.into(),
+            duplicate: status == "duplicate",
+            partner_id: None,
+            envelope: None,
+            problems: vec![serde_json::json!({"code": "syntax"}); problems],
+            messages: accepted
+                .iter()
+                .enumerate()
+                .map(|(i, a)| renkei_orders::app::MessageReport {
+                    reference: format!("{}", i + 1),
+                    message_type: "ORDERS".into(),
+                    accepted: *a,
+                    order_id: None,
+                    document_id: None,
+                    version: None,
+                    status: None,
+                    problems: Vec::new(),
+                })
+                .collect(),
+            acknowledgement: None,
+        }
+    }
+
+    #[test]
+    fn a_file_with_nothing_accepted_gets_an_error_banner() {
+        let whole =
+            upload_outcome(Lang::En, &report("rejected", &[], 1)).expect_err("refused as a whole");
+        assert!(whole.contains("refused"), "{whole}");
+        assert!(whole.contains("0 / 0"), "{whole}");
+        let none = upload_outcome(Lang::Ja, &report("rejected", &[false, false], 0))
+            .expect_err("nothing accepted");
+        assert!(none.contains("0 / 2"), "{none}");
+        let some = upload_outcome(Lang::En, &report("partly_accepted", &[true, false], 0))
+            .expect("something applied");
+        assert!(some.contains("1 / 2"), "{some}");
+        assert!(upload_outcome(Lang::En, &report("duplicate", &[false], 0)).is_ok());
+    }
+
+    #[test]
+    fn a_row_with_only_a_price_is_reported_on_its_row() {
+        let filled = [
+            ("partner", "wholesaler"),
+            ("item_1", "玉ねぎ"),
+            ("code_1", "TAMA-10"),
+            ("qty_1", "12"),
+        ];
+        let (order, rows) =
+            order_from(&form(&filled), "shop", Lang::En).unwrap_or_else(|e| panic!("{}", e.1));
+        assert_eq!((order.lines.len(), rows), (1, vec![1]));
+        let mut with_price = filled.to_vec();
+        with_price.push(("price_3", "480"));
+        let (row, text) =
+            order_from(&form(&with_price), "shop", Lang::En).expect_err("an incomplete row");
+        assert_eq!(row, Some(3));
+        assert_eq!(text, "line 3: enter a quantity");
+        with_price.push(("qty_3", "2"));
+        let (row, text) = order_from(&form(&with_price), "shop", Lang::Ja).expect_err("no item");
+        assert_eq!(row, Some(3));
+        assert!(text.starts_with("明細 3:"), "{text}");
+    }
+
+    #[test]
+    fn a_new_order_rows_error_is_a_full_width_row_under_it() {
+        let form = OrderForm {
+            values: HashMap::from([("qty_2".to_string(), "二十".to_string())]),
+            error: Some("line 2 quantity: `二十` is not a number".into()),
+            line_error: Some((2, "line 2 quantity: `二十` is not a number".into())),
+        };
+        let html = order_rows(Lang::En, &form);
+        let marked = row(&html, "line-2");
+        assert!(
+            marked.starts_with("<tr class=\"error\" id=\"line-2\">"),
+            "{marked}"
+        );
+        assert_eq!(
+            marked.matches("<td").count(),
+            7,
+            "no column is added: {marked}"
+        );
+        let after = &html[html.find(marked).expect("the row") + marked.len()..];
+        assert!(
+            after.starts_with(
+                "<tr class=\"error line-error-row\"><td colspan=\"7\" class=\"line-error\" id=\"line-error-2\""
+            ),
+            "{after}"
+        );
+        assert!(after.contains("`二十`"), "{after}");
+        assert_eq!(row(&html, "line-1").matches("<td").count(), 7);
+    }
+
+    /// Every visible input and select of `html` that no `<label>` holds.
+    fn unnamed(html: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut open_labels = 0i32;
+        let mut rest = html;
+        while let Some(start) = rest.find('<') {
+            let end = rest[start..]
+                .find('>')
+                .map_or(rest.len(), |e| start + e + 1);
+            let tag = &rest[start..end];
+            if tag.starts_with("<label") {
+                open_labels += 1;
+            } else if tag.starts_with("</label") {
+                open_labels -= 1;
+            } else if (tag.starts_with("<input")
+                || tag.starts_with("<select")
+                || tag.starts_with("<textarea"))
+                && !tag.contains("type=\"hidden\"")
+                && !tag.contains("aria-label=\"")
+                && open_labels == 0
+            {
+                found.push(tag.to_string());
+            }
+            rest = &rest[end..];
+        }
+        found
+    }
+
+    #[test]
+    fn every_line_input_is_named_for_screen_readers() {
+        let (_, awaiting) = ordered(&[(1, 12), (2, 20)]);
+        let mut shipped = confirmed(&[(1, 12), (2, 20)]);
+        shipped.line_states[0].shipped = Decimal::from_int(12);
+        shipped.summary.status = OrderStatus::PartiallyDespatched;
+        for lang in [Lang::Ja, Lang::En] {
+            let pages = [
+                order_rows(lang, &OrderForm::default()),
+                actions(lang, "t", &awaiting, true, None),
+                actions(lang, "t", &awaiting, false, None),
+                actions(lang, "t", &shipped, true, None),
+                actions(lang, "t", &shipped, false, None),
+            ];
+            for html in &pages {
+                assert_eq!(unnamed(html), Vec::<String>::new(), "{html}");
+            }
+        }
+        let html = actions(Lang::Ja, "t", &awaiting, true, None);
+        assert!(html.contains("name=\"qty_2\" value=\"20\" size=\"6\" inputmode=\"decimal\" aria-label=\"明細 2 の数量\""), "{html}");
+        assert!(
+            html.contains("<select name=\"status_1\" aria-label=\"明細 1 の回答\">"),
+            "{html}"
+        );
+        let html = order_rows(Lang::En, &OrderForm::default());
+        assert!(html.contains("aria-label=\"line 3 unit price\""), "{html}");
+        assert!(
+            html.contains("<select name=\"unit_5\" aria-label=\"line 5 unit\">"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn wide_tables_scroll_and_a_narrow_screen_has_its_own_layout() {
+        let css = include_str!("../../assets/app.css");
+        let narrow = &css[css
+            .find("@media (max-width: 600px)")
+            .expect("a narrow layout")..];
+        for rule in ["header", "nav", "form", "div.scroll"] {
+            assert!(narrow.contains(rule), "{rule} in {narrow}");
+        }
+        assert_eq!(
+            scroll("<table></table>"),
+            "<div class=\"scroll\"><table></table></div>"
+        );
+        let (_, v) = ordered(&[(1, 12)]);
+        for html in [
+            actions(Lang::Ja, "t", &v, true, None),
+            actions(Lang::Ja, "t", &v, false, None),
+        ] {
+            assert_eq!(
+                html.matches("<table").count(),
+                html.matches("<div class=\"scroll\"><table").count(),
+                "{html}"
+            );
+        }
     }
 }

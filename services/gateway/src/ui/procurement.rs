@@ -506,7 +506,12 @@ async fn render_round_form(
             form.error(&format!("row_{r}")),
             form.input(&format!("code_{r}"), "text", "size=\"10\""),
             form.input(&format!("name_{r}"), "text", "size=\"18\""),
-            unit_select(lang, &format!("unit_{r}"), form.values.get(&format!("unit_{r}"))),
+            unit_select(
+                lang,
+                &format!("unit_{r}"),
+                form.values.get(&format!("unit_{r}")),
+                &format!("{} {r} {}", l(lang, "品目", "item"), l(lang, "の単位", "unit"))
+            ),
             form.error(&format!("unit_{r}")),
             form.input(&format!("list_{r}"), "text", "size=\"7\" inputmode=\"numeric\""),
             form.input(&format!("min_{r}"), "text", "size=\"5\" inputmode=\"numeric\""),
