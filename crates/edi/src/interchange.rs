@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::{Date, Document, Problem};
+use crate::{Date, Document, Place, Problem};
 
 /// The formats a partner can exchange in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -123,6 +123,11 @@ pub struct MessageOutcome {
     /// interchange's separators (`D:96A:UN`), for the CONTRL; empty in the
     /// other formats.
     pub version: Cow<'static, str>,
+    /// Where the message starts: its UNH or ST segment, the root element
+    /// of a UBL document, the first row of a spreadsheet's document. A
+    /// problem found after reading that belongs to no one segment (the
+    /// order cycle refused the document, say) is placed here.
+    pub place: Place,
     /// The document, or the problems that keep it from being one.
     pub result: Result<Document, Vec<Problem>>,
 }

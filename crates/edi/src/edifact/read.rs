@@ -485,10 +485,12 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
         }
         _ => Cow::Borrowed(""),
     };
+    let header = unh.map(place).unwrap_or_default();
     let fail = |problems| MessageOutcome {
         reference: reference.clone(),
         message_type: message_type.clone(),
         version: identifier.clone(),
+        place: header.clone(),
         result: Err(problems),
     };
     if let Some(problem) = syntax {
@@ -581,6 +583,7 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>) -> MessageOutcome {
         reference,
         message_type,
         version: identifier,
+        place: header,
         result,
     }
 }

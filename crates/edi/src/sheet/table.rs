@@ -276,13 +276,17 @@ struct Mapper<'a> {
 
 fn document(layout: &Layout, group: &Group<'_>, date1904: bool) -> MessageOutcome {
     let kind = parse_kind(&group.kind);
+    let first = group.rows[0];
     let outcome = |result| MessageOutcome {
         reference: group.number.clone(),
         message_type: kind.map_or_else(|| group.kind.clone(), |k| k.as_str().to_string()),
         version: std::borrow::Cow::Borrowed(""),
+        place: Place {
+            line: Some(first.line),
+            ..Place::default()
+        },
         result,
     };
-    let first = group.rows[0];
     let place = |column| Place::cell(first.line, layout.name(column));
     let Some(kind) = kind else {
         let problem = if group.kind.is_empty() {

@@ -591,6 +591,10 @@ pub fn read(input: &[u8]) -> Reading {
             reference: header.text("cbc:ID").unwrap_or_default(),
             message_type: root.name().to_string(),
             version: std::borrow::Cow::Borrowed(""),
+            place: Place {
+                path: Some(format!("/{}", root.name())),
+                ..Place::default()
+            },
             result,
         }],
         problems: Vec::new(),

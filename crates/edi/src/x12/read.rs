@@ -710,10 +710,12 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>, group: &Group) -> Me
         .and_then(|s| s.element(0))
         .unwrap_or_default()
         .to_string();
+    let header = st.map(place).unwrap_or_default();
     let fail = |problems| MessageOutcome {
         reference: reference.clone(),
         message_type: message_type.clone(),
         version: Cow::Borrowed(""),
+        place: header.clone(),
         result: Err(problems),
     };
     if let Some(problem) = syntax {
@@ -800,6 +802,7 @@ fn message(all: &[Segment<'_>], read: Message<SyntaxError>, group: &Group) -> Me
         reference,
         message_type,
         version: Cow::Borrowed(""),
+        place: header,
         result,
     }
 }

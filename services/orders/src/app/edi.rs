@@ -523,6 +523,21 @@ impl App {
                         }
                     }
                 };
+                // A refusal of the document as a whole is placed at the
+                // message's start, keeping the path it names.
+                let applied = applied.map_err(|mut problem| {
+                    let at = &message.place;
+                    let place = &mut problem.place;
+                    if place.segment.is_none() && place.line.is_none() {
+                        place.segment = at.segment;
+                        place.tag = at.tag.clone();
+                        place.line = at.line;
+                        if place.path.is_none() {
+                            place.path = at.path.clone();
+                        }
+                    }
+                    problem
+                });
                 match applied {
                     Ok(done) => {
                         report.accepted = true;

@@ -542,7 +542,21 @@ async fn bad_input(backend: Backend, bus: BusMode) {
     let file = write(Format::EdifactD96a, 3, &[Document::ReceiptAdvice(receipt)]);
     let r = t.upload(&shop, &buyer, "", file).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert_eq!(r.body["messages"][0]["problems"][0]["code"], "rule");
+    let refused = &r.body["messages"][0]["problems"][0];
+    assert_eq!(refused["code"], "rule");
+    // Named by its number, and placed at the message's UNH (segment 1 of
+    // the message, as CONTRL counts) with the path of the value.
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("`PO-NOT-SENT`"),
+        "{refused}"
+    );
+    assert_eq!(refused["place"]["tag"], "UNH", "{refused}");
+    assert_eq!(refused["place"]["segment"], 1, "{refused}");
+    assert_eq!(refused["place"]["line"], 3, "{refused}");
+    assert_eq!(refused["place"]["path"], "order_number", "{refused}");
     assert_eq!(t.rows("order_document").await, 1);
 
     // Empty, and a format that does not exist.
