@@ -37,6 +37,11 @@ use crate::{
 };
 
 /// What the decoder reports while reading.
+///
+/// A message event is much larger than the others; each event is built
+/// once and handed to the callback by value, so boxing it would only add
+/// an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A functional group header (GS) was read: the interchange's envelope

@@ -72,11 +72,9 @@ impl App {
     ) -> Result<Submitted, AppError> {
         idempotency::validate_key(&submission.idempotency_key)?;
         let document = &submission.document;
-        if let Some(problem) = rules::check(document).into_iter().next() {
-            return Err(AppError::invalid(
-                problem.place.path.unwrap_or_default(),
-                problem.message,
-            ));
+        let problems = rules::check(document);
+        if !problems.is_empty() {
+            return Err(AppError::Rules(problems));
         }
         let (buyer, seller) = document.parties();
         let (sender, side) = if document.sent_by_buyer() {

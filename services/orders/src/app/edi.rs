@@ -219,13 +219,15 @@ pub(super) fn today() -> (Date, String) {
 
 /// A problem the platform found in a message that read well: the cycle or
 /// the partnership refused it.
-fn refusal(e: AppError, order_number: &str) -> Result<Problem, AppError> {
+fn refusal(e: AppError, order_number: &str) -> Result<Vec<Problem>, AppError> {
     let place = |path: &str| renkei_edi::Place {
         path: (!path.is_empty()).then(|| path.to_string()),
         ..renkei_edi::Place::default()
     };
-    Ok(match e {
+    Ok(vec![match e {
         AppError::Invalid { field, reason } => Problem::new(Code::Rule, place(&field), reason),
+        // Every rule the document breaks, each with its own code and path.
+        AppError::Rules(problems) => return Ok(problems),
         AppError::Refused(r) => Problem::new(
             Code::Rule,
             place(""),
@@ -244,7 +246,7 @@ fn refusal(e: AppError, order_number: &str) -> Result<Problem, AppError> {
         ),
         AppError::Forbidden(m) => Problem::new(Code::UnknownParty, place(""), m),
         other => return Err(other),
-    })
+    }])
 }
 
 impl App {
@@ -505,7 +507,7 @@ impl App {
                     Ok(p) => Ok(Some(p)),
                 };
                 let applied = match target {
-                    Err(problem) => Err(problem),
+                    Err(problem) => Err(vec![problem]),
                     Ok(p) => {
                         if let Some(p) = p {
                             partner_id.get_or_insert_with(|| p.partner_id.clone());
@@ -525,18 +527,19 @@ impl App {
                 };
                 // A refusal of the document as a whole is placed at the
                 // message's start, keeping the path it names.
-                let applied = applied.map_err(|mut problem| {
+                let applied = applied.map_err(|mut problems| {
                     let at = &message.place;
-                    let place = &mut problem.place;
-                    if place.segment.is_none() && place.line.is_none() {
-                        place.segment = at.segment;
-                        place.tag = at.tag.clone();
-                        place.line = at.line;
-                        if place.path.is_none() {
-                            place.path = at.path.clone();
+                    for place in problems.iter_mut().map(|p| &mut p.place) {
+                        if place.segment.is_none() && place.line.is_none() {
+                            place.segment = at.segment;
+                            place.tag = at.tag.clone();
+                            place.line = at.line;
+                            if place.path.is_none() {
+                                place.path = at.path.clone();
+                            }
                         }
                     }
-                    problem
+                    problems
                 });
                 match applied {
                     Ok(done) => {
@@ -546,7 +549,7 @@ impl App {
                         report.version = Some(done.version);
                         report.status = Some(done.status);
                     }
-                    Err(problem) => message.reject(problem),
+                    Err(problems) => problems.into_iter().for_each(|p| message.reject(p)),
                 }
             }
             if let Err(problems) = &message.result {

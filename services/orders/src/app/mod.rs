@@ -38,6 +38,10 @@ pub enum AppError {
         /// Why.
         reason: String,
     },
+    /// The document breaks canonical rules (`renkei_edi::rules`): every
+    /// problem, each at its JSON path. Never empty.
+    #[error("{}", first_message(.0))]
+    Rules(Vec<renkei_edi::Problem>),
     /// No such thing for this caller (it may exist in another tenant).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -67,6 +71,14 @@ pub enum AppError {
     Internal(String),
 }
 
+fn first_message(problems: &[renkei_edi::Problem]) -> &str {
+    problems
+        .first()
+        .map_or("the document breaks the canonical rules", |p| {
+            p.message.as_str()
+        })
+}
+
 impl AppError {
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> AppError {
         AppError::Invalid {
@@ -82,6 +94,16 @@ impl From<AppError> for renkei_kernel::ApiError {
         let message = e.to_string();
         match e {
             AppError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            AppError::Rules(problems) => ApiError::problems(
+                problems
+                    .into_iter()
+                    .map(|p| renkei_kernel::error::Problem {
+                        field: p.place.path.unwrap_or_default(),
+                        rule: p.code.as_str().to_string(),
+                        message: p.message,
+                    })
+                    .collect(),
+            ),
             AppError::NotFound(what) => ApiError::not_found(what),
             AppError::Forbidden(_) => ApiError::new(Code::Forbidden, message),
             AppError::NotPartners(_) => ApiError::new(Code::NotPartners, message),

@@ -132,6 +132,25 @@ async fn invalid(backend: Backend, bus: BusMode) {
         r.body
     );
 
+    // Every rule broken is listed, not only the first.
+    let mut both = order.clone();
+    both.lines[1].quantity.value = Decimal::ZERO;
+    both.currency = "YEN".into();
+    let r = t.send(&shop, &buyer, &Document::Order(both)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = r.body["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"currency") && fields.contains(&"lines[1].quantity.value"),
+        "{}",
+        r.body
+    );
+    assert_eq!(t.rows("order_document").await, 0);
+
     let as_seller = t.send(&wholesaler, &seller, &docs[0]).await;
     assert_eq!(
         as_seller.status,
