@@ -434,21 +434,16 @@ impl App {
             .map(|env| format!("in:{}:{}:{}", env.sender, env.recipient, env.reference));
         // A file without an envelope (CSV, a workbook) is known by its
         // content: the same file again applies nothing again, and says so.
-        let known_as = match &claim {
-            Some(claim) => Some(claim.clone()),
-            None if envelope.is_none() => {
-                Some(format!("file:{}", idempotency::fingerprint(&[&bytes[..]])))
-            }
-            None => None,
-        };
-        let lookup = match (&known_as, &envelope) {
-            (Some(known), Some(_)) if profile.is_some() => Some(known),
-            (Some(known), None) => Some(known),
-            _ => None,
-        };
-        if let Some(known) = lookup {
+        // (`claim` is there exactly when the envelope is.)
+        let known_as = claim
+            .clone()
+            .unwrap_or_else(|| format!("file:{}", idempotency::fingerprint(&[&bytes[..]])));
+        // An envelope from no partner of the organisation is not looked up.
+        if envelope.is_none() || profile.is_some() {
             let mut conn = self.db.acquire().await?;
-            if let Some(first) = db::interchange_claimed(&mut conn, organisation_id, known).await? {
+            if let Some(first) =
+                db::interchange_claimed(&mut conn, organisation_id, &known_as).await?
+            {
                 drop(conn);
                 return self
                     .duplicate(
@@ -595,7 +590,7 @@ impl App {
         };
         // Only a file that applied something holds its reference: a
         // corrected resend of a rejected one may reuse it.
-        let claim = known_as.filter(|_| accepted > 0);
+        let claim = (accepted > 0).then_some(known_as);
         let row = received(organisation_id, &report, envelope.as_ref(), claim, bytes)?;
         let mut conn = self.db.acquire().await?;
         match db::interchange_insert(&mut conn, &row).await {
