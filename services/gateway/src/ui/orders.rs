@@ -2599,6 +2599,43 @@ async fn interchange_part(
 mod tests {
     use super::*;
 
+    /// The Japanese reasons are keyed on the canonical rules' English
+    /// wording: a rule reworded there must fail here, not fall back to
+    /// English on the Japanese pages without a word.
+    #[test]
+    fn every_translated_reason_is_one_the_rules_give() {
+        use renkei_edi::{Decimal, Document, rules, samples};
+        let mut negative = samples::order();
+        negative.lines[0].quantity.value = Decimal::from_int(-1);
+        negative.lines[1].unit_price = Some(Decimal::from_int(-1));
+        negative.lines[2].item = renkei_edi::Item::default();
+        negative.lines[2].line = 0;
+        let mut zero = samples::order();
+        zero.lines[0].quantity.value = Decimal::ZERO;
+        let mut empty = samples::order();
+        empty.lines.clear();
+        let mut nothing = samples::receipt_advice();
+        nothing.lines[0].received.value = Decimal::ZERO;
+        nothing.lines[0].damaged = Decimal::ZERO;
+        nothing.lines[1].damaged = Decimal::from_int(-1);
+        let said: Vec<String> = [
+            Document::Order(negative),
+            Document::Order(zero),
+            Document::Order(empty),
+            Document::ReceiptAdvice(nothing),
+        ]
+        .iter()
+        .flat_map(rules::check)
+        .map(|p| p.message)
+        .collect();
+        for (english, _) in REASONS_JA {
+            assert!(
+                said.iter().any(|m| m == english),
+                "`{english}` is no longer what the rules say: {said:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_field_path_names_the_line_the_user_sees_and_the_field_in_words() {
         // Rows 2 and 4 were filled in: the document's lines[1] is row 4.
