@@ -91,9 +91,15 @@
 //! element indexed from its second occurrence; an attribute is named as
 //! `/@unitCode`. The line is the line of the element's start tag (for a
 //! missing element: of its nearest present ancestor). Malformed XML, an
-//! unknown root and text that is not UTF-8 stop reading: they are
-//! problems of the [`Reading`](crate::Reading) as a whole and no message is
-//! reported. Everything else is a problem of the one message.
+//! unknown root and text that is not UTF-8 stop reading. When the header
+//! read before that point names both parties and the document's number (a
+//! document cut short in its lines, say), the stop is a problem of the one
+//! message, which is rejected, and the reading has an envelope, so that
+//! the sender can be answered; otherwise it is a problem of the
+//! [`Reading`](crate::Reading) as a whole and no message is reported. A
+//! known root in another namespace (`Order-3`) is read to its end for the
+//! same reason, and the document refused with that one problem.
+//! Everything else is a problem of the one message.
 //!
 //! # Acknowledgement
 //!
@@ -101,8 +107,11 @@
 //! (`urn:fdc:peppol.eu:poacc:trns:mlr:3`): `AP` when everything was
 //! accepted, `RE` otherwise (`AB` when there was nothing to judge), and one
 //! `cac:LineResponse` per problem whose `cbc:LineID` is the XPath, with
-//! `cbc:StatusReasonCode` `SV` (syntax violation) for syntax and
-//! unsupported input and `BV` (business rule violation) for the rest.
+//! `cbc:StatusReasonCode` `SV` (syntax violation) for what a schema check
+//! finds (malformed XML, an unsupported document, an element missing,
+//! misplaced or repeated) and `BV` (business rule violation) for bad
+//! values and the rules (a date, a GTIN, an unknown code, a duplicate, a
+//! party that is not the partner).
 
 mod read;
 mod write;

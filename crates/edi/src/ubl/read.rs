@@ -163,6 +163,9 @@ struct Parser<'i> {
     header: Option<Group>,
     group: Option<Group>,
     mapper: Option<Mapper>,
+    /// A known root element in another namespace: the document is refused
+    /// with this, but read on so that its parties can be answered.
+    foreign_root: Option<Fatal>,
 }
 
 /// A problem that stops reading.
@@ -329,14 +332,15 @@ impl<'i> Parser<'i> {
         let root = match known {
             Some(root) if root.namespace() == namespace => root,
             Some(root) => {
-                return Err(Box::new(Problem::new(
+                self.foreign_root = Some(Box::new(Problem::new(
                     Code::Unsupported,
-                    Place::xml(path, line),
+                    Place::xml(&path, line),
                     format!(
                         "the root element {local} is in namespace `{namespace}`; a UBL 2.1 {local} is in `{}`",
                         root.namespace()
                     ),
                 )));
+                root
             }
             None => {
                 return Err(Box::new(Problem::new(
@@ -558,12 +562,37 @@ pub fn read(input: &[u8]) -> Reading {
         header: None,
         group: None,
         mapper: None,
+        foreign_root: None,
     };
-    if let Err(problem) = parser.run() {
-        return Reading {
-            envelope: None,
-            messages: Vec::new(),
-            problems: vec![*problem],
+    let fatal = match parser.run() {
+        Err(problem) => Some(problem),
+        Ok(()) => parser.foreign_root.take(),
+    };
+    if let Some(problem) = fatal {
+        // A document refused as a whole whose header named both parties
+        // and its number (one cut short in its lines, one in another
+        // namespace) is still a message from someone: it is rejected as
+        // such, so that the sender gets a response. Without them there is
+        // no one to answer.
+        let addressed =
+            parser
+                .header
+                .as_ref()
+                .zip(parser.mapper.as_ref())
+                .and_then(|(header, mapper)| {
+                    Some((mapper.root, header, envelope(mapper.root, header)?))
+                });
+        return match addressed {
+            Some((root, header, envelope)) => Reading {
+                envelope: Some(envelope),
+                messages: vec![outcome(root, header, Err(vec![*problem]))],
+                problems: Vec::new(),
+            },
+            None => Reading {
+                envelope: None,
+                messages: Vec::new(),
+                problems: vec![*problem],
+            },
         };
     }
     let (Some(header), Some(mapper)) = (parser.header, parser.mapper) else {
@@ -587,17 +616,22 @@ pub fn read(input: &[u8]) -> Reading {
     };
     Reading {
         envelope,
-        messages: vec![MessageOutcome {
-            reference: header.text("cbc:ID").unwrap_or_default(),
-            message_type: root.name().to_string(),
-            version: std::borrow::Cow::Borrowed(""),
-            place: Place {
-                path: Some(format!("/{}", root.name())),
-                ..Place::default()
-            },
-            result,
-        }],
+        messages: vec![outcome(root, &header, result)],
         problems: Vec::new(),
+    }
+}
+
+/// The document as the one message of its input.
+fn outcome(root: Root, header: &Group, result: Result<Document, Vec<Problem>>) -> MessageOutcome {
+    MessageOutcome {
+        reference: header.text("cbc:ID").unwrap_or_default(),
+        message_type: root.name().to_string(),
+        version: std::borrow::Cow::Borrowed(""),
+        place: Place {
+            path: Some(format!("/{}", root.name())),
+            ..Place::default()
+        },
+        result,
     }
 }
 

@@ -419,12 +419,22 @@ pub fn write(document: &Document) -> String {
     w.finish(root.name())
 }
 
-/// The Peppol status reason code for a problem: `SV` (syntax violation) or
-/// `BV` (business rule violation).
+/// The Peppol status reason code for a problem: `SV` (syntax violation)
+/// for what a schema check finds (bytes that are not well-formed XML, a
+/// document or version not read, an element missing, misplaced or
+/// repeated), `BV` (business rule violation) for values and the rules of
+/// the order cycle (a bad date or GTIN, an unknown code, a duplicate, a
+/// party that is not the partner).
 fn status_reason(code: Code) -> &'static str {
     match code {
-        Code::Syntax | Code::Unsupported => "SV",
-        _ => "BV",
+        Code::Syntax | Code::Unsupported | Code::Missing | Code::Unexpected | Code::TooMany => "SV",
+        Code::Invalid
+        | Code::UnknownQualifier
+        | Code::CountMismatch
+        | Code::ReferenceMismatch
+        | Code::Duplicate
+        | Code::UnknownParty
+        | Code::Rule => "BV",
     }
 }
 

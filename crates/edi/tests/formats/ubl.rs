@@ -51,6 +51,20 @@ fn message_problems(reading: &Reading) -> &[Problem] {
     reading.messages[0].result.as_ref().expect_err("rejected")
 }
 
+/// The problem that stopped reading: of the input as a whole, or of its
+/// one message when the header had named the parties before it.
+fn stopped_by(reading: &Reading) -> &Problem {
+    match reading.problems.first() {
+        Some(p) => p,
+        None => &reading.messages[0].result.as_ref().expect_err("refused")[0],
+    }
+}
+
+/// [`stopped_by`] of reading `bytes`.
+fn stop(bytes: &[u8]) -> Problem {
+    stopped_by(&ubl::read(bytes)).clone()
+}
+
 fn find(problems: &[Problem], code: Code) -> &Problem {
     problems
         .iter()
@@ -425,12 +439,15 @@ fn a_hand_written_despatch_advice_reads_its_shipment_and_order_lines() {
 }
 
 #[test]
-fn malformed_xml_is_a_syntax_problem_of_the_input_with_its_line() {
+fn malformed_xml_is_a_syntax_problem_with_its_line() {
+    // Malformed in the lines, after the header named the parties: the
+    // one message is rejected, addressed.
     let text = edited("order", "</cbc:Quantity>", "</cbc:Quantit>");
     let reading = ubl::read(text.as_bytes());
-    assert!(reading.messages.is_empty());
-    assert!(reading.rejected());
-    let p = &reading.problems[0];
+    assert!(reading.envelope.is_some());
+    let problems = message_problems(&reading);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
     assert_eq!(p.code, Code::Syntax);
     assert_at(
         p,
@@ -438,13 +455,17 @@ fn malformed_xml_is_a_syntax_problem_of_the_input_with_its_line() {
         line_of(&text, "</cbc:Quantit>"),
     );
 
+    // Before the parties: a problem of the input, with no one to answer.
     let text = edited("order", "<cbc:Note>", "<cbc:Note a=1>");
-    let p = &ubl::read(text.as_bytes()).problems[0];
+    let reading = ubl::read(text.as_bytes());
+    assert!(reading.messages.is_empty() && reading.envelope.is_none());
+    assert!(reading.rejected());
+    let p = &reading.problems[0];
     assert_eq!(p.code, Code::Syntax, "{p:?}");
     assert_at(p, "/Order", line_of(&text, "<cbc:Note a=1>"));
 
     let text = edited("order", "<cbc:Note>", "<cbc:Note>&nbsp;");
-    let p = &ubl::read(text.as_bytes()).problems[0];
+    let p = &stop(text.as_bytes());
     assert_eq!(p.code, Code::Syntax, "{p:?}");
     assert_at(p, "/Order/cbc:Note", line_of(&text, "&nbsp;"));
     assert!(p.message.contains("&nbsp;"), "{p:?}");
@@ -455,12 +476,12 @@ fn malformed_xml_is_a_syntax_problem_of_the_input_with_its_line() {
         .position(|w| w == "午".as_bytes())
         .expect("note");
     bytes[at] = 0xFF;
-    let p = &ubl::read(&bytes).problems[0];
+    let p = &stop(&bytes);
     assert_eq!(p.code, Code::Syntax, "{p:?}");
     assert_eq!(p.place.line, Some(7), "{p:?}");
 
     let text = edited("order", "</Order>", "</Order>\n<Order/>");
-    let p = &ubl::read(text.as_bytes()).problems[0];
+    let p = &stop(text.as_bytes());
     assert_eq!(p.code, Code::Syntax, "{p:?}");
     assert_eq!(p.place.line, Some(line_of(&text, "<Order/>")), "{p:?}");
 }
@@ -475,22 +496,27 @@ fn a_document_cut_anywhere_is_refused_without_panic() {
             let reading = ubl::read(&bytes[..cut]);
             let refused = reading.rejected() || reading.messages.iter().any(|m| m.result.is_err());
             assert!(refused, "{kind} cut at {cut} was accepted");
-            if let Some(p) = reading.problems.first() {
-                assert!(
-                    matches!(p.code, Code::Syntax | Code::Missing),
-                    "{kind} cut at {cut}: {p:?}"
-                );
-                let expected = bytes[..cut].iter().filter(|&&b| b == b'\n').count() + 1;
-                assert!(
-                    cut < 40 || p.place.line.is_some_and(|l| l <= expected),
-                    "{kind} cut at {cut}: {p:?}"
-                );
-            }
+            let p = stopped_by(&reading);
+            assert!(
+                matches!(p.code, Code::Syntax | Code::Missing),
+                "{kind} cut at {cut}: {p:?}"
+            );
+            let expected = bytes[..cut].iter().filter(|&&b| b == b'\n').count() + 1;
+            assert!(
+                cut < 40 || p.place.line.is_some_and(|l| l <= expected),
+                "{kind} cut at {cut}: {p:?}"
+            );
         }
     }
     let text = written("order");
     let cut = text.find("<cac:OrderLine>").expect("a line") + 200;
-    let p = &ubl::read(&text.as_bytes()[..cut]).problems[0];
+    // The header named both parties and the number: the one message is
+    // rejected, and the reading is addressed so that it can be answered.
+    let reading = ubl::read(&text.as_bytes()[..cut]);
+    let envelope = reading.envelope.as_ref().expect("the parties were read");
+    assert_eq!(envelope.reference, "PO-2026-0001");
+    assert_eq!(reading.messages[0].reference, "PO-2026-0001");
+    let p = &stop(&text.as_bytes()[..cut]);
     assert_eq!(p.code, Code::Syntax);
     assert!(
         p.place
@@ -499,7 +525,7 @@ fn a_document_cut_anywhere_is_refused_without_panic() {
             .is_some_and(|x| x.starts_with("/Order/cac:OrderLine[1]/")),
         "{p:?}"
     );
-    assert_eq!(ubl::read(b"").problems[0].code, Code::Missing);
+    assert_eq!(stop(b"").code, Code::Missing);
 }
 
 #[test]
@@ -530,7 +556,7 @@ fn mutated_documents_never_panic() {
         "<x>".repeat(100_000)
     );
     assert_eq!(
-        ubl::read(deep.as_bytes()).problems[0].code,
+        stop(deep.as_bytes()).code,
         Code::Unsupported,
         "nesting is bounded"
     );
@@ -550,17 +576,23 @@ fn an_unknown_root_or_namespace_is_unsupported() {
     assert_eq!(p.code, Code::Unsupported);
     assert_at(p, "/Invoice", 2);
 
+    // A known root in another namespace is refused with that one problem,
+    // but read for its parties, so that the sender can be answered.
     let text = edited("order", "xsd:Order-2\"", "xsd:Order-3\"");
-    let p = &ubl::read(text.as_bytes()).problems[0];
+    let reading = ubl::read(text.as_bytes());
+    let problems = message_problems(&reading);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
     assert_eq!(p.code, Code::Unsupported);
     assert_at(p, "/Order", 2);
     assert!(p.message.contains("Order-3"), "{p:?}");
+    assert_eq!(
+        reading.envelope.as_ref().map(|e| e.reference.as_str()),
+        Some("PO-2026-0001")
+    );
 
     let text = edited("order", "encoding=\"UTF-8\"", "encoding=\"Shift_JIS\"");
-    assert_eq!(
-        ubl::read(text.as_bytes()).problems[0].code,
-        Code::Unsupported
-    );
+    assert_eq!(stop(text.as_bytes()).code, Code::Unsupported);
 }
 
 #[test]
@@ -794,4 +826,43 @@ fn the_application_response_accepts_or_names_each_problem() {
         "{mlr}"
     );
     assert!(mlr.contains("(line 2, syntax)"), "{mlr}");
+
+    // A document cut short in its lines is answered about itself: the
+    // order's number is referenced, the violation is one of syntax.
+    let text = written("order");
+    let cut = text.find("<cac:OrderLine>").expect("a line") + 200;
+    let truncated = ubl::read(&text.as_bytes()[..cut]).acknowledgement();
+    let mlr = ubl::application_response(&outgoing(), &truncated);
+    well_formed(&mlr);
+    assert!(mlr.contains("<cbc:ResponseCode>RE</cbc:ResponseCode>"));
+    assert!(mlr.contains("<cbc:ID>PO-2026-0001</cbc:ID>"), "{mlr}");
+    assert!(
+        mlr.contains("<cbc:StatusReasonCode>SV</cbc:StatusReasonCode>"),
+        "{mlr}"
+    );
+
+    // An element the schema requires, absent, is a syntax violation too;
+    // a value that breaks a rule is a business rule violation.
+    let text = edited("order", "  <cbc:IssueDate>2026-11-21</cbc:IssueDate>\n", "").replacen(
+        "<cbc:ID>2</cbc:ID>",
+        "<cbc:ID>1</cbc:ID>",
+        1,
+    );
+    let ack = ubl::read(text.as_bytes()).acknowledgement();
+    let codes: Vec<Code> = ack.messages[0].problems.iter().map(|p| p.code).collect();
+    assert!(
+        codes.contains(&Code::Missing) && codes.contains(&Code::Rule),
+        "{codes:?}"
+    );
+    let mlr = ubl::application_response(&outgoing(), &ack);
+    for (reason, count) in [("SV", 1), ("BV", codes.len() - 1)] {
+        assert_eq!(
+            mlr.matches(&format!(
+                "<cbc:StatusReasonCode>{reason}</cbc:StatusReasonCode>"
+            ))
+            .count(),
+            count,
+            "{codes:?}\n{mlr}"
+        );
+    }
 }
