@@ -27,6 +27,11 @@ use crate::{
 /// The largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
+/// The control references of acknowledgements answered from an
+/// interchange id that is no partner's are counted per id, under this
+/// prefix and the id (partners' sequences are keyed by organisation id).
+const UNKNOWN_PARTY_SEQUENCE: &str = "wire:";
+
 /// A partner profile as sent by its owner.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -562,14 +567,9 @@ impl App {
         };
         let ack = reading.acknowledgement();
         let acknowledgement = match (&envelope, profile) {
-            (Some(env), Some(p)) => {
-                self.acknowledge(organisation_id, p, family, format, env, &ack)
+            (Some(env), profile) => {
+                self.acknowledge(organisation_id, profile, family, format, env, &ack)
                     .await?
-            }
-            (Some(env), None) => {
-                // No profile to number it from: answer with the file's own
-                // reference so that the sender can still match it.
-                write_ack(family, format, env, env.reference.clone(), &ack)
             }
             _ => None,
         };
@@ -653,8 +653,15 @@ impl App {
                     problems: vec![problem.clone()],
                     messages: reading.acknowledgement().messages,
                 };
-                self.acknowledge(organisation_id, profile, family, format, envelope, &ack)
-                    .await?
+                self.acknowledge(
+                    organisation_id,
+                    Some(profile),
+                    family,
+                    format,
+                    envelope,
+                    &ack,
+                )
+                .await?
             }
             _ => None,
         };
@@ -692,11 +699,14 @@ impl App {
     }
 
     /// Writes the acknowledgement of `ack` with the next control reference
-    /// of the partner's files to the organisation.
+    /// of the partner's files to the organisation. A file addressed to no
+    /// partner of the organisation is answered from the id it names, with
+    /// a reference of that id's own sequence: never the file's reference,
+    /// which is the sender's and may be met again from it.
     async fn acknowledge(
         &self,
         organisation_id: &str,
-        profile: &Profile,
+        profile: Option<&Profile>,
         family: Family,
         format: Format,
         envelope: &Envelope,
@@ -705,8 +715,12 @@ impl App {
         if !family.has_envelope() {
             return Ok(None);
         }
+        let sequence = profile.map_or_else(
+            || format!("{UNKNOWN_PARTY_SEQUENCE}{}", envelope.recipient),
+            |p| p.partner_id.clone(),
+        );
         let mut conn = self.db.acquire().await?;
-        let reference = db::next_reference(&mut conn, organisation_id, &profile.partner_id).await?;
+        let reference = db::next_reference(&mut conn, organisation_id, &sequence).await?;
         Ok(write_ack(
             family,
             format,

@@ -367,6 +367,68 @@ renkei_kernel::on_each_engine!(
     one_reference_two_partners
 );
 
+/// A database of the release before migration 0207 holds claims of sender
+/// and reference only. After the upgrade, a file received before is still
+/// known: sending it again is a duplicate, not applied a second time.
+async fn claims_before_0207(backend: Backend, bus: BusMode) {
+    let all = renkei_orders::migrations();
+    let before = |m: &sqlx::migrate::Migrator| sqlx::migrate::Migrator {
+        migrations: m
+            .iter()
+            .filter(|m| m.version < 207)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    let old = renkei_kernel::storage::Migrations {
+        sqlite: before(&all.sqlite),
+        postgres: before(&all.postgres),
+    };
+    let Some(t) = TestApp::spawn_at(backend, bus, &old).await else {
+        return;
+    };
+    let (shop, wholesaler) = (org(), org());
+    t.partners(&shop, &wholesaler, true).await;
+    let format = Format::EdifactD96a;
+    let saved = profile(&t, &shop, &wholesaler, format).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let buyer = t.token(&shop, Role::Member);
+    let order = on_the_wire(&Document::Order(samples::order()));
+    let file = write(format, 901, std::slice::from_ref(&order));
+    let r = t.upload(&shop, &buyer, "", file.clone()).await;
+    assert_eq!(r.body["status"], "accepted", "{}", r.body);
+    // What the release before 0207 stored for it.
+    let pool = t.app.db().pool();
+    let old_claim = format!("in:{SHOP_GLN}:901");
+    let rewritten = sqlx::query("UPDATE edi_interchange SET claim = $1 WHERE claim IS NOT NULL")
+        .bind(&old_claim)
+        .execute(pool)
+        .await
+        .expect("claim of the old form");
+    assert_eq!(rewritten.rows_affected(), 1);
+
+    t.app
+        .db()
+        .migrate(&all)
+        .await
+        .expect("0207 runs on the old claims");
+    let (claim,): (String,) =
+        sqlx::query_as("SELECT claim FROM edi_interchange WHERE claim IS NOT NULL")
+            .fetch_one(pool)
+            .await
+            .expect("claim");
+    assert_eq!(claim, format!("in:{SHOP_GLN}:{WHOLESALER_GLN}:901"));
+    let again = t.upload(&shop, &buyer, "", file).await;
+    assert_eq!(again.body["status"], "duplicate", "{}", again.body);
+    assert_eq!(t.rows("order_document").await, 1);
+}
+
+renkei_kernel::on_each_engine!(
+    claims_stored_before_0207_still_find_duplicates,
+    claims_before_0207
+);
+
 /// Files that are no format at all, or that the uploader received rather
 /// than sends, are told so in words, not answered with a CSV's problems or
 /// a request to add a profile for the uploader's own id.
@@ -439,6 +501,55 @@ renkei_kernel::on_each_engine!(
     not_a_file_to_send
 );
 
+/// A UBL document cut short in its lines, or in another namespace, is
+/// refused as a whole yet answered: its header named both parties, so the
+/// sender gets a Peppol response that names the document and calls the
+/// fault one of syntax. Nothing of it is applied.
+async fn ubl_refused_whole(backend: Backend, bus: BusMode) {
+    let Some(t) = TestApp::spawn(backend, bus).await else {
+        return;
+    };
+    let (shop, wholesaler) = (org(), org());
+    t.partners(&shop, &wholesaler, true).await;
+    let saved = profile(&t, &shop, &wholesaler, Format::Ubl21).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let buyer = t.token(&shop, Role::Member);
+    let text = write(
+        Format::Ubl21,
+        1,
+        &[on_the_wire(&Document::Order(samples::order()))],
+    );
+    let cut = text[..text.find("<cac:OrderLine>").expect("a line") + 200].to_string();
+    let foreign = text.replacen("xsd:Order-2\"", "xsd:Order-3\"", 1);
+    assert_ne!(foreign, text);
+    for (n, (file, problem)) in [(cut, "syntax"), (foreign, "unsupported")]
+        .into_iter()
+        .enumerate()
+    {
+        let r = t.upload(&shop, &buyer, "", file).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.body["status"], "rejected", "{}", r.body);
+        assert_eq!(r.body["partner_id"], wholesaler.as_str(), "{}", r.body);
+        let message = &r.body["messages"][0];
+        assert_eq!(message["reference"], "PO-2026-0001", "{}", r.body);
+        assert_eq!(message["problems"][0]["code"], problem, "{}", r.body);
+        assert_eq!(r.body["acknowledgement"]["format"], "peppol_mlr");
+        let mlr = r.body["acknowledgement"]["content"].as_str().expect("MLR");
+        for part in [
+            format!("<cbc:ID>{}</cbc:ID>", n + 1),
+            "<cbc:ResponseCode>RE</cbc:ResponseCode>".to_string(),
+            "<cbc:ID>PO-2026-0001</cbc:ID>".to_string(),
+            "<cbc:StatusReasonCode>SV</cbc:StatusReasonCode>".to_string(),
+            format!("<cbc:EndpointID schemeID=\"0088\">{SHOP_GLN}</cbc:EndpointID>"),
+        ] {
+            assert!(mlr.contains(&part), "{part}\n{mlr}");
+        }
+    }
+    assert_eq!(t.rows("order_document").await, 0);
+}
+
+renkei_kernel::on_each_engine!(ubl_refused_as_a_whole_is_still_answered, ubl_refused_whole);
+
 fn problem(body: &Value) -> (&str, &str, i64) {
     let p = &body["problems"][0];
     (
@@ -485,16 +596,27 @@ async fn bad_input(backend: Backend, bus: BusMode) {
     assert_eq!(r.body["error"]["field"], "own_wire_id", "{}", r.body);
 
     // No profile yet: the recipient is no partner of the shop's EDI.
-    let file = write(Format::EdifactD96a, 1, &[Document::Order(order.clone())]);
-    let r = t.upload(&shop, &buyer, "", file.clone()).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert_eq!(r.body["status"], "rejected");
-    assert_eq!(problem(&r.body), ("unknown_party", "UNB", 3));
-    let ack = r.body["acknowledgement"]["content"].as_str().expect("ack");
-    assert!(
-        ack.contains("+4+7"),
-        "CONTRL rejects the interchange: {ack}"
-    );
+    let file = write(Format::EdifactD96a, 41, &[Document::Order(order.clone())]);
+    let mut references = Vec::new();
+    for _ in 0..2 {
+        let r = t.upload(&shop, &buyer, "", file.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.body["status"], "rejected");
+        assert_eq!(problem(&r.body), ("unknown_party", "UNB", 3));
+        let ack = r.body["acknowledgement"]["content"].as_str().expect("ack");
+        assert!(
+            ack.contains("+4+7"),
+            "CONTRL rejects the interchange: {ack}"
+        );
+        // The CONTRL's own control reference (UNB 0020), not the file's.
+        let unb = ack
+            .split('\'')
+            .map(str::trim)
+            .find(|s| s.starts_with("UNB+"))
+            .expect("UNB");
+        references.push(unb.rsplit('+').next().expect("0020").to_string());
+    }
+    assert_eq!(references, ["1", "2"], "numbered by the answering id");
     assert_eq!(t.rows("purchase_order").await, 0);
 
     assert_eq!(

@@ -25,6 +25,7 @@ use renkei_kernel::{
     },
     service::Context,
     settings::{Backend, BusMode},
+    storage::Migrations,
     testing,
 };
 use renkei_orders::{app::App, events::CollabLinks};
@@ -84,10 +85,20 @@ pub(crate) fn cycle_between(buyer: &str, seller: &str) -> Vec<Document> {
 
 impl TestApp {
     pub(crate) async fn spawn(backend: Backend, bus: BusMode) -> Option<TestApp> {
+        TestApp::spawn_at(backend, bus, &renkei_orders::migrations()).await
+    }
+
+    /// [`TestApp::spawn`] on a database that has had only `migrations`, as
+    /// one of an earlier release has.
+    pub(crate) async fn spawn_at(
+        backend: Backend,
+        bus: BusMode,
+        migrations: &Migrations,
+    ) -> Option<TestApp> {
         let (settings, dir) = testing::settings(backend, bus).await?;
         let ctx = Context::new(settings);
         let db = ctx
-            .migrate(renkei_orders::NAME, &renkei_orders::migrations())
+            .migrate(renkei_orders::NAME, migrations)
             .await
             .expect("orders migrates");
         let key = SigningKey::generate();
