@@ -182,6 +182,14 @@ pub struct Problem {
     pub place: Place,
     /// What, in a sentence.
     pub message: String,
+    /// The stable name of the rule broken: one of the canonical rules
+    /// ([`rules::RULES`](crate::rules::RULES)) for problems [`check`]
+    /// finds, or the rule a service refused a document by. The wording of
+    /// `message` may change; this does not.
+    ///
+    /// [`check`]: crate::rules::check
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 impl Problem {
@@ -191,6 +199,15 @@ impl Problem {
             code,
             place,
             message: message.into(),
+            rule: None,
+        }
+    }
+
+    /// The problem as a break of the canonical rule `rule`.
+    pub fn breaking(self, rule: &'static str) -> Problem {
+        Problem {
+            rule: Some(rule),
+            ..self
         }
     }
 }

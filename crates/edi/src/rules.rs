@@ -73,34 +73,71 @@ pub fn currency_valid(code: &str) -> bool {
     <[u8; 3]>::try_from(code.as_bytes()).is_ok_and(|c| CURRENCIES.binary_search(&c).is_ok())
 }
 
+/// The stable name of every rule [`check`] applies, as its problems carry
+/// it in [`Problem::rule`]: API clients and the web UI's translations key
+/// on these, never on the wording of the message.
+pub const RULES: [&str; 20] = [
+    "number_required",
+    "number_too_long",
+    "number_control_character",
+    "text_too_long",
+    "party_required",
+    "party_too_long",
+    "parties_same",
+    "currency_unknown",
+    "item_unidentified",
+    "gtin_invalid",
+    "item_code_length",
+    "quantity_negative",
+    "quantity_not_positive",
+    "unit_unknown",
+    "price_negative",
+    "lines_required",
+    "line_number_zero",
+    "line_number_twice",
+    "receipt_line_empty",
+    "carrier_or_tracking_too_long",
+];
+
 struct Checker {
     problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn fail(&mut self, code: Code, path: &str, message: impl Into<String>) {
-        self.problems.push(Problem::new(
-            code,
-            Place {
-                path: Some(path.to_string()),
-                ..Place::default()
-            },
-            message,
-        ));
+    fn fail(&mut self, code: Code, rule: &'static str, path: &str, message: impl Into<String>) {
+        debug_assert!(RULES.contains(&rule), "{rule} is listed in RULES");
+        self.problems.push(
+            Problem::new(
+                code,
+                Place {
+                    path: Some(path.to_string()),
+                    ..Place::default()
+                },
+                message,
+            )
+            .breaking(rule),
+        );
     }
 
     fn number(&mut self, path: &str, value: &str) {
         if value.trim().is_empty() {
-            self.fail(Code::Missing, path, "a document number is required");
+            self.fail(
+                Code::Missing,
+                "number_required",
+                path,
+                "a document number is required",
+            );
         } else if value.chars().count() > MAX_NUMBER {
             self.fail(
                 Code::Invalid,
+                "number_too_long",
                 path,
                 format!("a document number has at most {MAX_NUMBER} characters"),
             );
         } else if value.chars().any(char::is_control) {
             self.fail(
                 Code::Invalid,
+                "number_control_character",
                 path,
                 "a document number may not contain control characters",
             );
@@ -111,6 +148,7 @@ impl Checker {
         if value.is_some_and(|v| v.chars().count() > MAX_TEXT) {
             self.fail(
                 Code::Invalid,
+                "text_too_long",
                 path,
                 format!("text has at most {MAX_TEXT} characters"),
             );
@@ -119,10 +157,16 @@ impl Checker {
 
     fn party(&mut self, path: &str, id: &str) {
         if id.trim().is_empty() {
-            self.fail(Code::Missing, path, "the party's identifier is required");
+            self.fail(
+                Code::Missing,
+                "party_required",
+                path,
+                "the party's identifier is required",
+            );
         } else if id.chars().count() > MAX_PARTY {
             self.fail(
                 Code::Invalid,
+                "party_too_long",
                 path,
                 format!("a party identifier has at most {MAX_PARTY} characters"),
             );
@@ -133,6 +177,7 @@ impl Checker {
         if !currency_valid(code) {
             self.fail(
                 Code::Invalid,
+                "currency_unknown",
                 path,
                 format!("`{code}` is not an ISO 4217 currency code such as JPY"),
             );
@@ -143,6 +188,7 @@ impl Checker {
         if !item.is_identified() {
             self.fail(
                 Code::Missing,
+                "item_unidentified",
                 path,
                 "the item needs a GTIN, a buyer's code or a seller's code",
             );
@@ -151,6 +197,7 @@ impl Checker {
             if !gtin_valid(gtin) {
                 self.fail(
                     Code::Invalid,
+                    "gtin_invalid",
                     &format!("{path}.gtin"),
                     format!(
                         "`{gtin}` is not a GTIN (8, 12, 13 or 14 digits with a valid check digit)"
@@ -168,6 +215,7 @@ impl Checker {
             {
                 self.fail(
                     Code::Invalid,
+                    "item_code_length",
                     &format!("{path}.{field}"),
                     format!("an item code has 1 to {MAX_NUMBER} characters"),
                 );
@@ -180,6 +228,11 @@ impl Checker {
         if q.value.is_negative() || (!zero_allowed && q.value.is_zero()) {
             self.fail(
                 Code::Invalid,
+                if zero_allowed {
+                    "quantity_negative"
+                } else {
+                    "quantity_not_positive"
+                },
                 &format!("{path}.value"),
                 if zero_allowed {
                     "a quantity may not be negative"
@@ -191,6 +244,7 @@ impl Checker {
         if !unit_valid(&q.unit) {
             self.fail(
                 Code::UnknownQualifier,
+                "unit_unknown",
                 &format!("{path}.unit"),
                 format!(
                     "`{}` is not a UN/ECE Recommendation 20 unit code such as H87, KGM or CS",
@@ -202,7 +256,12 @@ impl Checker {
 
     fn price(&mut self, path: &str, price: Option<Decimal>) {
         if price.is_some_and(Decimal::is_negative) {
-            self.fail(Code::Invalid, path, "a price may not be negative");
+            self.fail(
+                Code::Invalid,
+                "price_negative",
+                path,
+                "a price may not be negative",
+            );
         }
     }
 
@@ -210,6 +269,7 @@ impl Checker {
         if count == 0 {
             self.fail(
                 Code::Missing,
+                "lines_required",
                 "lines",
                 "the document needs at least one line",
             );
@@ -219,12 +279,14 @@ impl Checker {
             if n == 0 {
                 self.fail(
                     Code::Invalid,
+                    "line_number_zero",
                     &format!("lines[{i}].line"),
                     "line numbers start at 1",
                 );
             } else if !seen.insert(n) {
                 self.fail(
                     Code::Rule,
+                    "line_number_twice",
                     &format!("lines[{i}].line"),
                     format!("line number {n} is used twice"),
                 );
@@ -245,6 +307,7 @@ pub fn check(document: &Document) -> Vec<Problem> {
     if buyer.id == seller.id && !buyer.id.is_empty() {
         c.fail(
             Code::Rule,
+            "parties_same",
             "seller.id",
             "buyer and seller must be different parties",
         );
@@ -304,8 +367,9 @@ pub fn check(document: &Document) -> Vec<Problem> {
                 {
                     c.fail(
                         Code::Invalid,
+                        "carrier_or_tracking_too_long",
                         field,
-                        format!("at most {MAX_NUMBER} characters"),
+                        format!("the {field} has at most {MAX_NUMBER} characters"),
                     );
                 }
             }
@@ -318,6 +382,7 @@ pub fn check(document: &Document) -> Vec<Problem> {
                 if l.damaged.is_negative() {
                     c.fail(
                         Code::Invalid,
+                        "quantity_negative",
                         &format!("lines[{i}].damaged"),
                         "a quantity may not be negative",
                     );
@@ -325,6 +390,7 @@ pub fn check(document: &Document) -> Vec<Problem> {
                 if l.received.value.is_zero() && l.damaged.is_zero() {
                     c.fail(
                         Code::Invalid,
+                        "receipt_line_empty",
                         &format!("lines[{i}].received.value"),
                         "a receipt line reports something received or damaged",
                     );
@@ -383,6 +449,72 @@ mod tests {
                 "lines[0].quantity.value",
                 "lines[2].item.gtin"
             ]
+        );
+    }
+
+    /// Documents that break every rule between them: each problem names
+    /// a rule of [`RULES`], and each rule of it is named by some problem,
+    /// so the list is the rules there are.
+    #[test]
+    fn every_rule_is_named_and_every_name_is_a_rule() {
+        let negative: Decimal = "-1".parse().expect("decimal");
+        let long = |n: usize| "x".repeat(n + 1);
+        let mut documents = Vec::new();
+        for number in [String::new(), long(MAX_NUMBER), "PO\u{7}1".to_string()] {
+            let mut o = samples::order();
+            o.number = number;
+            documents.push(Document::Order(o));
+        }
+        let mut o = samples::order();
+        o.note = Some(long(MAX_TEXT));
+        o.buyer.id = String::new();
+        o.seller.id = long(MAX_PARTY);
+        o.currency = "YEN".into();
+        o.lines[0].item = Item::default();
+        o.lines[1].item.gtin = Some("4901234567895".into());
+        o.lines[2].item.buyer_code = Some(" ".into());
+        o.lines[0].quantity.value = Decimal::ZERO;
+        o.lines[1].quantity.unit = "kilo".into();
+        o.lines[2].unit_price = Some(negative);
+        o.lines[1].line = 0;
+        o.lines[2].line = 1;
+        documents.push(Document::Order(o));
+        let mut o = samples::order();
+        o.seller = o.buyer.clone();
+        o.lines.clear();
+        documents.push(Document::Order(o));
+        let mut r = samples::order_response();
+        r.lines[2].quantity = Some(Quantity {
+            value: negative,
+            unit: "H87".into(),
+        });
+        documents.push(Document::OrderResponse(r));
+        let mut d = samples::despatch_advice();
+        d.carrier = Some(long(MAX_NUMBER));
+        documents.push(Document::DespatchAdvice(d));
+        let mut r = samples::receipt_advice();
+        r.lines[0].received.value = Decimal::ZERO;
+        r.lines[0].damaged = Decimal::ZERO;
+        documents.push(Document::ReceiptAdvice(r));
+
+        let mut named = HashSet::new();
+        for d in &documents {
+            for p in check(d) {
+                let rule = p.rule.unwrap_or_else(|| panic!("no rule name: {p:?}"));
+                assert!(RULES.contains(&rule), "{rule} is not in RULES");
+                named.insert(rule);
+            }
+        }
+        let unnamed: Vec<&str> = RULES
+            .iter()
+            .copied()
+            .filter(|r| !named.contains(r))
+            .collect();
+        assert!(unnamed.is_empty(), "rules no document broke: {unnamed:?}");
+        assert_eq!(
+            RULES.iter().collect::<HashSet<_>>().len(),
+            RULES.len(),
+            "each rule once"
         );
     }
 

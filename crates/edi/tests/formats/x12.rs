@@ -548,6 +548,8 @@ fn control_numbers_that_differ_from_their_headers_are_refused_where_they_are() {
             code: Code::ReferenceMismatch,
             place: Place::segment(line, "IEA", line).element(2),
             message: "IEA names interchange `000000418` but ISA named `000000417`".into(),
+
+            rule: None,
         }]
     );
 }
@@ -823,6 +825,8 @@ fn duplicate_control_numbers_and_unsupported_sets_are_refused_per_set() {
             place: Place::segment(1, "ST", line).element(2),
             message: "transaction set control number 0002 is used twice in this functional group"
                 .into(),
+
+            rule: None,
         }]
     );
     assert_eq!(reading.documents().count(), 5);

@@ -237,7 +237,8 @@ fn refusal(e: AppError, order_number: &str) -> Result<Vec<Problem>, AppError> {
             Code::Rule,
             place(""),
             format!("order cycle rule `{}`: {}", r.rule, r.message),
-        ),
+        )
+        .breaking(r.rule),
         AppError::NotPartners(m) => Problem::new(Code::UnknownParty, place(""), m),
         AppError::NotFound(what) => Problem::new(
             Code::Rule,

@@ -99,7 +99,7 @@ impl From<AppError> for renkei_kernel::ApiError {
                     .into_iter()
                     .map(|p| renkei_kernel::error::Problem {
                         field: p.place.path.unwrap_or_default(),
-                        rule: p.code.as_str().to_string(),
+                        rule: p.rule.unwrap_or(p.code.as_str()).to_string(),
                         message: p.message,
                     })
                     .collect(),

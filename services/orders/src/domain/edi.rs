@@ -353,6 +353,7 @@ fn party_problem(side: &str, message: String) -> Box<Problem> {
             ..Place::default()
         },
         message,
+        rule: None,
     })
 }
 

@@ -138,14 +138,21 @@ async fn invalid(backend: Backend, bus: BusMode) {
     both.currency = "YEN".into();
     let r = t.send(&shop, &buyer, &Document::Order(both)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = r.body["error"]["problems"]
+    let problems: Vec<(&str, &str)> = r.body["error"]["problems"]
         .as_array()
         .expect("problems")
         .iter()
-        .filter_map(|p| p["field"].as_str())
+        .map(|p| {
+            (
+                p["field"].as_str().unwrap_or(""),
+                p["rule"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
+    // Each by the stable name of the rule it breaks.
     assert!(
-        fields.contains(&"currency") && fields.contains(&"lines[1].quantity.value"),
+        problems.contains(&("currency", "currency_unknown"))
+            && problems.contains(&("lines[1].quantity.value", "quantity_not_positive")),
         "{}",
         r.body
     );
