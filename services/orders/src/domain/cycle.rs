@@ -236,7 +236,42 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// The stable name of every rule a document can be refused by, here or
+/// by the service (`joint_purchase_change`): API clients and the web UI's
+/// words for them key on these.
+pub const RULES: [&str; 28] = [
+    "accepted_quantity_differs",
+    "accepted_price_differs",
+    "accepted_date_differs",
+    "changed_without_change",
+    "changed_to_nothing",
+    "confirmed_above_ordered",
+    "line_not_awaiting_response",
+    "line_repeated",
+    "line_deleted",
+    "no_change_after_despatch",
+    "no_change_after_full_despatch",
+    "line_exists",
+    "unknown_line",
+    "no_cancellation_after_despatch",
+    "order_cancelled",
+    "no_despatch_for_rejected_line",
+    "no_despatch_before_response",
+    "despatch_exceeds_confirmed",
+    "no_receipt_before_despatch",
+    "receipt_exceeds_despatched",
+    "unknown_despatch",
+    "unit_mismatch",
+    "item_mismatch",
+    "currency_mismatch",
+    "document_number_repeated",
+    "order_number_taken",
+    "unknown_order",
+    "joint_purchase_change",
+];
+
 fn refuse(rule: &'static str, state: impl Into<String>, message: impl Into<String>) -> Refusal {
+    debug_assert!(RULES.contains(&rule), "{rule} is listed in RULES");
     Refusal {
         rule,
         state: state.into(),
@@ -713,7 +748,51 @@ mod tests {
         for d in documents {
             state = Some(apply(state.as_ref(), d)?);
         }
-        state.ok_or_else(|| refuse("empty", "", ""))
+        state.ok_or_else(|| refuse("unknown_order", "", "no documents"))
+    }
+
+    /// Every name this file refuses by is in [`RULES`], and every name
+    /// there is refused by here or by the service, so the list is the
+    /// rules there are. A name is a literal given to `refuse(` or as
+    /// `rule: `, or a `Some("…")` chosen into the variable `rule` (the
+    /// one argument of `refuse` that is not a literal).
+    #[test]
+    fn rules_lists_every_rule_and_only_those() {
+        let used = |source: &'static str| -> Vec<String> {
+            let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+            let mut names = Vec::new();
+            for opener in ["refuse(", "rule: ", "Some("] {
+                for (at, _) in code.match_indices(opener) {
+                    let rest = code[at + opener.len()..].trim_start();
+                    match rest.strip_prefix('"') {
+                        Some(literal) => {
+                            let name = literal.split('"').next().unwrap_or("");
+                            if name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                                names.push(name.to_string());
+                            }
+                        }
+                        None if opener == "refuse(" => assert!(
+                            rest.starts_with("rule,") || rest.starts_with("rule: &"),
+                            "a rule given by other than a literal or `rule`: {rest:.60}"
+                        ),
+                        None => {}
+                    }
+                }
+            }
+            names
+        };
+        let mut named = used(include_str!("cycle.rs"));
+        named.extend(used(include_str!("../app/documents.rs")));
+        assert!(named.len() >= RULES.len(), "{named:?}");
+        for rule in &named {
+            assert!(RULES.contains(&rule.as_str()), "{rule} is not in RULES");
+        }
+        for rule in RULES {
+            assert!(
+                named.iter().any(|n| n == rule),
+                "{rule} is refused by no one"
+            );
+        }
     }
 
     fn order() -> Document {

@@ -4,7 +4,7 @@
 pub mod cycle;
 pub mod edi;
 
-pub use cycle::{Line, LineState, OrderState, OrderStatus, Refusal, apply};
+pub use cycle::{Line, LineState, OrderState, OrderStatus, RULES, Refusal, apply};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
