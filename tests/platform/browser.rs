@@ -504,11 +504,11 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
         .await
         .expect("its value");
     assert_eq!(kept.as_deref(), Some(reason), "the reason typed is kept");
-    assert_eq!(b.text("#line-1 .ordered").await, "12 CS");
+    assert_eq!(b.text("#line-1 .ordered").await, "12 ケース");
     assert!(!b.text("#history").await.contains("注文変更"));
     b.fill("change-form", &[("qty_1", "15")]).await;
     b.submit("#change-form").await;
-    assert_eq!(b.text("#line-1 .ordered").await, "15 CS");
+    assert_eq!(b.text("#line-1 .ordered").await, "15 ケース");
     assert_eq!(
         b.text("#history [data-kind=order_change]").await,
         "注文変更"
@@ -523,7 +523,7 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     b.click_away("#orders a").await;
     assert_eq!(
         b.text("#line-1 .ordered").await,
-        "15 CS",
+        "15 ケース",
         "the seller sees the changed quantity"
     );
     assert_eq!(
@@ -561,6 +561,15 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     // The shop records the receipt; both sides keep the same history.
     b.sign_in("owner@shop-ui.example.jp").await;
     b.go("/app/orders?box=outbox&status=despatched").await;
+    // Switching the language keeps the filters.
+    b.click_away("#lang-switch").await;
+    let switched = b.client.current_url().await.expect("the list's address");
+    assert_eq!(
+        switched.query(),
+        Some("box=outbox&status=despatched&lang=en")
+    );
+    assert_eq!(b.text("#orders .status").await, "despatched");
+    b.click_away("#lang-switch").await;
     b.click_away("#orders a").await;
     b.submit("#receipt-form").await;
     attribute_is(&b, "#order-status", "data-status", "received").await;
@@ -568,10 +577,17 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     for kind in ["注文", "注文回答", "出荷案内", "受領通知"] {
         assert!(history.contains(kind), "{kind} in {history}");
     }
+    let page = b.page().await;
     assert!(
-        b.page().await.contains("file?format=edifact_d96a"),
+        page.contains("file?format=csv") && page.contains("file?format=ubl21"),
         "every document can be downloaded"
     );
+    assert!(
+        !page.contains("file?format=edifact_d96a")
+            && page.contains("href=\"/app/edi#profile-form\""),
+        "EDIFACT and X12 wait for an EDI profile for the partner"
+    );
+    let order_page = b.client.current_url().await.expect("the order's address");
 
     // EDI: the shop's profile for the wholesaler, then files.
     b.go("/app/edi").await;
@@ -587,29 +603,38 @@ async fn an_order_cycle_in_the_browser(envs: Vec<(&'static str, String)>) {
     .await;
     b.submit("#profile-form").await;
     assert!(b.text("#profiles").await.contains("4998765000011"));
+    b.go(order_page.path()).await;
+    assert!(
+        b.page().await.contains("file?format=edifact_d96a"),
+        "with the profile, every document can be downloaded as EDIFACT"
+    );
+    b.go("/app/edi").await;
     // The wholesaler's response and despatch advice wait in the shop's
-    // mailbox; collecting downloads them as one EDIFACT file and empties it.
+    // mailbox; collecting makes them one EDIFACT file, empties the mailbox
+    // and comes back to the page as it is now, with the file to download.
     assert_eq!(b.text("#mailbox .waiting").await, "2");
     let row = b.text("#mailbox .mailbox-partner").await;
     assert!(
         row.contains("UI試験 品川中央卸") && row.contains("edifact_d96a"),
         "{row}"
     );
-    b.client
-        .find(Locator::Css("#mailbox form button[type=submit]"))
-        .await
-        .expect("a collect button")
-        .click()
-        .await
-        .expect("collect");
-    let mailbox = reload_until(&b, "/app/edi", "#mailbox", |t| {
-        !t.contains("UI試験 品川中央卸")
-    })
-    .await;
+    b.click_away("#mailbox form button[type=submit]").await;
+    let mailbox = b.text("#mailbox").await;
     assert!(
         mailbox.contains("受け取っていない文書はありません"),
         "{mailbox}"
     );
+    assert!(b.text("#notice").await.contains("2 件"));
+    let file = b
+        .client
+        .find(Locator::Css("#collected a"))
+        .await
+        .expect("a link to the file collected")
+        .attr("href")
+        .await
+        .expect("its address")
+        .unwrap_or_default();
+    assert!(file.starts_with("/app/edi/interchanges/"), "{file}");
     assert!(
         b.text("#interchanges").await.contains("edifact_d96a"),
         "the collected file is kept with the shop's files"

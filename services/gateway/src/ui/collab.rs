@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -87,6 +87,30 @@ pub(super) struct PageQuery {
     token: Option<String>,
     next: Option<String>,
     link: Option<String>,
+    /// The whole query string the page was asked with, which its language
+    /// switch keeps (list filters and all); none for a page shown in
+    /// answer to a form.
+    #[serde(skip)]
+    pub(super) asked: Option<String>,
+}
+
+/// A page's query, with the query string as asked.
+impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
+    type Rejection = QueryRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(mut q) = Query::<PageQuery>::from_request_parts(parts, state).await?;
+        q.asked = parts.uri.query().map(str::to_string);
+        Ok(q)
+    }
+}
+
+/// Where the page at `path` was asked for: the path with the query as asked.
+fn address(path: &str, q: &PageQuery) -> String {
+    match q.asked.as_deref() {
+        Some(asked) if !asked.is_empty() => format!("{path}?{asked}"),
+        _ => path.to_string(),
+    }
 }
 
 /// A submitted form, with repeated fields (check boxes) kept.
@@ -181,7 +205,12 @@ impl Visit {
                 )
             ),
         };
-        let html = layout(self.lang, title, path, &format!("{nav}{flash}{body}"));
+        let html = layout(
+            self.lang,
+            title,
+            &address(path, q),
+            &format!("{nav}{flash}{body}"),
+        );
         let mut response = super::page(self.lang, q.lang.is_some(), StatusCode::OK, html);
         for c in &self.visitor.cookies {
             response.headers_mut().append(header::SET_COOKIE, c.clone());
@@ -414,7 +443,7 @@ pub(super) fn select(name: &str, label: &str, options: &[(&str, String)]) -> Str
 
 async fn signup_form(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -493,7 +522,7 @@ async fn signup(
 
 async fn signin_form(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -628,7 +657,7 @@ async fn switch(
 
 async fn dashboard(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -779,7 +808,7 @@ async fn organisation_create(
 
 async fn members(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -895,7 +924,7 @@ async fn invite(
 
 async fn accept_form(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -987,7 +1016,7 @@ fn status_text(lang: Lang, s: PartnershipStatus) -> &'static str {
 
 async fn partners(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -1188,7 +1217,7 @@ fn checkboxes(name: &str, items: &[(String, String)]) -> String {
 
 async fn groups(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -1300,7 +1329,7 @@ async fn group_create(
 
 async fn threads(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -1416,7 +1445,7 @@ async fn thread_create(
 async fn thread(
     State(ui): State<Ui>,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -1496,7 +1525,7 @@ fn scope_name(lang: Lang, s: AppScope) -> &'static str {
 
 async fn apps(
     State(ui): State<Ui>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
     headers: HeaderMap,
     client: ClientAddr,
 ) -> Response {
@@ -1685,4 +1714,38 @@ async fn uninstall(
     let result = v.app.installation_remove(&caller, &org, &id).await;
     let done = l(v.lang, "アプリを削除しました。", "App uninstalled.");
     outcome(v, result, "/app/apps", done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn asked(uri: &str) -> PageQuery {
+        let (mut parts, ()) = axum::http::Request::builder()
+            .uri(uri)
+            .body(())
+            .expect("a request")
+            .into_parts();
+        PageQuery::from_request_parts(&mut parts, &())
+            .await
+            .expect("a page query")
+    }
+
+    #[tokio::test]
+    async fn a_page_keeps_the_query_it_was_asked_with_for_its_language_switch() {
+        let q = asked("/app/partners?q=%E5%B1%B1%E7%94%B0&lang=en").await;
+        assert_eq!(q.lang.as_deref(), Some("en"));
+        assert_eq!(q.q.as_deref(), Some("山田"));
+        assert_eq!(
+            address("/app/partners", &q),
+            "/app/partners?q=%E5%B1%B1%E7%94%B0&lang=en"
+        );
+        let plain = asked("/app/partners").await;
+        assert_eq!(address("/app/partners", &plain), "/app/partners");
+        assert_eq!(
+            address("/app/orders/new", &PageQuery::default()),
+            "/app/orders/new",
+            "a page shown in answer to a form has no query to keep"
+        );
+    }
 }

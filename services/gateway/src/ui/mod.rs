@@ -158,8 +158,31 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Wraps a page body in the common layout.
-pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
+/// The address of the page at `here` (its path and query) in `lang`: every
+/// parameter of the query but `lang` and a one-time `notice` or `error`
+/// kept, in order, and `lang` set last.
+fn in_language(here: &str, lang: Lang) -> String {
+    let (path, query) = here.split_once('?').unwrap_or((here, ""));
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    // A notice or error was said once, in the page's language: it is not
+    // said again in the other.
+    kept.extend_pairs(
+        form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "notice" | "error")),
+    );
+    kept.append_pair("lang", lang.code());
+    format!("{path}?{}", kept.finish())
+}
+
+/// Where a page is, as its language switch should keep it: the request's
+/// path with its query.
+fn here(uri: &Uri) -> &str {
+    uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())
+}
+
+/// Wraps a page body in the common layout; `here` is the page's path with
+/// the query it was asked for, which the language switch keeps.
+pub fn layout(lang: Lang, title: &str, here: &str, body: &str) -> String {
     let other = match lang {
         Lang::Ja => Lang::En,
         Lang::En => Lang::Ja,
@@ -170,7 +193,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <title>{title} · {app}</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
          <body><header><a class=\"brand\" href=\"/\">{app}</a><nav>\
          <a href=\"/\">{home}</a><a href=\"/app\">{workspace}</a><a href=\"/regions\">{regions}</a><a href=\"/docs\">{api}</a><a href=\"/graphql\">{graphql}</a>\
-         <a class=\"lang\" id=\"lang-switch\" href=\"{path}?lang={other_code}\">{switch}</a></nav></header>\
+         <a class=\"lang\" id=\"lang-switch\" href=\"{switch_href}\">{switch}</a></nav></header>\
          <main>{body}</main><footer>{tagline}</footer></body></html>",
         lang_code = lang.code(),
         title = escape(title),
@@ -180,8 +203,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
         regions = t(lang, "nav.regions"),
         api = t(lang, "nav.api"),
         graphql = t(lang, "nav.graphql"),
-        path = escape(path),
-        other_code = other.code(),
+        switch_href = escape(&in_language(here, other)),
         switch = t(lang, "lang.switch"),
         tagline = t(lang, "app.tagline"),
     )
@@ -222,6 +244,7 @@ async fn home(
     State(mounted): State<Mounted>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
     let lang = Lang::pick(q.lang.as_deref(), &headers);
     let status_of = |name: &str, local: bool| {
@@ -259,7 +282,7 @@ async fn home(
         lang,
         q.lang.is_some(),
         StatusCode::OK,
-        layout(lang, t(lang, "nav.home"), "/", &body),
+        layout(lang, t(lang, "nav.home"), here(&uri), &body),
     )
 }
 
@@ -267,6 +290,7 @@ async fn regions(
     State(mounted): State<Mounted>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
     let lang = Lang::pick(q.lang.as_deref(), &headers);
     let title = t(lang, "regions.title");
@@ -279,7 +303,7 @@ async fn regions(
                     lang,
                     false,
                     StatusCode::SERVICE_UNAVAILABLE,
-                    layout(lang, title, "/regions", "<p>503</p>"),
+                    layout(lang, title, here(&uri), "<p>503</p>"),
                 );
             }
             Ok(rows) if rows.is_empty() => {
@@ -309,7 +333,7 @@ async fn regions(
         lang,
         q.lang.is_some(),
         StatusCode::OK,
-        layout(lang, title, "/regions", &body),
+        layout(lang, title, here(&uri), &body),
     )
 }
 
@@ -365,6 +389,36 @@ mod tests {
         assert_eq!(Lang::pick(None, &headers), Lang::En);
         assert_eq!(Lang::pick(Some("ja"), &headers), Lang::Ja);
         assert_eq!(Lang::pick(Some("xx"), &headers), Lang::En);
+    }
+
+    #[test]
+    fn the_language_switch_keeps_every_other_parameter_of_the_query() {
+        let page = layout(
+            Lang::Ja,
+            "受発注",
+            "/app/orders?box=inbox&lang=ja&status=awaiting_response&number=PO+1%26%E6%A1%83",
+            "",
+        );
+        assert!(
+            page.contains(
+                "id=\"lang-switch\" href=\"/app/orders?box=inbox&amp;status=awaiting_response&amp;number=PO+1%26%E6%A1%83&amp;lang=en\""
+            ),
+            "{page}"
+        );
+        assert_eq!(in_language("/regions", Lang::Ja), "/regions?lang=ja");
+        assert_eq!(in_language("/?lang=en", Lang::Ja), "/?lang=ja");
+        assert_eq!(
+            in_language(
+                "/app/edi?lang=ja&notice=%E5%8F%97&collected=1&error=x",
+                Lang::En
+            ),
+            "/app/edi?collected=1&lang=en",
+            "what was said once in Japanese is not said again in English"
+        );
+        let uri: Uri = "/app/partners?q=%E5%B1%B1%E7%94%B0".parse().expect("a uri");
+        assert_eq!(here(&uri), "/app/partners?q=%E5%B1%B1%E7%94%B0");
+        let uri: Uri = "/app".parse().expect("a uri");
+        assert_eq!(here(&uri), "/app");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Multipart, Path, Query, State},
+    extract::{DefaultBodyLimit, Multipart, Path, Query, RawQuery, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -25,8 +25,8 @@ use renkei_edi::{
 use renkei_kernel::auth::{Caller, ClientAddr};
 use renkei_orders::{
     app::{
-        App, AppError, DocumentView, IntakeReport, InterchangePart, OrderView, ProfileInput,
-        Submission,
+        App, AppError, Collected, DocumentView, IntakeReport, InterchangePart, OrderView,
+        ProfileInput, Submission,
     },
     db::OrderFilter,
     domain::{Channel, Line, LineState, OrderStatus, edi::ItemCode},
@@ -84,6 +84,20 @@ struct ListQuery {
     format: Option<String>,
 }
 
+/// The EDI page's query: a page's, and the interchange just collected from
+/// the mailbox, to download.
+#[derive(Debug, Default, Deserialize)]
+struct EdiQuery {
+    #[serde(flatten)]
+    page: PageQuery,
+    collected: Option<String>,
+}
+
+/// The EDI page in `lang` with `message` as its `key` (notice or error).
+fn edi_with(lang: Lang, key: &str, message: &str) -> String {
+    with(&format!("/app/edi?lang={}", lang.code()), key, message)
+}
+
 /// A use case's refusal as one line: the message, with the field or the
 /// rule it is about.
 pub(super) fn message(e: impl Into<renkei_kernel::ApiError>) -> String {
@@ -126,27 +140,42 @@ const FIELD_LABELS: [(&str, &str, &str); 27] = [
     ("seller.id", "受注者", "seller"),
 ];
 
-/// The reasons the document rules give most, in Japanese.
-const REASONS_JA: [(&str, &str); 7] = [
-    ("a quantity may not be negative", "0以上で入れてください"),
+/// What each canonical document rule ([`renkei_edi::rules::RULES`]) says,
+/// in Japanese, by the rule's stable name; the field it is about is named
+/// before it. (In English the rule's own message is shown.)
+const REASONS_JA: [(&str, &str); 20] = [
+    ("number_required", "番号を入れてください"),
+    ("number_too_long", "番号は35文字以内で入れてください"),
     (
-        "a quantity must be above zero",
-        "0より大きい数を入れてください",
+        "number_control_character",
+        "番号に改行やタブなどの制御文字は使えません",
     ),
-    ("a price may not be negative", "単価は0以上で入れてください"),
+    ("text_too_long", "2000文字以内で入れてください"),
+    ("party_required", "取引先を選んでください"),
+    ("party_too_long", "取引先の識別子が長すぎます（64文字まで）"),
+    ("parties_same", "発注者と受注者は別の組織にしてください"),
     (
-        "a receipt line reports something received or damaged",
-        "受領数か破損数を入れてください",
+        "currency_unknown",
+        "ISO 4217 の通貨コード（JPY など）を入れてください",
     ),
+    ("item_unidentified", "GTIN/JANか品番を入れてください"),
     (
-        "the document needs at least one line",
-        "明細を1行以上入れてください",
+        "gtin_invalid",
+        "GTIN/JANではありません（8・12・13・14桁で、最後の桁はチェックデジット）",
     ),
+    ("item_code_length", "品番は1〜35文字で入れてください"),
+    ("quantity_negative", "0以上で入れてください"),
+    ("quantity_not_positive", "0より大きい数を入れてください"),
     (
-        "the item needs a GTIN, a buyer's code or a seller's code",
-        "GTIN/JANか品番を入れてください",
+        "unit_unknown",
+        "単位コードが正しくありません（H87、KGM、CS など）",
     ),
-    ("line numbers start at 1", "明細番号は1から始まります"),
+    ("price_negative", "単価は0以上で入れてください"),
+    ("lines_required", "明細を1行以上入れてください"),
+    ("line_number_zero", "明細番号は1から始まります"),
+    ("line_number_twice", "明細番号が重なっています"),
+    ("receipt_line_empty", "受領数か破損数を入れてください"),
+    ("carrier_or_tracking_too_long", "35文字以内で入れてください"),
 ];
 
 /// What a document field (`quantity.value`, `carrier`) is called in `lang`.
@@ -196,67 +225,188 @@ fn line_named(text: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// What a refused answer of a line means, in words the response form uses.
-fn answer_problem(lang: Lang, rule: &str) -> Option<&'static str> {
-    Some(match rule {
-        "accepted_quantity_differs" => l(
-            lang,
-            "数量が注文と違います。変えるなら「変更して承諾」を選んでください",
-            "the quantity differs from the order's; to change it choose \"accept with changes\"",
-        ),
-        "accepted_price_differs" => l(
-            lang,
-            "単価が注文と違います。変えるなら「変更して承諾」を選んでください",
-            "the price differs from the order's; to change it choose \"accept with changes\"",
-        ),
-        "accepted_date_differs" => l(
-            lang,
-            "納期が希望納期と違います。変えるなら「変更して承諾」を選んでください",
-            "the date differs from the one asked for; to change it choose \"accept with changes\"",
-        ),
-        "changed_without_change" => l(
-            lang,
-            "数量・単価・納期が注文のままです。変えないなら「承諾」を選んでください",
-            "the quantity, price and date are those ordered; change one or choose \"accept\"",
-        ),
-        "changed_to_nothing" => l(
-            lang,
-            "確定数量が0です。出せないなら「不可」を選んでください",
-            "the confirmed quantity is zero; choose \"reject\" instead",
-        ),
-        "confirmed_above_ordered" => l(
-            lang,
-            "確定数量が注文数を超えています",
-            "the confirmed quantity is above the quantity ordered",
-        ),
-        _ => return None,
-    })
+/// Every rule the order cycle (and the orders service around it) refuses a
+/// document by, and what it means in both languages: an answer of a line
+/// in the words the response form uses.
+const RULES: [(&str, &str, &str); 28] = [
+    (
+        "accepted_quantity_differs",
+        "数量が注文と違います。変えるなら「変更して承諾」を選んでください",
+        "the quantity differs from the order's; to change it choose \"accept with changes\"",
+    ),
+    (
+        "accepted_price_differs",
+        "単価が注文と違います。変えるなら「変更して承諾」を選んでください",
+        "the price differs from the order's; to change it choose \"accept with changes\"",
+    ),
+    (
+        "accepted_date_differs",
+        "納期が希望納期と違います。変えるなら「変更して承諾」を選んでください",
+        "the date differs from the one asked for; to change it choose \"accept with changes\"",
+    ),
+    (
+        "changed_without_change",
+        "数量・単価・納期が注文のままです。変えないなら「承諾」を選んでください",
+        "the quantity, price and date are those ordered; change one or choose \"accept\"",
+    ),
+    (
+        "changed_to_nothing",
+        "確定数量が0です。出せないなら「不可」を選んでください",
+        "the confirmed quantity is zero; choose \"reject\" instead",
+    ),
+    (
+        "confirmed_above_ordered",
+        "確定数量が注文数を超えています",
+        "the confirmed quantity is above the quantity ordered",
+    ),
+    (
+        "line_not_awaiting_response",
+        "この明細は回答待ちではありません（回答済みか削除済みです）。画面を読み込み直してください",
+        "the line does not wait for an answer (it was answered or deleted); reload the page",
+    ),
+    (
+        "line_repeated",
+        "同じ明細に2回回答しています",
+        "the line is answered twice",
+    ),
+    (
+        "line_deleted",
+        "この明細は削除されています",
+        "the line was deleted",
+    ),
+    (
+        "no_change_after_despatch",
+        "出荷された明細は変更できません",
+        "the line has been shipped against and can no longer change",
+    ),
+    (
+        "no_change_after_full_despatch",
+        "確定した分はすべて出荷済みのため、注文は変更できません",
+        "everything confirmed has been shipped; the order can no longer change",
+    ),
+    (
+        "line_exists",
+        "この明細番号はすでにあります。新しい明細には新しい番号を付けてください",
+        "the line number exists; a new line needs a new number",
+    ),
+    (
+        "unknown_line",
+        "注文にない明細です",
+        "the order has no such line",
+    ),
+    (
+        "no_cancellation_after_despatch",
+        "出荷された明細があるため取り消せません。残りの明細は注文の変更で削除してください",
+        "goods have been shipped against the order; delete the remaining lines with an order change instead",
+    ),
+    (
+        "order_cancelled",
+        "この注文は取り消されています",
+        "the order was cancelled; nothing may follow",
+    ),
+    (
+        "no_despatch_for_rejected_line",
+        "受注不可と回答した明細は出荷できません",
+        "a rejected line cannot be shipped",
+    ),
+    (
+        "no_despatch_before_response",
+        "回答していない明細は出荷できません。先に回答してください",
+        "a line cannot be shipped before it is answered",
+    ),
+    (
+        "despatch_exceeds_confirmed",
+        "出荷数の合計が確定数量を超えます",
+        "the quantity shipped would exceed what was confirmed",
+    ),
+    (
+        "no_receipt_before_despatch",
+        "まだ出荷されていない明細は受領できません",
+        "nothing was shipped on the line to be received",
+    ),
+    (
+        "receipt_exceeds_despatched",
+        "受領数と破損数の合計が出荷数を超えます",
+        "received and damaged together would exceed what was shipped",
+    ),
+    (
+        "unknown_despatch",
+        "この注文にその番号の出荷案内はありません",
+        "no despatch advice with that number was sent for the order",
+    ),
+    (
+        "unit_mismatch",
+        "単位が注文と違います",
+        "the unit differs from the order's",
+    ),
+    (
+        "item_mismatch",
+        "品目が注文の明細と違います",
+        "the item differs from the one ordered on the line",
+    ),
+    (
+        "currency_mismatch",
+        "通貨が注文と違います",
+        "the currency differs from the order's",
+    ),
+    (
+        "document_number_repeated",
+        "同じ番号の文書がこの注文ですでに送られています",
+        "a document of this kind with this number was already sent for the order",
+    ),
+    (
+        "order_number_taken",
+        "この注文番号はすでに使われています。注文を変えるなら注文の変更を送ってください",
+        "the order number is taken; to change the order send an order change",
+    ),
+    (
+        "unknown_order",
+        "該当する注文がありません",
+        "there is no such order",
+    ),
+    (
+        "joint_purchase_change",
+        "共同発注の注文は変更できません（取り消すことはできます）",
+        "a joint-purchase order cannot be changed, only cancelled",
+    ),
+];
+
+/// What a refusal by `rule` means, in `lang`.
+fn rule_text(lang: Lang, rule: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .find(|(r, _, _)| *r == rule)
+        .map(|(_, ja, en)| l(lang, ja, en))
 }
 
 /// A use case's refusal of a document the page built, in `lang`, with the
 /// line it is about: a field path reads as the line and field the user
 /// sees (`lines` numbers the document's lines as in [`field_words`]), a
-/// refused answer of a line as the response form words it.
+/// refusal by the order cycle as [`RULES`] words it, on the line its
+/// message names, with the rule's name after it for support.
 fn explain(lang: Lang, e: AppError, lines: &[u32]) -> FormError {
     if let AppError::Refused(r) = &e {
-        let n = line_named(&r.message);
-        if let (Some(n), Some(text)) = (n, answer_problem(lang, r.rule)) {
-            return FormError {
-                line: Some(n),
-                message: on_line(lang, n, text),
-            };
-        }
+        let line = line_named(&r.message);
+        let text = rule_text(lang, r.rule).unwrap_or(&r.message);
+        let said = match line {
+            Some(n) => on_line(lang, n, text),
+            None => text.to_string(),
+        };
+        return FormError {
+            line,
+            message: format!("{said} ({})", r.rule),
+        };
     }
     let api: renkei_kernel::ApiError = e.into();
     match (&api.field, &api.rule) {
         (Some(field), _) if !field.is_empty() => {
             let (line, words) = field_words(lang, field, lines);
-            let reason = match lang {
-                Lang::Ja => REASONS_JA
+            let reason = match (lang, &api.rule) {
+                (Lang::Ja, Some(rule)) => REASONS_JA
                     .iter()
-                    .find(|(en, _)| *en == api.message)
+                    .find(|(name, _)| name == rule)
                     .map_or(api.message.as_str(), |(_, ja)| ja),
-                Lang::En => api.message.as_str(),
+                _ => api.message.as_str(),
             };
             FormError {
                 line,
@@ -320,6 +470,20 @@ pub(super) fn unit_name(lang: Lang, code: &str) -> String {
         || code.to_string(),
         |(_, ja, en)| if lang == Lang::Ja { ja } else { en }.to_string(),
     )
+}
+
+/// A unit as the page shows it: by the name the forms use, with its code
+/// as the title; a code not in [`UNITS`] as it is.
+fn unit_html(lang: Lang, code: &str) -> String {
+    if UNITS.iter().any(|(c, _, _)| *c == code) {
+        format!(
+            "<span class=\"unit\" title=\"{}\">{}</span>",
+            escape(code),
+            escape(&unit_name(lang, code))
+        )
+    } else {
+        format!("<span class=\"unit\">{}</span>", escape(code))
+    }
 }
 
 /// The unit picker of a table row, named `label` for screen readers.
@@ -426,6 +590,22 @@ fn party(id: &str) -> Party {
     }
 }
 
+/// Gives a party the name collab knows it by (`names`, by organisation
+/// id), so that every file written from a document the page builds carries
+/// it; a party collab does not name keeps the name it has.
+fn name_party(p: &mut Party, names: &HashMap<String, String>) {
+    if let Some(name) = names.get(&p.id) {
+        p.name = Some(name.clone());
+    }
+}
+
+/// [`name_party`] for a document's buyer and seller.
+fn name_parties(document: &mut Document, names: &HashMap<String, String>) {
+    let (buyer, seller) = document.parties_mut();
+    name_party(buyer, names);
+    name_party(seller, names);
+}
+
 /// A fresh key for one rendering of a form: submitting it twice (a double
 /// click, a reload) applies it once.
 pub(super) fn form_key() -> String {
@@ -436,8 +616,10 @@ async fn list(
     State(p): State<Pages>,
     headers: HeaderMap,
     client: ClientAddr,
-    Query(q): Query<ListQuery>,
+    Query(mut q): Query<ListQuery>,
+    RawQuery(asked): RawQuery,
 ) -> Response {
+    q.page.asked = asked;
     let (v, caller, org, orders) = match p.page(&headers, &client, &q.page, "/app/orders").await {
         Ok(x) => x,
         Err(r) => return r,
@@ -712,7 +894,7 @@ async fn new_order(
     State(p): State<Pages>,
     headers: HeaderMap,
     client: ClientAddr,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
 ) -> Response {
     let (v, caller, org, _) = match p.page(&headers, &client, &q, "/app/orders/new").await {
         Ok(x) => x,
@@ -721,11 +903,13 @@ async fn new_order(
     render_order_form(&v, &caller, &org, &q, OrderForm::default()).await
 }
 
-/// The order the form describes, with the form row of each line; or the
-/// first problem, with its row when it is about one.
+/// The order the form describes, its parties named as in `names`, with the
+/// form row of each line; or the first problem, with its row when it is
+/// about one.
 fn order_from(
     f: &FormData,
     org: &str,
+    names: &HashMap<String, String>,
     lang: Lang,
 ) -> Result<(Order, Vec<usize>), (Option<usize>, String)> {
     let partner = f.opt("partner").ok_or((
@@ -813,18 +997,18 @@ fn order_from(
             .to_string(),
         ));
     }
-    Ok((
-        Order {
-            number: f.get("number").trim().to_string(),
-            issued: today(),
-            buyer: party(org),
-            seller: party(&partner),
-            currency: "JPY".into(),
-            note: f.opt("note"),
-            lines,
-        },
-        rows,
-    ))
+    let mut order = Order {
+        number: f.get("number").trim().to_string(),
+        issued: today(),
+        buyer: party(org),
+        seller: party(&partner),
+        currency: "JPY".into(),
+        note: f.opt("note"),
+        lines,
+    };
+    name_party(&mut order.buyer, names);
+    name_party(&mut order.seller, names);
+    Ok((order, rows))
 }
 
 async fn create(
@@ -844,7 +1028,9 @@ async fn create(
         error: Some(text.clone()),
         line_error: row.map(|r| (r, text)),
     };
-    let (order, rows) = match order_from(&f, &org, v.lang) {
+    let partner = f.get("partner").to_string();
+    let named = names(&v, &caller, vec![org.clone(), partner]).await;
+    let (order, rows) = match order_from(&f, &org, &named, v.lang) {
         Ok(x) => x,
         Err((row, text)) => {
             return render_order_form(&v, &caller, &org, &q, failed(row, text)).await;
@@ -877,17 +1063,33 @@ fn decimal_text(d: &Decimal) -> String {
     d.to_string()
 }
 
-fn download_links(order_id: &str, version: i64) -> String {
-    [("csv", "CSV"), ("xlsx", "Excel"), ("edifact_d96a", "EDIFACT"), ("x12_004010", "X12"), ("ubl21", "UBL")]
-        .iter()
-        .map(|(format, label)| {
-            format!(
-                "<a class=\"download\" href=\"/app/orders/{}/documents/{version}/file?format={format}\">{label}</a>",
-                escape(order_id)
+/// The links that download document `version` of an order in each format.
+/// EDIFACT and X12 files carry both sides' interchange ids, so without an
+/// EDI profile for the partner (`edi` false) a note that links to the EDI
+/// page stands in their place.
+fn download_links(lang: Lang, order_id: &str, version: i64, edi: bool) -> String {
+    let link = |format: &str, label: &str| {
+        format!(
+            "<a class=\"download\" href=\"/app/orders/{}/documents/{version}/file?format={format}\">{label}</a>",
+            escape(order_id)
+        )
+    };
+    let mut links = vec![link("csv", "CSV"), link("xlsx", "Excel")];
+    if edi {
+        links.push(link("edifact_d96a", "EDIFACT"));
+        links.push(link("x12_004010", "X12"));
+    } else {
+        links.push(format!(
+            "<span class=\"edi-missing\">EDIFACT/X12: <a href=\"/app/edi#profile-form\">{}</a></span>",
+            l(
+                lang,
+                "先にEDIプロファイルを設定してください",
+                "set up an EDI profile first"
             )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        ));
+    }
+    links.push(link("ubl21", "UBL"));
+    links.join(" ")
 }
 
 async fn detail(
@@ -895,7 +1097,7 @@ async fn detail(
     headers: HeaderMap,
     client: ClientAddr,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
 ) -> Response {
     let here = format!("/app/orders/{id}");
     let (v, caller, org, orders) = match p.page(&headers, &client, &q, &here).await {
@@ -980,6 +1182,11 @@ async fn render_detail(
     let named = names(v, caller, vec![s.buyer.id.clone(), s.seller.id.clone()]).await;
     let name = |id: &str| named.get(id).cloned().unwrap_or_else(|| id.to_string());
     let selling = s.seller.id == org;
+    let partner = if selling { &s.buyer.id } else { &s.seller.id };
+    let edi = orders
+        .profiles(caller, org)
+        .await
+        .is_ok_and(|profiles| profiles.iter().any(|p| p.partner_id == *partner));
     let html = format!(
         "<p><a href=\"/app/orders\">← {}</a></p>\
          <h1>{} <span id=\"order-number\">{}</span></h1>\
@@ -997,7 +1204,7 @@ async fn render_detail(
         scroll(&lines_table(lang, &view)),
         actions(lang, &v.visitor.csrf, &view, selling, refused.as_ref()),
         l(lang, "文書の履歴", "Document history"),
-        scroll(&history_table(lang, &view, &despatches, &name)),
+        scroll(&history_table(lang, &view, &despatches, &name, edi)),
     );
     if let Some(refused) = &refused {
         q.error = Some(refused.error.clone());
@@ -1067,7 +1274,7 @@ fn lines_table(lang: Lang, view: &OrderView) -> String {
             "<tr id=\"line-{n}\"><td>{n}</td><td>{}</td><td class=\"ordered\">{} {}</td><td class=\"price\">{}</td><td class=\"delivery\">{}</td><td class=\"state\">{}</td><td class=\"confirmed\">{}</td><td class=\"shipped\">{}</td><td class=\"received\">{}</td><td class=\"damaged\">{}</td><td>{}</td></tr>",
             escape(&label),
             decimal_text(&line.ordered),
-            escape(&line.unit),
+            unit_html(lang, &line.unit),
             with_confirmed(lang, line.unit_price, line.confirmed_price, "confirmed-price"),
             with_confirmed(lang, line.requested_delivery, line.confirmed_delivery, "confirmed-delivery"),
             line_state_text(lang, line.state),
@@ -1102,12 +1309,15 @@ fn despatch_text(lang: Lang, d: &DespatchAdvice) -> String {
 }
 
 /// The documents of an order, oldest first, with each one's note and, for
-/// a despatch advice (`despatches` by version), how it travels.
+/// a despatch advice (`despatches` by version), how it travels; `edi` says
+/// whether the caller has an EDI profile for the partner (see
+/// [`download_links`]).
 fn history_table(
     lang: Lang,
     view: &OrderView,
     despatches: &HashMap<i64, DespatchAdvice>,
     name: &dyn Fn(&str) -> String,
+    edi: bool,
 ) -> String {
     let mut html = format!(
         "<table id=\"history\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -1133,7 +1343,7 @@ fn history_table(
             escape(&d.number),
             escape(&name(&d.sender_id)),
             escape(&d.channel),
-            download_links(&view.summary.order_id, d.version),
+            download_links(lang, &view.summary.order_id, d.version, edi),
             v = d.version,
         ));
     }
@@ -1509,7 +1719,22 @@ fn line_decimal(
     })
 }
 
+/// The document the form of `action` describes, its buyer and seller named
+/// as in `names`; or the first problem, with its line.
 fn document_for(
+    f: &FormData,
+    action: &str,
+    view: &OrderView,
+    names: &HashMap<String, String>,
+    lang: Lang,
+) -> Result<Document, FormError> {
+    let mut document = unnamed_document_for(f, action, view, lang)?;
+    name_parties(&mut document, names);
+    Ok(document)
+}
+
+/// [`document_for`] before its parties are named.
+fn unnamed_document_for(
     f: &FormData,
     action: &str,
     view: &OrderView,
@@ -1551,8 +1776,8 @@ fn document_for(
                 order_number: s.number.clone(),
                 despatch_number: None,
                 issued: today(),
-                buyer: party(&s.buyer.id),
-                seller: party(&s.seller.id),
+                buyer: s.buyer.clone(),
+                seller: s.seller.clone(),
                 received: Some(today()),
                 lines,
             }))
@@ -1570,8 +1795,8 @@ fn document_for(
                 number: number_for("CXL", view),
                 order_number: s.number.clone(),
                 issued: today(),
-                buyer: party(&s.buyer.id),
-                seller: party(&s.seller.id),
+                buyer: s.buyer.clone(),
+                seller: s.seller.clone(),
                 reason: Some(reason),
             }))
         }
@@ -1598,7 +1823,7 @@ fn response_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderResp
             line: Some(n),
             message: on_line(lang, n, text),
         };
-        let rule = |rule: &str| refuse(answer_problem(lang, rule).unwrap_or(rule));
+        let rule = |rule: &str| refuse(rule_text(lang, rule).unwrap_or(rule));
         let reason = f.opt(&format!("reason_{n}"));
         let status = match f.get(&format!("status_{n}")) {
             "changed" => LineStatus::Changed,
@@ -1717,8 +1942,8 @@ fn response_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderResp
         number: number_for("RSP", view),
         order_number: s.number.clone(),
         issued: today(),
-        buyer: party(&s.buyer.id),
-        seller: party(&s.seller.id),
+        buyer: s.buyer.clone(),
+        seller: s.seller.clone(),
         currency: s.currency.clone(),
         lines,
     })
@@ -1791,8 +2016,8 @@ fn despatch_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<DespatchA
         number: number_for("DSP", view),
         order_number: s.number.clone(),
         issued: today(),
-        buyer: party(&s.buyer.id),
-        seller: party(&s.seller.id),
+        buyer: s.buyer.clone(),
+        seller: s.seller.clone(),
         shipped: Some(today()),
         expected_delivery: date(
             f,
@@ -1893,8 +2118,8 @@ fn change_from(f: &FormData, view: &OrderView, lang: Lang) -> Result<OrderChange
         number: number_for("CHG", view),
         order_number: s.number.clone(),
         issued: today(),
-        buyer: party(&s.buyer.id),
-        seller: party(&s.seller.id),
+        buyer: s.buyer.clone(),
+        seller: s.seller.clone(),
         currency: s.currency.clone(),
         note: f.opt("note"),
         lines,
@@ -1928,7 +2153,16 @@ async fn act(
         error: error.message,
         line: error.line,
     };
-    let document = match document_for(&f, &action, &view, v.lang) {
+    let named = names(
+        &v,
+        &caller,
+        vec![
+            view.summary.buyer.id.clone(),
+            view.summary.seller.id.clone(),
+        ],
+    )
+    .await;
+    let document = match document_for(&f, &action, &view, &named, v.lang) {
         Ok(d) => d,
         Err(e) => {
             return render_detail(
@@ -2159,7 +2393,15 @@ fn upload_outcome(lang: Lang, r: &IntakeReport) -> Result<String, String> {
     }
 }
 
-async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String {
+/// The EDI page; `collected` is the interchange a collect just wrote, to
+/// download.
+async fn edi_body(
+    v: &Visit,
+    orders: &App,
+    caller: &Caller,
+    org: &str,
+    collected: Option<&str>,
+) -> String {
     let lang = v.lang;
     let partners = active_partners(v, caller, org).await;
     let partner_name: HashMap<&str, &str> = partners
@@ -2176,6 +2418,17 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
             "Set, per partner, the ids and formats your files use. Send orders as EDIFACT, X12, UBL or a spreadsheet (CSV, Excel) and get the acknowledgement back."
         )
     );
+    if let Some(id) = collected {
+        html.push_str(&format!(
+            "<p id=\"collected\"><a class=\"download\" href=\"/app/edi/interchanges/{}/file\">{}</a></p>",
+            escape(id),
+            l(
+                lang,
+                "受け取ったファイルをダウンロード",
+                "Download the file collected"
+            )
+        ));
+    }
     html.push_str(&mailbox_html(v, orders, caller, org, &partner_name).await);
     html.push_str(&format!(
         "<h2>{}</h2><div class=\"scroll\"><table id=\"profiles\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -2208,39 +2461,19 @@ async fn edi_body(v: &Visit, orders: &App, caller: &Caller, org: &str) -> String
         .iter()
         .map(|(id, n)| (id.as_str(), n.clone()))
         .collect();
+    let label = |field: &'static str| profile_label(lang, field).unwrap_or(field);
     let profile_inner = format!(
-        "{}{}{}{}{}<label>{}<textarea name=\"items\" rows=\"4\" placeholder=\"TAMA-10,4711-ON\"></textarea></label>",
-        select("partner", l(lang, "取引先", "Partner"), &partner_options),
-        input(
-            "own_wire_id",
-            l(
-                lang,
-                "自社の識別子（GLN等）",
-                "Your interchange id (GLN, …)"
-            ),
-            "text",
-            ""
-        ),
-        input(
-            "partner_wire_id",
-            l(lang, "取引先の識別子", "Partner's interchange id"),
-            "text",
-            ""
-        ),
-        select(
-            "sends",
-            l(lang, "送る形式", "You send"),
-            &format_options(lang, false)
-        ),
-        select(
-            "wants",
-            l(lang, "受け取る形式", "You want"),
-            &format_options(lang, false)
-        ),
+        "{}{}{}{}{}<label>{}{}<textarea name=\"items\" rows=\"4\" placeholder=\"TAMA-10,4711-ON\"></textarea></label>",
+        select("partner", label("partner"), &partner_options),
+        input("own_wire_id", label("own_wire_id"), "text", ""),
+        input("partner_wire_id", label("partner_wire_id"), "text", ""),
+        select("sends", label("sends"), &format_options(lang, false)),
+        select("wants", label("wants"), &format_options(lang, false)),
+        label("items"),
         l(
             lang,
-            "品番対応（1行に「自社品番,取引先品番」）",
-            "Item codes (one \"yours,theirs\" per line)"
+            "（1行に「自社品番,取引先品番」）",
+            " (one \"yours,theirs\" per line)"
         ),
     );
     html.push_str(&v.form(
@@ -2325,8 +2558,8 @@ async fn mailbox_html(
         l(lang, "受信箱", "Mailbox"),
         l(
             lang,
-            "取引先から届き、まだファイルで受け取っていない文書です。「受け取る」で取引先ごとに1つのファイルにまとめてダウンロードします（受け取った文書は次から含まれません。ファイルは下の記録からもう一度ダウンロードできます）。",
-            "Documents your partners sent that you have not collected as a file yet. Collect downloads them as one file per partner (they are not included again; the file stays downloadable from the record below)."
+            "取引先から届き、まだファイルで受け取っていない文書です。「受け取る」で取引先ごとに1つのファイルにまとめ、そのダウンロードのリンクを表示します（受け取った文書は次から含まれません。ファイルは下の記録からもう一度ダウンロードできます）。",
+            "Documents your partners sent that you have not collected as a file yet. Collect makes them one file per partner and links to it for download (they are not included again; the file stays downloadable from the record below)."
         ),
         l(lang, "取引先", "Partner"),
         l(lang, "未受取", "Waiting"),
@@ -2375,8 +2608,53 @@ async fn mailbox_html(
     html
 }
 
-/// Collects what one partner sent as one file and downloads it; the form's
-/// key makes a second click return the same file.
+/// Where a collect from `partner` (named so) sends the browser: back to the
+/// EDI page in `lang`, which shows the mailbox as it is now, with what was
+/// collected as a notice and the file to download, or why nothing was.
+fn after_collect(lang: Lang, partner: &str, result: Result<Option<Collected>, AppError>) -> String {
+    match result {
+        Ok(Some(c)) => {
+            let mut notice = match lang {
+                Lang::Ja => format!(
+                    "{partner}からの文書 {} 件を1つのファイルにまとめました。",
+                    c.documents
+                ),
+                Lang::En => format!(
+                    "Collected {} documents from {partner} as one file.",
+                    c.documents
+                ),
+            };
+            if c.waiting > 0 {
+                notice.push_str(&match lang {
+                    Lang::Ja => format!(
+                        " まだ {} 件あります。もう一度「受け取る」を押してください。",
+                        c.waiting
+                    ),
+                    Lang::En => format!(" {} more wait: collect again.", c.waiting),
+                });
+            }
+            with(
+                &edi_with(lang, "notice", &notice),
+                "collected",
+                &c.interchange_id,
+            )
+        }
+        Ok(None) => edi_with(
+            lang,
+            "notice",
+            l(
+                lang,
+                "この取引先から受け取る文書はありません。",
+                "Nothing from this partner waits.",
+            ),
+        ),
+        Err(e) => edi_with(lang, "error", &message(e)),
+    }
+}
+
+/// Collects what one partner sent as one file and goes back to the EDI
+/// page, which links to the file; the form's key makes a second click
+/// answer as the first.
 async fn mailbox_collect(
     State(p): State<Pages>,
     headers: HeaderMap,
@@ -2394,39 +2672,28 @@ async fn mailbox_collect(
         sheet::Language::English
     };
     let key = format!("web-{}", f.get("key"));
-    match orders
+    let result = orders
         .mailbox_collect(&caller, &org, &partner, None, language, &key)
-        .await
-    {
-        Ok(Some(collected)) => collected.file.into_response(),
-        Ok(None) => redirect(
-            &with(
-                "/app/edi",
-                "notice",
-                l(
-                    v.lang,
-                    "この取引先から受け取る文書はありません。",
-                    "Nothing from this partner waits.",
-                ),
-            ),
-            v.visitor.cookies,
-        ),
-        Err(e) => redirect(&with("/app/edi", "error", &message(e)), v.visitor.cookies),
-    }
+        .await;
+    let named = names(&v, &caller, vec![partner.clone()]).await;
+    let name = named.get(&partner).map_or(partner.as_str(), String::as_str);
+    redirect(&after_collect(v.lang, name, result), v.visitor.cookies)
 }
 
 async fn edi_page(
     State(p): State<Pages>,
     headers: HeaderMap,
     client: ClientAddr,
-    Query(q): Query<PageQuery>,
+    Query(mut q): Query<EdiQuery>,
+    RawQuery(asked): RawQuery,
 ) -> Response {
-    let (v, caller, org, orders) = match p.page(&headers, &client, &q, "/app/edi").await {
+    q.page.asked = asked;
+    let (v, caller, org, orders) = match p.page(&headers, &client, &q.page, "/app/edi").await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let body = edi_body(&v, &orders, &caller, &org).await;
-    v.respond("EDI", "/app/edi", &q, &body)
+    let body = edi_body(&v, &orders, &caller, &org, q.collected.as_deref()).await;
+    v.respond("EDI", "/app/edi", &q.page, &body)
 }
 
 async fn profile_save(
@@ -2440,31 +2707,30 @@ async fn profile_save(
         Err(r) => return r,
     };
     let mut items = Vec::new();
+    let mut rows = Vec::new();
     for (i, row) in f.get("items").lines().enumerate() {
         if row.trim().is_empty() {
             continue;
         }
         match row.split_once(',') {
-            Some((ours, theirs)) => items.push(ItemCode {
-                ours: ours.trim().to_string(),
-                theirs: theirs.trim().to_string(),
-            }),
+            Some((ours, theirs)) => {
+                items.push(ItemCode {
+                    ours: ours.trim().to_string(),
+                    theirs: theirs.trim().to_string(),
+                });
+                rows.push(i + 1);
+            }
             None => {
-                let text = format!(
-                    "{} {}: `{}`",
-                    l(v.lang, "品番対応の行", "item code row"),
-                    i + 1,
-                    row.trim()
-                );
-                return redirect(&with("/app/edi", "error", &text), v.visitor.cookies);
+                let text = format!("{}: `{}`", item_row(v.lang, i + 1), row.trim());
+                return redirect(&edi_with(v.lang, "error", &text), v.visitor.cookies);
             }
         }
     }
     let (Some(sends), Some(wants)) = (Format::parse(f.get("sends")), Format::parse(f.get("wants")))
     else {
         return redirect(
-            &with(
-                "/app/edi",
+            &edi_with(
+                v.lang,
                 "error",
                 l(v.lang, "形式を選んでください。", "Choose the formats."),
             ),
@@ -2483,11 +2749,120 @@ async fn profile_save(
         .await
     {
         Ok(_) => redirect(
-            &with("/app/edi", "notice", l(v.lang, "保存しました。", "Saved.")),
+            &edi_with(v.lang, "notice", l(v.lang, "保存しました。", "Saved.")),
             v.visitor.cookies,
         ),
-        Err(e) => redirect(&with("/app/edi", "error", &message(e)), v.visitor.cookies),
+        Err(e) => redirect(
+            &edi_with(v.lang, "error", &profile_problem(v.lang, e, &rows)),
+            v.visitor.cookies,
+        ),
     }
+}
+
+/// What the fields of the EDI profile form are called on it, in both
+/// languages.
+const PROFILE_LABELS: [(&str, &str, &str); 6] = [
+    ("partner", "取引先", "Partner"),
+    (
+        "own_wire_id",
+        "自社の識別子（GLN等）",
+        "Your interchange id (GLN, …)",
+    ),
+    (
+        "partner_wire_id",
+        "取引先の識別子",
+        "Partner's interchange id",
+    ),
+    ("sends", "送る形式", "You send"),
+    ("wants", "受け取る形式", "You want"),
+    ("items", "品番対応", "Item codes"),
+];
+
+/// The reasons a profile is refused for, in Japanese: whole reasons, and
+/// the ends of those that begin with the value (`` `X` is listed twice``).
+const PROFILE_REASONS_JA: [(&str, &str); 5] = [
+    (
+        "an interchange id has 1 to 35 characters",
+        "1〜35文字で入れてください",
+    ),
+    (
+        "an interchange id uses letters, digits, space, '-', '.' and '_' only, so that it can be written in every format",
+        "英数字・空白・「-」「.」「_」だけで入れてください（どの形式のファイルにも書けるように）",
+    ),
+    (
+        "the partner's interchange id must differ from yours",
+        "自社の識別子とは違うものを入れてください",
+    ),
+    (
+        "a profile holds at most 10000 item codes",
+        "品番対応は10000件までです",
+    ),
+    (
+        "an item code has 1 to 35 characters",
+        "品番は1〜35文字で入れてください",
+    ),
+];
+
+/// The ends of profile reasons that begin with the value, in Japanese.
+const PROFILE_REASON_ENDS_JA: [(&str, &str); 2] = [
+    (" is listed twice", " が2回あります"),
+    (
+        " is already the interchange id of another of your partners",
+        " はすでに別の取引先の識別子です",
+    ),
+];
+
+/// What the profile form calls `field`, in `lang`.
+fn profile_label(lang: Lang, field: &str) -> Option<&'static str> {
+    PROFILE_LABELS
+        .iter()
+        .find(|(f, _, _)| *f == field)
+        .map(|(_, ja, en)| l(lang, ja, en))
+}
+
+/// Row `n` of the item codes box: "品番対応の行 3", "item code row 3".
+fn item_row(lang: Lang, n: usize) -> String {
+    format!("{} {n}", l(lang, "品番対応の行", "item code row"))
+}
+
+/// A refused profile in the words of its form: the field by its label (an
+/// item code by its row of the box, `rows` giving the row of each item),
+/// the reason in `lang`.
+fn profile_problem(lang: Lang, e: AppError, rows: &[usize]) -> String {
+    let AppError::Invalid { field, reason } = e else {
+        return message(e);
+    };
+    let item = field.strip_prefix("items[").and_then(|rest| {
+        let (index, side) = rest.split_once("].")?;
+        Some((*rows.get(index.parse::<usize>().ok()?)?, side))
+    });
+    let words = match item {
+        Some((row, side)) => {
+            let code = match side {
+                "ours" => l(lang, "自社品番", "your code"),
+                _ => l(lang, "取引先品番", "partner's code"),
+            };
+            match lang {
+                Lang::Ja => format!("{} の{code}", item_row(lang, row)),
+                Lang::En => format!("{}, {code}", item_row(lang, row)),
+            }
+        }
+        None => profile_label(lang, &field).map_or_else(|| field.clone(), str::to_string),
+    };
+    let reason = match lang {
+        Lang::En => reason,
+        Lang::Ja => PROFILE_REASONS_JA
+            .iter()
+            .find(|(en, _)| *en == reason)
+            .map(|(_, ja)| ja.to_string())
+            .or_else(|| {
+                PROFILE_REASON_ENDS_JA.iter().find_map(|(en, ja)| {
+                    reason.strip_suffix(en).map(|value| format!("{value}{ja}"))
+                })
+            })
+            .unwrap_or(reason),
+    };
+    format!("{words}: {reason}")
 }
 
 async fn upload(
@@ -2524,7 +2899,7 @@ async fn upload(
                     },
                     Err(e) => {
                         return redirect(
-                            &with("/app/edi", "error", &e.body_text()),
+                            &edi_with(v.lang, "error", &e.body_text()),
                             v.visitor.cookies,
                         );
                     }
@@ -2533,7 +2908,7 @@ async fn upload(
             Ok(None) => break,
             Err(e) => {
                 return redirect(
-                    &with("/app/edi", "error", &e.body_text()),
+                    &edi_with(v.lang, "error", &e.body_text()),
                     v.visitor.cookies,
                 );
             }
@@ -2541,8 +2916,8 @@ async fn upload(
     }
     if !session::csrf_ok(&headers, &csrf) {
         return redirect(
-            &with(
-                "/app/edi",
+            &edi_with(
+                v.lang,
                 "error",
                 l(
                     v.lang,
@@ -2569,7 +2944,7 @@ async fn upload(
         }
         Err(e) => query.error = Some(message(e)),
     }
-    body.push_str(&edi_body(&v, &orders, &caller, &org).await);
+    body.push_str(&edi_body(&v, &orders, &caller, &org, None).await);
     v.respond("EDI", "/app/edi", &query, &body)
 }
 
@@ -2578,7 +2953,7 @@ async fn interchange_part(
     headers: HeaderMap,
     client: ClientAddr,
     Path((id, part)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
 ) -> Response {
     let (v, caller, org, orders) = match p.page(&headers, &client, &q, "/app/edi").await {
         Ok(x) => x,
@@ -2591,7 +2966,7 @@ async fn interchange_part(
     };
     match orders.interchange_file(&caller, &org, &id, part).await {
         Ok(out) => out.into_response(),
-        Err(e) => redirect(&with("/app/edi", "error", &message(e)), v.visitor.cookies),
+        Err(e) => redirect(&edi_with(v.lang, "error", &message(e)), v.visitor.cookies),
     }
 }
 
@@ -2599,41 +2974,33 @@ async fn interchange_part(
 mod tests {
     use super::*;
 
-    /// The Japanese reasons are keyed on the canonical rules' English
-    /// wording: a rule reworded there must fail here, not fall back to
-    /// English on the Japanese pages without a word.
+    /// Every canonical rule reads in Japanese, keyed by its stable name:
+    /// a rule added to the document rules must get its words here.
     #[test]
-    fn every_translated_reason_is_one_the_rules_give() {
-        use renkei_edi::{Decimal, Document, rules, samples};
-        let mut negative = samples::order();
-        negative.lines[0].quantity.value = Decimal::from_int(-1);
-        negative.lines[1].unit_price = Some(Decimal::from_int(-1));
-        negative.lines[2].item = renkei_edi::Item::default();
-        negative.lines[2].line = 0;
-        let mut zero = samples::order();
-        zero.lines[0].quantity.value = Decimal::ZERO;
-        let mut empty = samples::order();
-        empty.lines.clear();
-        let mut nothing = samples::receipt_advice();
-        nothing.lines[0].received.value = Decimal::ZERO;
-        nothing.lines[0].damaged = Decimal::ZERO;
-        nothing.lines[1].damaged = Decimal::from_int(-1);
-        let said: Vec<String> = [
-            Document::Order(negative),
-            Document::Order(zero),
-            Document::Order(empty),
-            Document::ReceiptAdvice(nothing),
-        ]
-        .iter()
-        .flat_map(rules::check)
-        .map(|p| p.message)
-        .collect();
-        for (english, _) in REASONS_JA {
+    fn every_document_rule_reads_in_japanese() {
+        for rule in renkei_edi::rules::RULES {
+            let ja = REASONS_JA.iter().find(|(name, _)| *name == rule);
             assert!(
-                said.iter().any(|m| m == english),
-                "`{english}` is no longer what the rules say: {said:?}"
+                ja.is_some_and(|(_, text)| !text.is_ascii()),
+                "{rule} has no Japanese text"
             );
         }
+        for (name, _) in REASONS_JA {
+            assert!(
+                renkei_edi::rules::RULES.contains(&name),
+                "{name} is no document rule"
+            );
+        }
+        // As a refused form shows it.
+        let mut zero = renkei_edi::samples::order();
+        zero.lines[1].quantity.value = renkei_edi::Decimal::ZERO;
+        let problems = renkei_edi::rules::check(&renkei_edi::Document::Order(zero));
+        let shown = explain(Lang::Ja, AppError::Rules(problems), &[1, 3]);
+        assert_eq!(shown.line, Some(3));
+        assert_eq!(
+            shown.message,
+            "明細 3 の数量: 0より大きい数を入れてください"
+        );
     }
 
     #[test]
@@ -2660,19 +3027,22 @@ mod tests {
 
     #[test]
     fn a_refusal_reads_in_the_pages_language_with_its_line() {
-        let invalid = AppError::Invalid {
-            field: "lines[1].damaged".into(),
-            reason: "a quantity may not be negative".into(),
+        // A receipt whose second line has a negative damaged quantity, and
+        // whose first reports nothing, as the rules refuse them.
+        let refusal = |first_empty: bool, damaged: i64| {
+            let mut receipt = renkei_edi::samples::receipt_advice();
+            if first_empty {
+                receipt.lines[0].received.value = Decimal::ZERO;
+                receipt.lines[0].damaged = Decimal::ZERO;
+            }
+            receipt.lines[1].damaged = Decimal::from_int(damaged);
+            AppError::Rules(renkei_edi::rules::check(&Document::ReceiptAdvice(receipt)))
         };
-        let e = explain(Lang::Ja, invalid, &[1, 3]);
+        let e = explain(Lang::Ja, refusal(false, -1), &[1, 3]);
         assert_eq!(e.line, Some(3));
         assert_eq!(e.message, "明細 3 の破損数: 0以上で入れてください");
         assert!(!e.message.contains("lines["), "{}", e.message);
-        let invalid = AppError::Invalid {
-            field: "lines[0].received.value".into(),
-            reason: "a receipt line reports something received or damaged".into(),
-        };
-        let e = explain(Lang::En, invalid, &[2]);
+        let e = explain(Lang::En, refusal(true, 0), &[2, 3]);
         assert_eq!(
             e.message,
             "line 2 quantity received: a receipt line reports something received or damaged"
@@ -2937,7 +3307,12 @@ mod tests {
         let v = view(vec![accepted, changed], OrderStatus::Received, "web");
         let html = lines_table(Lang::Ja, &v);
         let same = row(&html, "line-1");
-        assert!(same.contains("<td class=\"ordered\">12 CS</td>"), "{same}");
+        assert!(
+            same.contains(
+                "<td class=\"ordered\">12 <span class=\"unit\" title=\"CS\">ケース</span></td>"
+            ),
+            "{same}"
+        );
         assert!(same.contains("<td class=\"confirmed\">12</td>"), "{same}");
         assert!(
             !same.contains("→"),
@@ -2945,7 +3320,7 @@ mod tests {
         );
         let other = row(&html, "line-2");
         for part in [
-            "<td class=\"ordered\">20 CS</td>",
+            "<td class=\"ordered\">20 <span class=\"unit\" title=\"CS\">ケース</span></td>",
             "<span class=\"changed\">15</span>",
             "2480 <span class=\"confirmed-price\">→ 確定 2300</span>",
             "2026-11-25 <span class=\"confirmed-delivery\">→ 確定 2026-11-27</span>",
@@ -2988,7 +3363,7 @@ mod tests {
             lines: Vec::new(),
         };
         let despatches = HashMap::from([(2, advice)]);
-        let html = history_table(Lang::Ja, &v, &despatches, &|id: &str| id.to_string());
+        let html = history_table(Lang::Ja, &v, &despatches, &|id: &str| id.to_string(), true);
         let despatch = row(&html, "document-2");
         assert!(
             despatch.contains(
@@ -2997,7 +3372,7 @@ mod tests {
             "{despatch}"
         );
         assert!(!row(&html, "document-1").contains("運送会社"));
-        let english = history_table(Lang::En, &v, &despatches, &|id: &str| id.to_string());
+        let english = history_table(Lang::En, &v, &despatches, &|id: &str| id.to_string(), true);
         assert!(english.contains("Carrier: ヤマト運輸"), "{english}");
     }
 
@@ -3293,11 +3668,23 @@ mod tests {
     #[test]
     fn cancelling_asks_for_a_reason() {
         let v = view(vec![line(1, 12)], OrderStatus::AwaitingResponse, "web");
-        let e = document_for(&form(&[("reason", "  ")]), "cancel", &v, Lang::En)
-            .expect_err("no reason");
+        let e = document_for(
+            &form(&[("reason", "  ")]),
+            "cancel",
+            &v,
+            &HashMap::new(),
+            Lang::En,
+        )
+        .expect_err("no reason");
         assert!(e.message.contains("reason"), "{}", e.message);
-        let ok = document_for(&form(&[("reason", "発注ミス")]), "cancel", &v, Lang::Ja)
-            .unwrap_or_else(|e| panic!("{}", e.message));
+        let ok = document_for(
+            &form(&[("reason", "発注ミス")]),
+            "cancel",
+            &v,
+            &HashMap::new(),
+            Lang::Ja,
+        )
+        .unwrap_or_else(|e| panic!("{}", e.message));
         assert!(
             matches!(ok, Document::OrderCancellation(c) if c.reason.as_deref() == Some("発注ミス"))
         );
@@ -3357,17 +3744,18 @@ mod tests {
             ("code_1", "TAMA-10"),
             ("qty_1", "12"),
         ];
-        let (order, rows) =
-            order_from(&form(&filled), "shop", Lang::En).unwrap_or_else(|e| panic!("{}", e.1));
+        let (order, rows) = order_from(&form(&filled), "shop", &HashMap::new(), Lang::En)
+            .unwrap_or_else(|e| panic!("{}", e.1));
         assert_eq!((order.lines.len(), rows), (1, vec![1]));
         let mut with_price = filled.to_vec();
         with_price.push(("price_3", "480"));
-        let (row, text) =
-            order_from(&form(&with_price), "shop", Lang::En).expect_err("an incomplete row");
+        let (row, text) = order_from(&form(&with_price), "shop", &HashMap::new(), Lang::En)
+            .expect_err("an incomplete row");
         assert_eq!(row, Some(3));
         assert_eq!(text, "line 3: enter a quantity");
         with_price.push(("qty_3", "2"));
-        let (row, text) = order_from(&form(&with_price), "shop", Lang::Ja).expect_err("no item");
+        let (row, text) =
+            order_from(&form(&with_price), "shop", &HashMap::new(), Lang::Ja).expect_err("no item");
         assert_eq!(row, Some(3));
         assert!(text.starts_with("明細 3:"), "{text}");
     }
@@ -3485,5 +3873,387 @@ mod tests {
                 "{html}"
             );
         }
+    }
+
+    #[test]
+    fn edifact_and_x12_are_offered_only_with_a_profile_for_the_partner() {
+        let v = view(vec![line(1, 12)], OrderStatus::AwaitingResponse, "web");
+        let name = |id: &str| id.to_string();
+        let without = history_table(Lang::Ja, &v, &HashMap::new(), &name, false);
+        let links = row(&without, "document-1");
+        for format in ["csv", "xlsx", "ubl21"] {
+            assert!(links.contains(&format!("?format={format}\"")), "{links}");
+        }
+        assert!(!links.contains("format=edifact"), "{links}");
+        assert!(!links.contains("format=x12"), "{links}");
+        assert!(
+            links.contains(
+                "EDIFACT/X12: <a href=\"/app/edi#profile-form\">先にEDIプロファイルを設定してください</a>"
+            ),
+            "{links}"
+        );
+        let english = history_table(Lang::En, &v, &HashMap::new(), &name, false);
+        assert!(
+            english.contains(">set up an EDI profile first</a>"),
+            "{english}"
+        );
+        let with = history_table(Lang::Ja, &v, &HashMap::new(), &name, true);
+        let links = row(&with, "document-1");
+        for format in ["csv", "xlsx", "edifact_d96a", "x12_004010", "ubl21"] {
+            assert!(links.contains(&format!("?format={format}\"")), "{links}");
+        }
+        assert!(!links.contains("edi-missing"), "{links}");
+    }
+
+    #[test]
+    fn every_document_the_page_builds_names_its_buyer_and_seller() {
+        let names = HashMap::from([
+            ("shop".to_string(), "山田商店".to_string()),
+            ("wholesaler".to_string(), "東京青果卸".to_string()),
+        ]);
+        let named = |d: &Document| {
+            let (buyer, seller) = d.parties();
+            (buyer.name.clone(), seller.name.clone())
+        };
+        let expected = (Some("山田商店".to_string()), Some("東京青果卸".to_string()));
+        let filled = [
+            ("partner", "wholesaler"),
+            ("item_1", "玉ねぎ"),
+            ("code_1", "TAMA-10"),
+            ("qty_1", "12"),
+        ];
+        let (order, _) = order_from(&form(&filled), "shop", &names, Lang::Ja)
+            .unwrap_or_else(|e| panic!("{}", e.1));
+        assert_eq!(named(&Document::Order(order)), expected, "order");
+        let (_, awaiting) = ordered(&[(1, 12)]);
+        let mut shipped = confirmed(&[(1, 12)]);
+        shipped.line_states[0].shipped = Decimal::from_int(12);
+        let cases = [
+            ("change", &awaiting, typed(&awaiting, &[("qty_1", "15")])),
+            ("respond", &awaiting, answered(&awaiting, &[])),
+            ("cancel", &awaiting, form(&[("reason", "発注ミス")])),
+            (
+                "despatch",
+                &confirmed(&[(1, 12)]),
+                form(&[("ship_1", "12"), ("packages", "1")]),
+            ),
+            ("receive", &shipped, form(&[("received_1", "12")])),
+        ];
+        for (action, v, f) in &cases {
+            let d = document_for(f, action, v, &names, Lang::Ja)
+                .unwrap_or_else(|e| panic!("{action}: {}", e.message));
+            assert_eq!(named(&d), expected, "{action}");
+        }
+        // A party collab does not name keeps the name the order carries.
+        let mut from_edi = awaiting.clone();
+        from_edi.summary.seller.name = Some("卸（EDI）".into());
+        let only_shop = HashMap::from([("shop".to_string(), "山田商店".to_string())]);
+        let d = document_for(
+            &form(&[("reason", "発注ミス")]),
+            "cancel",
+            &from_edi,
+            &only_shop,
+            Lang::Ja,
+        )
+        .unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!(
+            named(&d),
+            (Some("山田商店".to_string()), Some("卸（EDI）".to_string()))
+        );
+    }
+
+    fn collected(documents: usize, waiting: i64) -> Collected {
+        Collected {
+            interchange_id: "0193-ic 1".into(),
+            documents,
+            waiting,
+            file: renkei_orders::app::FileOut {
+                content_type: "text/csv",
+                file_name: "x.csv".into(),
+                bytes: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn collecting_goes_back_to_the_edi_page_with_the_outcome_and_the_file() {
+        let to = after_collect(Lang::En, "Tokyo Produce", Ok(Some(collected(3, 0))));
+        assert_eq!(
+            to,
+            "/app/edi?lang=en&notice=Collected+3+documents+from+Tokyo+Produce+as+one+file.&collected=0193-ic+1"
+        );
+        let to = after_collect(Lang::Ja, "東京青果", Ok(Some(collected(500, 20))));
+        assert!(to.starts_with("/app/edi?lang=ja&notice="), "{to}");
+        let notice: HashMap<String, String> =
+            form_urlencoded::parse(to.split_once('?').map_or("", |(_, q)| q).as_bytes())
+                .into_owned()
+                .collect();
+        assert_eq!(
+            notice.get("notice").map(String::as_str),
+            Some(
+                "東京青果からの文書 500 件を1つのファイルにまとめました。 まだ 20 件あります。もう一度「受け取る」を押してください。"
+            )
+        );
+        assert_eq!(
+            notice.get("collected").map(String::as_str),
+            Some("0193-ic 1")
+        );
+        let nothing = after_collect(Lang::Ja, "東京青果", Ok(None));
+        assert!(nothing.starts_with("/app/edi?lang=ja&notice="), "{nothing}");
+        let refused = after_collect(
+            Lang::En,
+            "Tokyo Produce",
+            Err(AppError::NotFound("organisation")),
+        );
+        assert_eq!(refused, "/app/edi?lang=en&error=organisation+not+found");
+    }
+
+    #[test]
+    fn the_edi_page_links_to_the_file_just_collected() {
+        let uri: axum::http::Uri = "/app/edi?lang=ja&notice=x&collected=ic-1"
+            .parse()
+            .expect("a uri");
+        let Query(q) = Query::<EdiQuery>::try_from_uri(&uri).expect("a query");
+        assert_eq!(q.collected.as_deref(), Some("ic-1"));
+        assert_eq!(q.page.notice.as_deref(), Some("x"));
+        assert_eq!(q.page.lang.as_deref(), Some("ja"));
+    }
+
+    #[test]
+    fn a_refused_profile_names_its_field_as_the_form_labels_it() {
+        let invalid = |field: &str, reason: &str| AppError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        };
+        let e = profile_problem(
+            Lang::Ja,
+            invalid("own_wire_id", "an interchange id has 1 to 35 characters"),
+            &[],
+        );
+        assert_eq!(e, "自社の識別子（GLN等）: 1〜35文字で入れてください");
+        let e = profile_problem(
+            Lang::En,
+            invalid(
+                "partner_wire_id",
+                "the partner's interchange id must differ from yours",
+            ),
+            &[],
+        );
+        assert_eq!(
+            e,
+            "Partner's interchange id: the partner's interchange id must differ from yours"
+        );
+        let e = profile_problem(
+            Lang::Ja,
+            invalid("items[1].theirs", "`4711` is listed twice"),
+            &[1, 4],
+        );
+        assert_eq!(e, "品番対応の行 4 の取引先品番: `4711` が2回あります");
+        let e = profile_problem(
+            Lang::En,
+            invalid("items[0].ours", "an item code has 1 to 35 characters"),
+            &[2],
+        );
+        assert_eq!(
+            e,
+            "item code row 2, your code: an item code has 1 to 35 characters"
+        );
+        for field in ["own_wire_id", "partner_wire_id", "sends", "wants", "items"] {
+            for lang in [Lang::Ja, Lang::En] {
+                let e = profile_problem(lang, invalid(field, "x"), &[]);
+                assert!(!e.contains(field), "{e}");
+            }
+        }
+    }
+
+    /// The Japanese profile reasons are keyed on the validation's English
+    /// wording: a reason reworded there must fail here.
+    #[test]
+    fn every_translated_profile_reason_is_one_validation_gives() {
+        use renkei_orders::domain::edi::{Profile, validate};
+        let base = Profile {
+            organisation_id: "shop".into(),
+            partner_id: "wholesaler".into(),
+            own_wire_id: "4912345000019".into(),
+            partner_wire_id: "4998765000014".into(),
+            sends: Format::Csv,
+            wants: Format::Csv,
+            items: Vec::new(),
+            version: 1,
+            updated_at_ms: 0,
+        };
+        let code = |ours: &str, theirs: &str| ItemCode {
+            ours: ours.into(),
+            theirs: theirs.into(),
+        };
+        let mut said = Vec::new();
+        let mut refuse = |change: &dyn Fn(&mut Profile)| {
+            let mut p = base.clone();
+            change(&mut p);
+            let (_, reason) = validate(&p).expect_err("refused");
+            said.push(reason);
+        };
+        refuse(&|p| p.own_wire_id.clear());
+        refuse(&|p| p.own_wire_id = "a/b".into());
+        refuse(&|p| p.partner_wire_id = p.own_wire_id.clone());
+        refuse(&|p| {
+            p.items = (0..=renkei_orders::domain::edi::MAX_ITEMS)
+                .map(|i| code(&i.to_string(), &i.to_string()))
+                .collect()
+        });
+        refuse(&|p| p.items = vec![code("", "x")]);
+        refuse(&|p| p.items = vec![code("a", "x"), code("b", "x")]);
+        for (english, _) in PROFILE_REASONS_JA {
+            assert!(
+                said.iter().any(|s| s == english),
+                "`{english}` is no longer what validation says: {said:?}"
+            );
+        }
+        let (twice, _) = PROFILE_REASON_ENDS_JA[0];
+        assert!(said.iter().any(|s| s.ends_with(twice)), "{said:?}");
+    }
+
+    /// A rule added to the order cycle must get its words here, not fall
+    /// back to English on the Japanese pages without a word. (The orders
+    /// service's own test keeps its list to the rules it refuses by.)
+    #[test]
+    fn every_rule_the_order_cycle_refuses_by_reads_in_both_languages() {
+        for rule in renkei_orders::domain::RULES {
+            let ja = rule_text(Lang::Ja, rule);
+            let en = rule_text(Lang::En, rule);
+            assert!(
+                ja.is_some_and(|t| !t.is_ascii()),
+                "{rule} has no Japanese text"
+            );
+            assert!(
+                en.is_some_and(|t| !t.is_empty()),
+                "{rule} has no English text"
+            );
+        }
+        for (rule, _, _) in RULES {
+            assert!(
+                renkei_orders::domain::RULES.contains(&rule),
+                "{rule} is refused by no one"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_by_the_cycle_reads_in_japanese_with_its_rule_for_support() {
+        let despatch_rejected = || {
+            AppError::Refused(renkei_orders::domain::Refusal {
+                rule: "no_despatch_for_rejected_line",
+                state: "line 2 is rejected".into(),
+                message: "nothing may be shipped against line 2".into(),
+            })
+        };
+        let e = explain(Lang::Ja, despatch_rejected(), &[1, 2]);
+        assert_eq!(e.line, Some(2));
+        assert_eq!(
+            e.message,
+            "明細 2: 受注不可と回答した明細は出荷できません (no_despatch_for_rejected_line)"
+        );
+        let e = explain(Lang::En, despatch_rejected(), &[1, 2]);
+        assert_eq!(
+            e.message,
+            "line 2: a rejected line cannot be shipped (no_despatch_for_rejected_line)"
+        );
+        let cancel = AppError::Refused(renkei_orders::domain::Refusal {
+            rule: "no_cancellation_after_despatch",
+            state: "line 1 has 4 CS shipped".into(),
+            message: "goods have been shipped against this order; delete the remaining lines with an order change instead".into(),
+        });
+        let e = explain(Lang::Ja, cancel, &[]);
+        assert_eq!(e.line, None);
+        assert!(
+            e.message
+                .starts_with("出荷された明細があるため取り消せません")
+                && e.message.ends_with(" (no_cancellation_after_despatch)"),
+            "{}",
+            e.message
+        );
+    }
+
+    /// The declarations of every rule of `css` whose selector matches `what`.
+    fn declarations<'a>(css: &'a str, what: &dyn Fn(&str) -> bool) -> Vec<(&'a str, &'a str)> {
+        css.split('}')
+            .filter_map(|rule| rule.split_once('{'))
+            .map(|(selector, body)| (selector.trim(), body.trim()))
+            .filter(|(selector, _)| selector.split(',').any(|s| what(s.trim())))
+            .collect()
+    }
+
+    /// The contrast ratio (WCAG 2) of a `#rrggbb` colour on white.
+    fn contrast_on_white(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c =
+                f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).expect("hex")) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+        1.05 / (luminance + 0.05)
+    }
+
+    #[test]
+    fn a_status_in_an_order_table_is_plain_text_with_enough_contrast() {
+        let css = include_str!("../../assets/app.css");
+        let in_tables = |s: &str| {
+            (s.contains(".status") && !s.starts_with("ul.services")) || s.contains("#order-status")
+        };
+        let rules = declarations(css, &in_tables);
+        assert!(!rules.is_empty(), "td.status is styled");
+        for (selector, body) in &rules {
+            for look in ["background", "border", "padding", "box-shadow", "cursor"] {
+                assert!(!body.contains(look), "{selector} has {look}: {body}");
+            }
+            for colour in body
+                .split(';')
+                .filter_map(|d| d.trim().strip_prefix("color:"))
+                .map(str::trim)
+                .filter(|c| c.starts_with('#'))
+            {
+                let ratio = contrast_on_white(colour);
+                assert!(
+                    ratio >= 4.5,
+                    "{selector}: {colour} is {ratio:.2}:1 on white"
+                );
+            }
+        }
+        let v = view(vec![line(1, 12)], OrderStatus::AwaitingResponse, "web");
+        let html = lines_table(Lang::Ja, &v);
+        assert!(!html.contains("<button"), "{html}");
+    }
+
+    #[test]
+    fn the_lines_table_names_units_as_the_forms_do_with_the_code_as_title() {
+        let mut kg = line(1, 3);
+        kg.unit = "KGM".into();
+        let mut odd = line(2, 5);
+        odd.unit = "XYZ".into();
+        let v = view(vec![kg, odd], OrderStatus::AwaitingResponse, "web");
+        let ja = lines_table(Lang::Ja, &v);
+        assert!(
+            row(&ja, "line-1").contains(
+                "<td class=\"ordered\">3 <span class=\"unit\" title=\"KGM\">kg</span></td>"
+            ),
+            "{ja}"
+        );
+        assert!(
+            row(&ja, "line-2")
+                .contains("<td class=\"ordered\">5 <span class=\"unit\">XYZ</span></td>"),
+            "a code the forms do not offer shows as it is: {ja}"
+        );
+        let mut piece = line(1, 2);
+        piece.unit = "H87".into();
+        let en = lines_table(
+            Lang::En,
+            &view(vec![piece], OrderStatus::AwaitingResponse, "web"),
+        );
+        assert!(en.contains("title=\"H87\">piece</span>"), "{en}");
+        assert!(!en.contains(">H87<"), "{en}");
     }
 }

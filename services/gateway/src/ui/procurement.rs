@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::{
     Router,
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::Response,
     routing::{get, post},
@@ -239,7 +239,7 @@ async fn list(
     State(p): State<Pages>,
     headers: HeaderMap,
     client: ClientAddr,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
 ) -> Response {
     let (v, caller, org, app) = match p.page(&headers, &client, &q, "/app/rounds").await {
         Ok(x) => x,
@@ -653,7 +653,7 @@ async fn new_round(
     State(p): State<Pages>,
     headers: HeaderMap,
     client: ClientAddr,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
 ) -> Response {
     let (v, caller, org, app) = match p.page(&headers, &client, &q, "/app/rounds/new").await {
         Ok(x) => x,
@@ -930,7 +930,7 @@ async fn detail(
     headers: HeaderMap,
     client: ClientAddr,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    q: PageQuery,
 ) -> Response {
     let here = format!("/app/rounds/{id}");
     let (v, caller, org, app) = match p.page(&headers, &client, &q, &here).await {
