@@ -281,6 +281,12 @@ pub(super) async fn visit(
     Ok(Visit { app, lang, visitor })
 }
 
+/// The sign-in page, coming back after it to the page at `here` as it was
+/// asked for (a filtered list stays filtered).
+fn signin_then(here: &str, q: &PageQuery) -> String {
+    format!("/app/signin?next={}", enc(&address(here, q)))
+}
+
 /// A page that needs a signed-in caller acting in an organisation.
 pub(super) async fn member_visit(
     ui: &Ui,
@@ -291,10 +297,7 @@ pub(super) async fn member_visit(
 ) -> Result<(Visit, Caller, String), Response> {
     let v = visit(ui, headers, client, q).await?;
     let Some(caller) = v.caller().cloned() else {
-        return Err(redirect(
-            &format!("/app/signin?next={}", enc(here)),
-            v.visitor.cookies,
-        ));
+        return Err(redirect(&signin_then(here, q), v.visitor.cookies));
     };
     let Some(org) = v.organisation().map(str::to_string) else {
         return Err(redirect("/app", v.visitor.cookies));
@@ -1742,6 +1745,16 @@ mod tests {
         );
         let plain = asked("/app/partners").await;
         assert_eq!(address("/app/partners", &plain), "/app/partners");
+        // Signing in first comes back to the page as it was asked for.
+        let filtered = asked("/app/orders?box=inbox&status=confirmed").await;
+        assert_eq!(
+            signin_then("/app/orders", &filtered),
+            "/app/signin?next=%2Fapp%2Forders%3Fbox%3Dinbox%26status%3Dconfirmed"
+        );
+        assert_eq!(
+            signin_then("/app/orders", &plain),
+            "/app/signin?next=%2Fapp%2Forders"
+        );
         assert_eq!(
             address("/app/orders/new", &PageQuery::default()),
             "/app/orders/new",
